@@ -1,0 +1,216 @@
+package io.sidecache.protocol;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * Base of a protocol's command handler: runs the decoded requests of one connection one at a time,
+ * in arrival order, and answers them in that order whether the store completes inline or later.
+ *
+ * <p>A request's {@link #handle} runs the command and hands the store's stage to {@link #await}.
+ * A completed stage (a memory hit) is answered inline, with no thread hop. An incomplete one
+ * pauses the connection: reading stops ({@code autoRead(false)}), later requests wait in a
+ * backlog, and the continuation runs on the channel's event loop when the stage completes, after
+ * which the backlog drains. The same pause applies while the channel is not writable (the peer
+ * does not read its replies), so a slow reader holds at most one read batch of requests and the
+ * outbound buffer up to the channel's high water mark. Replies are flushed once per read batch in
+ * {@link #flushReplies}.
+ *
+ * <p>Each request message is released after {@link #handle} returns, so a handler copies what it
+ * needs from a reference-counted message before awaiting. Not sharable: one instance per channel,
+ * used only from its event loop.
+ *
+ * @param <I> the request type produced by the protocol's decoder
+ */
+public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAdapter {
+  private final Class<I> requestType;
+  private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private boolean waiting;
+  private boolean closing;
+
+  /**
+   * Creates the handler.
+   *
+   * @param requestType the class of the requests this handler accepts; other messages pass on
+   */
+  protected PipelinedRequestHandler(Class<I> requestType) {
+    this.requestType = requestType;
+  }
+
+  /**
+   * Runs one request. Runs on the event loop; calls {@link #await} at most once.
+   *
+   * @param ctx the handler's context
+   * @param request the decoded request; released by the caller after this method returns
+   */
+  protected abstract void handle(ChannelHandlerContext ctx, I request);
+
+  /**
+   * Writes and flushes the replies accumulated since the last call. Called at the end of every
+   * read batch and after a paused connection resumes.
+   *
+   * @param ctx the handler's context
+   */
+  protected abstract void flushReplies(ChannelHandlerContext ctx);
+
+  /**
+   * Continues the current request when its stage completes: inline when it already has, otherwise
+   * on the event loop with the connection paused until then.
+   *
+   * @param stage the store's stage, must not be {@code null}
+   * @param then receives the value, or the failure cause (unwrapped from {@link
+   *     CompletionException}) and a {@code null} value; runs on the event loop
+   * @param <T> the value type
+   * @throws IllegalStateException if the current request already awaits a stage
+   */
+  protected final <T> void await(
+      CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> then) {
+    if (waiting) {
+      throw new IllegalStateException("a request may await one stage only");
+    }
+    CompletableFuture<T> future = stage.toCompletableFuture();
+    if (future.isDone()) {
+      T value = null;
+      Throwable cause = null;
+      try {
+        value = future.getNow(null);
+      } catch (CompletionException | CancellationException e) {
+        cause = unwrap(e);
+      }
+      then.accept(value, cause);
+      return;
+    }
+    waiting = true;
+    pauseReading();
+    future.whenCompleteAsync(
+        (value, cause) -> {
+          waiting = false;
+          try {
+            then.accept(value, cause == null ? null : unwrap(cause));
+          } catch (Throwable t) {
+            ctx.fireExceptionCaught(t);
+          }
+          drain();
+        },
+        ctx.executor());
+  }
+
+  /**
+   * Closes the connection once the replies written so far are flushed; requests not yet run are
+   * dropped (Redis {@code QUIT}, a protocol error).
+   */
+  protected final void closeAfterReplies() {
+    closing = true;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!requestType.isInstance(msg)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (waiting || !backlog.isEmpty() || !ctx.channel().isWritable()) {
+      backlog.add(msg);
+      pauseReading();
+      return;
+    }
+    dispatch(msg);
+  }
+
+  private void dispatch(Object msg) {
+    try {
+      handle(ctx, requestType.cast(msg));
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+    if (closing) {
+      flushAndClose();
+    }
+  }
+
+  private void drain() {
+    Object msg;
+    while (!waiting && !closing && ctx.channel().isWritable() && (msg = backlog.poll()) != null) {
+      dispatch(msg);
+    }
+    if (closing) {
+      return;
+    }
+    flushReplies(ctx);
+    if (!waiting && backlog.isEmpty() && ctx.channel().isWritable()) {
+      resumeReading();
+    }
+  }
+
+  private void flushAndClose() {
+    releaseBacklog();
+    flushReplies(ctx);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void pauseReading() {
+    ctx.channel().config().setAutoRead(false);
+  }
+
+  private void resumeReading() {
+    if (!ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void releaseBacklog() {
+    Object msg;
+    while ((msg = backlog.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!closing) {
+      flushReplies(ctx);
+      if (!ctx.channel().isWritable()) {
+        pauseReading();
+      }
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && !waiting && !closing) {
+      drain();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    releaseBacklog();
+    ctx.fireChannelInactive();
+  }
+}

@@ -1,0 +1,184 @@
+package io.sidecache.resp;
+
+import java.util.List;
+
+/** Connection commands, with Redis 7 semantics and error texts (server.c, networking.c). */
+final class ConnectionCommands {
+  /** The Redis version Sidecache answers as: the release its conformance suite runs against. */
+  static final String REDIS_VERSION = "7.0.15";
+
+  private ConnectionCommands() {}
+
+  static List<RespCommand> commands() {
+    return List.of(
+        RespCommand.named("ping", -1).flags("fast").acl("@fast", "@connection")
+            .doc("connection", "1.0.0", "Returns the server's liveliness response.")
+            .body(ConnectionCommands::ping).build(),
+        RespCommand.named("echo", 2).flags("fast").acl("@fast", "@connection")
+            .doc("connection", "1.0.0", "Returns the given string.")
+            .body((s, a) -> s.reply().bulk(a[1])).build(),
+        RespCommand.named("quit", -1).flags("allow_busy", "noscript", "loading", "stale", "fast",
+                "no_auth", "allow_busy")
+            .acl("@fast", "@connection")
+            .doc("connection", "1.0.0", "Closes the connection.")
+            .body(ConnectionCommands::quit).build(),
+        RespCommand.named("select", 2).flags("loading", "stale", "fast").acl("@fast", "@connection")
+            .doc("connection", "1.0.0", "Changes the selected database.")
+            .body(ConnectionCommands::select).build(),
+        RespCommand.named("hello", -1).flags("noscript", "loading", "stale", "fast", "no_auth")
+            .acl("@fast", "@connection")
+            .doc("connection", "6.0.0", "Handshakes with the Redis server.")
+            .body(ConnectionCommands::hello).build(),
+        RespCommand.named("client", -2).flags("sentinel").acl("@slow")
+            .doc("connection", "2.4.0", "A container for client connection commands.")
+            .subcommand(RespCommand.named("setname", 3).flags("noscript", "loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("connection", "2.6.9", "Sets the connection name.")
+                .body(ConnectionCommands::clientSetName))
+            .subcommand(RespCommand.named("getname", 2).flags("noscript", "loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("connection", "2.6.9", "Returns the name of the connection.")
+                .body(ConnectionCommands::clientGetName))
+            .subcommand(RespCommand.named("id", 2).flags("noscript", "loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("connection", "5.0.0", "Returns the unique client ID of the connection.")
+                .body((s, a) -> s.reply().integer(s.clientId())))
+            .subcommand(RespCommand.named("info", 2).flags("noscript", "loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("connection", "6.2.0", "Returns information about the connection.")
+                .body((s, a) -> s.reply().bulk(s.infoLine() + "\n")))
+            .subcommand(RespCommand.named("setinfo", 4).flags("noscript", "loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("connection", "7.2.0", "Sets information specific to the client or connection.")
+                .body(ConnectionCommands::clientSetInfo))
+            .build());
+  }
+
+  /** Redis 7 {@code PING [message]}: PONG, or the message as a bulk string. */
+  static void ping(RespSession s, byte[][] args) {
+    if (args.length > 2) {
+      throw new RespException("ERR wrong number of arguments for 'ping' command");
+    }
+    if (args.length == 2) {
+      s.reply().bulk(args[1]);
+    } else {
+      s.reply().simple("PONG");
+    }
+  }
+
+  /** Redis 7 {@code QUIT}: OK, then the connection closes. */
+  static void quit(RespSession s, byte[][] args) {
+    s.reply().ok();
+    s.closeAfterReplies();
+  }
+
+  /** Redis 7 {@code SELECT index}: only database 0 exists (cluster-mode Redis has one too). */
+  static void select(RespSession s, byte[][] args) {
+    long db = Args.toLong(args[1]);
+    if (db != 0) {
+      throw new RespException("ERR DB index is out of range");
+    }
+    s.reply().ok();
+  }
+
+  /**
+   * Redis 7.0 {@code HELLO [protover [AUTH user pass] [SETNAME name]]}. Only RESP2 is spoken:
+   * protocol 3 is answered with NOPROTO, so clients (Lettuce) fall back to RESP2. Without a
+   * configured password the {@code default} user accepts any password, as Redis's {@code nopass}.
+   */
+  static void hello(RespSession s, byte[][] args) {
+    int next = 1;
+    if (args.length >= 2) {
+      long version = Args.toLong(args[next++],
+          new RespException("ERR Protocol version is not an integer or out of range"));
+      if (version != 2) {
+        throw new RespException("NOPROTO unsupported protocol version");
+      }
+    }
+    byte[] user = null;
+    byte[] clientName = null;
+    for (int j = next; j < args.length; j++) {
+      int more = args.length - 1 - j;
+      if (Args.is(args[j], "AUTH") && more >= 2) {
+        user = args[j + 1];
+        j += 2;
+      } else if (Args.is(args[j], "SETNAME") && more >= 1) {
+        clientName = args[++j];
+      } else {
+        throw new RespException("ERR Syntax error in HELLO option '" + Args.text(args[j]) + "'");
+      }
+    }
+    if (user != null && !Args.is(user, "DEFAULT")) {
+      throw new RespException(
+          "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    if (clientName != null) {
+      s.name(validName(clientName));
+    }
+    RespReply r = s.reply();
+    r.array(14);
+    r.bulk("server");
+    r.bulk("redis");
+    r.bulk("version");
+    r.bulk(REDIS_VERSION);
+    r.bulk("proto");
+    r.integer(2);
+    r.bulk("id");
+    r.integer(s.clientId());
+    r.bulk("mode");
+    r.bulk("standalone");
+    r.bulk("role");
+    r.bulk("master");
+    r.bulk("modules");
+    r.array(0);
+  }
+
+  /** Redis 7 {@code CLIENT SETNAME name}; an empty name clears it. */
+  static void clientSetName(RespSession s, byte[][] args) {
+    s.name(validName(args[2]));
+    s.reply().ok();
+  }
+
+  /** Redis 7 {@code clientSetNameOrReply}: printable ASCII without spaces. */
+  private static String validName(byte[] name) {
+    for (byte c : name) {
+      if (c < '!' || c > '~') {
+        throw new RespException(
+            "ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    }
+    return Args.text(name);
+  }
+
+  /** Redis 7 {@code CLIENT GETNAME}: the name, or null when none is set. */
+  static void clientGetName(RespSession s, byte[][] args) {
+    if (s.name().isEmpty()) {
+      s.reply().nullBulk();
+    } else {
+      s.reply().bulk(s.name());
+    }
+  }
+
+  /**
+   * Redis 7.2 {@code CLIENT SETINFO LIB-NAME|LIB-VER value} (sent by Jedis and redis-cli 7.2+ on
+   * connect; Redis 7.0 itself does not have it).
+   */
+  static void clientSetInfo(RespSession s, byte[][] args) {
+    boolean name = Args.is(args[2], "LIB-NAME");
+    if (!name && !Args.is(args[2], "LIB-VER")) {
+      throw new RespException("ERR Unrecognized option '" + Args.text(args[2]) + "'");
+    }
+    for (byte c : args[3]) {
+      if (c < '!' || c > '~') {
+        throw new RespException("ERR " + (name ? "lib-name" : "lib-ver")
+            + " cannot contain spaces, newlines or special characters.");
+      }
+    }
+    if (name) {
+      s.libName(Args.text(args[3]));
+    } else {
+      s.libVersion(Args.text(args[3]));
+    }
+    s.reply().ok();
+  }
+}

@@ -1,0 +1,268 @@
+package io.sidecache.resp;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One entry of the RESP command table: the name, the arity and key positions that the dispatcher
+ * checks before the body runs, the flags and ACL categories reported by {@code COMMAND INFO}, the
+ * documentation reported by {@code COMMAND DOCS}, and the body. A container command ({@code
+ * CLIENT}, {@code COMMAND}) has subcommands instead of a body.
+ *
+ * <p>Arity follows Redis 7: a positive arity is the exact argument count including the command
+ * name, a negative one the minimum. Immutable and thread-safe.
+ */
+public final class RespCommand {
+
+  /** The code of a command: reads {@code args} (name first), calls the store, writes the reply. */
+  @FunctionalInterface
+  public interface Body {
+    /**
+     * Runs the command.
+     *
+     * @param session the connection, its store and its reply writer
+     * @param args the command name followed by its arguments, arity already checked
+     * @throws RespException to answer with a Redis error
+     */
+    void execute(RespSession session, byte[][] args);
+  }
+
+  private final String name;
+  private final String fullName;
+  private final byte[] upperName;
+  private final int arity;
+  private final List<String> flags;
+  private final int firstKey;
+  private final int lastKey;
+  private final int step;
+  private final List<String> aclCategories;
+  private final String group;
+  private final String since;
+  private final String summary;
+  private final Body body;
+  private final List<RespCommand> subcommands;
+
+  private RespCommand(Builder b, String parent) {
+    this.name = b.name;
+    this.fullName = parent == null ? b.name : parent + "|" + b.name;
+    this.upperName = b.name.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+    this.arity = b.arity;
+    this.flags = List.of(b.flags);
+    this.firstKey = b.firstKey;
+    this.lastKey = b.lastKey;
+    this.step = b.step;
+    this.aclCategories = List.of(b.aclCategories);
+    this.group = b.group;
+    this.since = b.since;
+    this.summary = b.summary;
+    this.body = b.body;
+    this.subcommands = b.subcommands.stream().map(s -> new RespCommand(s, b.name)).toList();
+    if (body == null && subcommands.isEmpty()) {
+      throw new IllegalStateException(name + ": neither a body nor subcommands");
+    }
+  }
+
+  /**
+   * Starts the definition of a command.
+   *
+   * @param name the lower-case name, as Redis reports it
+   * @param arity the Redis arity: exact count if positive, minimum if negative
+   */
+  public static Builder named(String name, int arity) {
+    return new Builder(name, arity);
+  }
+
+  /** Returns the lower-case name ({@code "setname"} for {@code CLIENT SETNAME}). */
+  public String name() {
+    return name;
+  }
+
+  /** Returns the full name used in errors and {@code COMMAND} ({@code "client|setname"}). */
+  public String fullName() {
+    return fullName;
+  }
+
+  /** Returns the Redis arity. */
+  public int arity() {
+    return arity;
+  }
+
+  /**
+   * Returns whether a request with {@code argc} elements (name included) has a valid arity.
+   *
+   * @param argc the number of request elements
+   */
+  public boolean acceptsArgumentCount(int argc) {
+    return arity >= 0 ? argc == arity : argc >= -arity;
+  }
+
+  /** Returns the command flags ({@code "readonly"}, {@code "fast"}, ...). */
+  public List<String> flags() {
+    return flags;
+  }
+
+  /** Returns the position of the first key argument, 0 when the command has no key. */
+  public int firstKey() {
+    return firstKey;
+  }
+
+  /** Returns the position of the last key argument, negative counting from the end. */
+  public int lastKey() {
+    return lastKey;
+  }
+
+  /** Returns the step between key arguments. */
+  public int step() {
+    return step;
+  }
+
+  /** Returns the ACL categories ({@code "@read"}, ...). */
+  public List<String> aclCategories() {
+    return aclCategories;
+  }
+
+  /** Returns the documentation group ({@code "string"}, {@code "generic"}, ...). */
+  public String group() {
+    return group;
+  }
+
+  /** Returns the Redis version that introduced the command. */
+  public String since() {
+    return since;
+  }
+
+  /** Returns the one-line summary. */
+  public String summary() {
+    return summary;
+  }
+
+  /** Returns the body, or {@code null} for a container command. */
+  public Body body() {
+    return body;
+  }
+
+  /** Returns the subcommands, empty for a plain command. */
+  public List<RespCommand> subcommands() {
+    return subcommands;
+  }
+
+  /**
+   * Returns the subcommand named by {@code name}, compared without case.
+   *
+   * @param name the subcommand name as sent
+   * @return the subcommand, or {@code null}
+   */
+  public RespCommand subcommand(byte[] name) {
+    for (RespCommand sub : subcommands) {
+      if (sub.nameEqualsIgnoreCase(name)) {
+        return sub;
+      }
+    }
+    return null;
+  }
+
+  boolean nameEqualsIgnoreCase(byte[] candidate) {
+    if (candidate.length != upperName.length) {
+      return false;
+    }
+    for (int i = 0; i < candidate.length; i++) {
+      if (toUpper(candidate[i]) != upperName[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static byte toUpper(byte c) {
+    return c >= 'a' && c <= 'z' ? (byte) (c - 32) : c;
+  }
+
+  byte[] upperName() {
+    return upperName;
+  }
+
+  /** Defines a {@link RespCommand}. Not thread-safe. */
+  public static final class Builder {
+    private final String name;
+    private final int arity;
+    private String[] flags = new String[0];
+    private int firstKey;
+    private int lastKey;
+    private int step;
+    private String[] aclCategories = new String[0];
+    private String group = "generic";
+    private String since = "1.0.0";
+    private String summary = "";
+    private Body body;
+    private final java.util.ArrayList<Builder> subcommands = new java.util.ArrayList<>();
+
+    private Builder(String name, int arity) {
+      if (!name.equals(name.toLowerCase(Locale.ROOT)) || name.isEmpty()) {
+        throw new IllegalArgumentException("name: " + name + " (expected: lower case)");
+      }
+      if (arity == 0) {
+        throw new IllegalArgumentException("arity: 0 (expected: != 0)");
+      }
+      this.name = name;
+      this.arity = arity;
+    }
+
+    /** Sets the flags reported by {@code COMMAND}. */
+    public Builder flags(String... flags) {
+      this.flags = flags.clone();
+      return this;
+    }
+
+    /**
+     * Sets the key positions.
+     *
+     * @param first the first key argument (1 = right after the name)
+     * @param last the last key argument, -1 for the last argument
+     * @param step the distance between keys
+     */
+    public Builder keys(int first, int last, int step) {
+      this.firstKey = first;
+      this.lastKey = last;
+      this.step = step;
+      return this;
+    }
+
+    /** Sets the ACL categories, with their {@code @}. */
+    public Builder acl(String... categories) {
+      this.aclCategories = categories.clone();
+      return this;
+    }
+
+    /**
+     * Sets the documentation.
+     *
+     * @param group the Redis documentation group
+     * @param since the Redis version that introduced the command
+     * @param summary the one-line summary
+     */
+    public Builder doc(String group, String since, String summary) {
+      this.group = group;
+      this.since = since;
+      this.summary = summary;
+      return this;
+    }
+
+    /** Sets the body. */
+    public Builder body(Body body) {
+      this.body = body;
+      return this;
+    }
+
+    /** Adds a subcommand; makes this a container command. */
+    public Builder subcommand(Builder sub) {
+      subcommands.add(sub);
+      return this;
+    }
+
+    /** Returns the command. */
+    public RespCommand build() {
+      return new RespCommand(this, null);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.sidecache.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes RESP2 replies straight into one outbound buffer per read batch (no reply objects):
+ * simple strings, errors, integers, bulk strings and array headers.
+ *
+ * <p>Not thread-safe: one instance per connection, used on its event loop.
+ */
+public final class RespReply {
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ZERO = ":0\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ONE = ":1\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MIN_LONG =
+      Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
+
+  /** Bytes after which {@link #flushIfLarge} hands the buffer to the channel mid-batch. */
+  static final int FLUSH_THRESHOLD = 64 * 1024;
+
+  private final ByteBufAllocator alloc;
+  private ByteBuf buf;
+
+  RespReply(ByteBufAllocator alloc) {
+    this.alloc = alloc;
+  }
+
+  private ByteBuf buf() {
+    ByteBuf b = buf;
+    if (b == null) {
+      b = buf = alloc.ioBuffer(256);
+    }
+    return b;
+  }
+
+  /** Writes {@code +OK}. */
+  public void ok() {
+    buf().writeBytes(OK);
+  }
+
+  /**
+   * Writes a simple string.
+   *
+   * @param s ASCII text without CR or LF
+   */
+  public void simple(String s) {
+    ByteBuf b = buf();
+    b.writeByte('+');
+    ByteBufUtil.writeAscii(b, s);
+    b.writeBytes(CRLF);
+  }
+
+  /**
+   * Writes an error.
+   *
+   * @param message the error line including its prefix ({@code ERR ...}), one byte per char
+   *     (ISO-8859-1, so raw argument bytes echoed in it round-trip); CR and LF are replaced by
+   *     spaces, as Redis does
+   */
+  public void error(String message) {
+    ByteBuf b = buf();
+    b.writeByte('-');
+    int start = b.writerIndex();
+    b.writeCharSequence(message, StandardCharsets.ISO_8859_1);
+    for (int i = start; i < b.writerIndex(); i++) {
+      byte c = b.getByte(i);
+      if (c == '\r' || c == '\n') {
+        b.setByte(i, ' ');
+      }
+    }
+    b.writeBytes(CRLF);
+  }
+
+  /**
+   * Writes an integer reply.
+   *
+   * @param v the value
+   */
+  public void integer(long v) {
+    ByteBuf b = buf();
+    if (v == 0) {
+      b.writeBytes(ZERO);
+    } else if (v == 1) {
+      b.writeBytes(ONE);
+    } else {
+      b.writeByte(':');
+      writeDecimal(b, v);
+      b.writeBytes(CRLF);
+    }
+  }
+
+  /**
+   * Writes a bulk string.
+   *
+   * @param value the bytes, or {@code null} for the null bulk string {@code $-1}
+   */
+  public void bulk(byte[] value) {
+    if (value == null) {
+      buf().writeBytes(NULL_BULK);
+      return;
+    }
+    ByteBuf b = buf();
+    b.ensureWritable(value.length + 16);
+    b.writeByte('$');
+    writeDecimal(b, value.length);
+    b.writeBytes(CRLF);
+    b.writeBytes(value);
+    b.writeBytes(CRLF);
+  }
+
+  /**
+   * Writes text as a bulk string.
+   *
+   * @param s the text, encoded as UTF-8
+   */
+  public void bulk(String s) {
+    bulk(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes the null bulk string {@code $-1}. */
+  public void nullBulk() {
+    buf().writeBytes(NULL_BULK);
+  }
+
+  /** Writes the null array {@code *-1}. */
+  public void nullArray() {
+    buf().writeBytes(NULL_ARRAY);
+  }
+
+  /**
+   * Writes an array header; the caller then writes {@code length} elements.
+   *
+   * @param length the number of elements, at least 0
+   */
+  public void array(int length) {
+    ByteBuf b = buf();
+    b.writeByte('*');
+    writeDecimal(b, length);
+    b.writeBytes(CRLF);
+  }
+
+  private static void writeDecimal(ByteBuf b, long v) {
+    if (v == Long.MIN_VALUE) {
+      b.writeBytes(MIN_LONG);
+      return;
+    }
+    if (v < 0) {
+      b.writeByte('-');
+      v = -v;
+    }
+    int digits = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      digits++;
+    }
+    int end = b.writerIndex() + digits;
+    b.ensureWritable(digits);
+    for (int i = end - 1; i >= b.writerIndex(); i--) {
+      b.setByte(i, (int) ('0' + v % 10));
+      v /= 10;
+    }
+    b.writerIndex(end);
+  }
+
+  /** Hands the buffer to the channel without flushing once it holds many bytes. */
+  void flushIfLarge(ChannelHandlerContext ctx) {
+    if (buf != null && buf.readableBytes() >= FLUSH_THRESHOLD) {
+      ctx.writeAndFlush(buf, ctx.voidPromise());
+      buf = null;
+    }
+  }
+
+  /** Writes and flushes what has accumulated. */
+  void flush(ChannelHandlerContext ctx) {
+    if (buf != null) {
+      ByteBuf b = buf;
+      buf = null;
+      if (b.isReadable()) {
+        ctx.writeAndFlush(b, ctx.voidPromise());
+      } else {
+        b.release();
+      }
+    }
+  }
+
+  /** Releases what has accumulated without writing it. */
+  void discard() {
+    if (buf != null) {
+      buf.release();
+      buf = null;
+    }
+  }
+}

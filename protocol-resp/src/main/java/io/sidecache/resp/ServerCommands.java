@@ -1,0 +1,174 @@
+package io.sidecache.resp;
+
+import java.util.List;
+
+/**
+ * Server commands: {@code COMMAND} and its subcommands, answered from the command table so that
+ * what clients discover is exactly what is implemented (Redis 7.0 reply shapes, RESP2).
+ */
+final class ServerCommands {
+  private ServerCommands() {}
+
+  static List<RespCommand> commands() {
+    return List.of(
+        RespCommand.named("command", -1).flags("loading", "stale").acl("@slow", "@connection")
+            .doc("server", "2.8.13", "Returns detailed information about all commands.")
+            .body(ServerCommands::command)
+            .subcommand(RespCommand.named("count", 2).flags("loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("server", "2.8.13", "Returns a count of commands.")
+                .body((s, a) -> s.reply().integer(s.commands().all().size())))
+            .subcommand(RespCommand.named("list", 2).flags("loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("server", "7.0.0", "Returns a list of command names.")
+                .body(ServerCommands::commandList))
+            .subcommand(RespCommand.named("info", -2).flags("loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("server", "2.8.13", "Returns information about one, multiple or all commands.")
+                .body(ServerCommands::commandInfo))
+            .subcommand(RespCommand.named("docs", -2).flags("loading", "stale")
+                .acl("@slow", "@connection")
+                .doc("server", "7.0.0", "Returns documentary information about one, multiple or"
+                    + " all commands.")
+                .body(ServerCommands::commandDocs))
+            .build());
+  }
+
+  /** Redis 7 bare {@code COMMAND}: the info of every command. */
+  static void command(RespSession s, byte[][] args) {
+    List<RespCommand> all = s.commands().all();
+    s.reply().array(all.size());
+    for (RespCommand c : all) {
+      writeInfo(s.reply(), c);
+    }
+  }
+
+  /** Redis 7 {@code COMMAND LIST}: every command name (FILTERBY is not supported). */
+  static void commandList(RespSession s, byte[][] args) {
+    List<RespCommand> all = s.commands().all();
+    s.reply().array(all.size());
+    for (RespCommand c : all) {
+      s.reply().bulk(c.name());
+    }
+  }
+
+  /** Redis 7 {@code COMMAND INFO [name ...]}: info per name, null for an unknown name. */
+  static void commandInfo(RespSession s, byte[][] args) {
+    if (args.length == 2) {
+      command(s, args);
+      return;
+    }
+    s.reply().array(args.length - 2);
+    for (int i = 2; i < args.length; i++) {
+      RespCommand c = s.commands().lookup(args[i]);
+      if (c == null) {
+        s.reply().nullBulk();
+      } else {
+        writeInfo(s.reply(), c);
+      }
+    }
+  }
+
+  /**
+   * Redis 7 {@code COMMAND DOCS [name ...]}: a flat name/docs list; unknown names are left out.
+   * Each doc has summary, since, group and, for containers, subcommands (no argument specs).
+   */
+  static void commandDocs(RespSession s, byte[][] args) {
+    List<RespCommand> selected;
+    if (args.length == 2) {
+      selected = s.commands().all();
+    } else {
+      selected = new java.util.ArrayList<>();
+      for (int i = 2; i < args.length; i++) {
+        RespCommand c = s.commands().lookup(args[i]);
+        if (c != null) {
+          selected.add(c);
+        }
+      }
+    }
+    RespReply r = s.reply();
+    r.array(selected.size() * 2);
+    for (RespCommand c : selected) {
+      r.bulk(c.fullName());
+      writeDocs(r, c);
+    }
+  }
+
+  private static void writeDocs(RespReply r, RespCommand c) {
+    boolean container = !c.subcommands().isEmpty();
+    r.array(container ? 8 : 6);
+    r.bulk("summary");
+    r.bulk(c.summary());
+    r.bulk("since");
+    r.bulk(c.since());
+    r.bulk("group");
+    r.bulk(c.group());
+    if (container) {
+      r.bulk("subcommands");
+      r.array(c.subcommands().size() * 2);
+      for (RespCommand sub : c.subcommands()) {
+        r.bulk(sub.fullName());
+        writeDocs(r, sub);
+      }
+    }
+  }
+
+  /**
+   * Writes Redis 7's ten-element command info: name, arity, flags, first key, last key, step, ACL
+   * categories, tips, key specs (one range spec derived from the key positions) and subcommands.
+   */
+  private static void writeInfo(RespReply r, RespCommand c) {
+    r.array(10);
+    r.bulk(c.fullName());
+    r.integer(c.arity());
+    r.array(c.flags().size());
+    for (String f : c.flags()) {
+      r.simple(f);
+    }
+    r.integer(c.firstKey());
+    r.integer(c.lastKey());
+    r.integer(c.step());
+    r.array(c.aclCategories().size());
+    for (String a : c.aclCategories()) {
+      r.simple(a);
+    }
+    r.array(0);
+    writeKeySpecs(r, c);
+    r.array(c.subcommands().size());
+    for (RespCommand sub : c.subcommands()) {
+      writeInfo(r, sub);
+    }
+  }
+
+  private static void writeKeySpecs(RespReply r, RespCommand c) {
+    if (c.firstKey() == 0) {
+      r.array(0);
+      return;
+    }
+    r.array(1);
+    r.array(6);
+    r.bulk("flags");
+    r.array(1);
+    r.simple(c.flags().contains("write") ? "RW" : "RO");
+    r.bulk("begin_search");
+    r.array(4);
+    r.bulk("type");
+    r.bulk("index");
+    r.bulk("spec");
+    r.array(2);
+    r.bulk("index");
+    r.integer(c.firstKey());
+    r.bulk("find_keys");
+    r.array(4);
+    r.bulk("type");
+    r.bulk("range");
+    r.bulk("spec");
+    r.array(6);
+    r.bulk("lastkey");
+    r.integer(c.lastKey() < 0 ? c.lastKey() : c.lastKey() - c.firstKey());
+    r.bulk("keystep");
+    r.integer(c.step());
+    r.bulk("limit");
+    r.integer(0);
+  }
+}

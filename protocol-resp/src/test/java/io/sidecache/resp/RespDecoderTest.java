@@ -1,0 +1,206 @@
+package io.sidecache.resp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.redis.ArrayRedisMessage;
+import io.netty.handler.codec.redis.FullBulkStringRedisMessage;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.codec.redis.RedisMessage;
+import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RespDecoderTest {
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Feeds {@code input} in the given pieces and returns the decoded requests. */
+  private static List<RespRequest> decode(RespLimits limits, byte[] input, int... cuts) {
+    EmbeddedChannel ch = new EmbeddedChannel(new RespDecoder(limits));
+    int from = 0;
+    for (int cut : cuts) {
+      ch.writeInbound(Unpooled.wrappedBuffer(input, from, cut - from));
+      from = cut;
+    }
+    ch.writeInbound(Unpooled.wrappedBuffer(input, from, input.length - from));
+    List<RespRequest> out = new ArrayList<>();
+    RespRequest r;
+    while ((r = ch.readInbound()) != null) {
+      out.add(r);
+    }
+    assertFalse(ch.finish());
+    return out;
+  }
+
+  private static List<RespRequest> decode(byte[] input, int... cuts) {
+    return decode(RespLimits.DEFAULT, input, cuts);
+  }
+
+  /** Decodes with netty-codec-redis, the reference decoder. */
+  private static List<List<byte[]>> reference(byte[] input, int cut) {
+    EmbeddedChannel ch = new EmbeddedChannel(
+        new RedisDecoder(), new RedisBulkStringAggregator(), new RedisArrayAggregator());
+    ch.writeInbound(Unpooled.wrappedBuffer(input, 0, cut));
+    ch.writeInbound(Unpooled.wrappedBuffer(input, cut, input.length - cut));
+    List<List<byte[]>> out = new ArrayList<>();
+    RedisMessage m;
+    while ((m = ch.readInbound()) != null) {
+      List<byte[]> args = new ArrayList<>();
+      for (RedisMessage child : ((ArrayRedisMessage) m).children()) {
+        ByteBuf content = ((FullBulkStringRedisMessage) child).content();
+        byte[] a = new byte[content.readableBytes()];
+        content.getBytes(content.readerIndex(), a);
+        args.add(a);
+      }
+      ReferenceCountUtil.release(m);
+      out.add(args);
+    }
+    assertFalse(ch.finish());
+    return out;
+  }
+
+  private static void assertSame(List<List<byte[]>> expected, List<RespRequest> actual) {
+    assertEquals(expected.size(), actual.size(), "request count");
+    for (int i = 0; i < expected.size(); i++) {
+      byte[][] args = actual.get(i).args();
+      assertEquals(expected.get(i).size(), args.length, "argument count of request " + i);
+      for (int j = 0; j < args.length; j++) {
+        assertArrayEquals(expected.get(i).get(j), args[j], "argument " + j + " of request " + i);
+      }
+    }
+  }
+
+  private static byte[] multibulk(byte[]... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(bytes("*" + args.length + "\r\n"));
+    for (byte[] a : args) {
+      out.writeBytes(bytes("$" + a.length + "\r\n"));
+      out.writeBytes(a);
+      out.writeBytes(bytes("\r\n"));
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void decode_everySplitMatchesReference() {
+    ByteArrayOutputStream in = new ByteArrayOutputStream();
+    in.writeBytes(multibulk(bytes("SET"), bytes("key"), bytes("va\r\nlue")));
+    in.writeBytes(multibulk(bytes("GET"), bytes("")));
+    in.writeBytes(multibulk(bytes("ECHO"), new byte[] {0, (byte) 0xff, '\n', '*', '$'}));
+    in.writeBytes(multibulk(bytes("PING")));
+    byte[] input = in.toByteArray();
+    for (int cut = 0; cut <= input.length; cut++) {
+      assertSame(reference(input, cut), decode(input, cut));
+    }
+  }
+
+  @Test
+  void decode_oneByteFragments() {
+    byte[] input = multibulk(bytes("SET"), bytes("k"), bytes("hello world"));
+    int[] cuts = new int[input.length - 1];
+    for (int i = 0; i < cuts.length; i++) {
+      cuts[i] = i + 1;
+    }
+    List<RespRequest> out = decode(input, cuts);
+    assertEquals(1, out.size());
+    assertArrayEquals(bytes("hello world"), out.get(0).args()[2]);
+  }
+
+  @Test
+  void decode_randomCommandsMatchReference() {
+    Random random = new Random(42);
+    for (int round = 0; round < 300; round++) {
+      ByteArrayOutputStream in = new ByteArrayOutputStream();
+      int commands = 1 + random.nextInt(4);
+      for (int c = 0; c < commands; c++) {
+        byte[][] args = new byte[1 + random.nextInt(5)][];
+        for (int a = 0; a < args.length; a++) {
+          args[a] = new byte[random.nextInt(random.nextBoolean() ? 8 : 300)];
+          random.nextBytes(args[a]);
+        }
+        in.writeBytes(multibulk(args));
+      }
+      byte[] input = in.toByteArray();
+      int cut = random.nextInt(input.length + 1);
+      assertSame(reference(input, cut), decode(input, cut));
+    }
+  }
+
+  @Test
+  void decode_emptyAndNegativeArraysAreSkipped() {
+    List<RespRequest> out = decode(bytes("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n"));
+    assertEquals(1, out.size());
+    assertArrayEquals(bytes("PING"), out.get(0).args()[0]);
+  }
+
+  @Test
+  void decode_inline() {
+    List<RespRequest> out = decode(bytes("\r\n  set k  \"a b\\x41\\n\" 'c\\'d'\r\nPING\n"), 7, 20);
+    assertEquals(2, out.size());
+    byte[][] args = out.get(0).args();
+    assertEquals(4, args.length);
+    assertArrayEquals(bytes("a bA\n"), args[2]);
+    assertArrayEquals(bytes("c'd"), args[3]);
+    assertArrayEquals(bytes("PING"), out.get(1).args()[0]);
+  }
+
+  @Test
+  void decode_inlineUnbalancedQuotes() {
+    assertEquals("unbalanced quotes in request", decode(bytes("set \"a\"b c\r\n")).get(0).protocolError());
+    assertEquals("unbalanced quotes in request", decode(bytes("set \"abc\r\n")).get(0).protocolError());
+  }
+
+  @Test
+  void decode_invalidMultibulkLength() {
+    List<RespRequest> out = decode(bytes("*abc\r\n*1\r\n$4\r\nPING\r\n"));
+    assertEquals(1, out.size(), "input after a protocol error is discarded");
+    assertEquals("invalid multibulk length", out.get(0).protocolError());
+    assertNull(out.get(0).args());
+    assertEquals("invalid multibulk length", decode(bytes("*01\r\n")).get(0).protocolError());
+    assertEquals("invalid multibulk length",
+        decode(bytes("*" + (RespLimits.DEFAULT.maxArrayLength() + 1) + "\r\n")).get(0).protocolError());
+  }
+
+  @Test
+  void decode_invalidBulk() {
+    assertEquals("expected '$', got 'x'", decode(bytes("*1\r\nx")).get(0).protocolError());
+    assertEquals("invalid bulk length", decode(bytes("*1\r\n$-5\r\n")).get(0).protocolError());
+    RespLimits small = new RespLimits(10, 100, 64);
+    assertEquals("invalid bulk length", decode(small, bytes("*1\r\n$11\r\n")).get(0).protocolError());
+    assertEquals(1, decode(small, multibulk(bytes("0123456789"))).size());
+  }
+
+  @Test
+  void decode_oversizedLines() {
+    RespLimits small = new RespLimits(1000, 100, 64);
+    byte[] longInline = new byte[100];
+    java.util.Arrays.fill(longInline, (byte) 'a');
+    assertEquals("too big inline request", decode(small, longInline).get(0).protocolError());
+    byte[] longCount = bytes("*" + "1".repeat(70));
+    assertEquals("too big mbulk count string", decode(small, longCount).get(0).protocolError());
+    byte[] longBulk = bytes("*1\r\n$" + "1".repeat(70));
+    assertEquals("too big bulk count string", decode(small, longBulk).get(0).protocolError());
+  }
+
+  @Test
+  void decode_halfFrameWaits() {
+    EmbeddedChannel ch = new EmbeddedChannel(new RespDecoder(RespLimits.DEFAULT));
+    ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$3\r\nGET\r\n$10\r\nabc")));
+    assertNull(ch.readInbound());
+    assertFalse(ch.finish());
+  }
+}

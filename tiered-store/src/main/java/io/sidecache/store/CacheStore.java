@@ -1,0 +1,149 @@
+package io.sidecache.store;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The keyspace every protocol reads and writes: binary keys to {@link Entry entries}, with the
+ * semantics of Redis 7 and memcached 1.6 decided here, once.
+ *
+ * <p>Every operation is asynchronous because a disk read or a forwarded request must never block
+ * a Netty event loop. An implementation completes the stage before returning when it can (a
+ * memory hit), so callers check {@code toCompletableFuture().isDone()} and continue inline
+ * without a thread hop. Failures are {@link StoreException} subtypes, delivered through the stage.
+ *
+ * <p>Expired entries are never returned by any operation. All times are absolute, in
+ * milliseconds since the Unix epoch, as read from the store's {@link Ticker}.
+ *
+ * <p>Implementations are thread-safe; operations on one key are linearizable.
+ */
+public interface CacheStore {
+
+  /** {@link #ttl} of a key that does not exist (Redis 7 {@code PTTL}: -2). */
+  long TTL_ABSENT = -2;
+
+  /** {@link #ttl} of a key that exists without an expiry (Redis 7 {@code PTTL}: -1). */
+  long TTL_NONE = -1;
+
+  /**
+   * Reads a whole entry.
+   *
+   * @param key the key, must not be {@code null}
+   * @return a stage completed with the live entry, or with {@code null} when absent
+   */
+  CompletionStage<Entry> get(Key key);
+
+  /**
+   * Reads part of a value, with Redis 7 {@code GETRANGE} semantics: {@code start} and {@code end}
+   * are inclusive byte offsets, a negative offset counts from the end ({@code -1} is the last
+   * byte), both are clamped to the value, and an inverted range is empty. HTTP ranges map onto
+   * this: {@code bytes=a-b} is (a, b), {@code bytes=a-} is (a, -1), {@code bytes=-n} is (-n, -1).
+   *
+   * @param key the key, must not be {@code null}
+   * @param start the first byte offset, inclusive
+   * @param end the last byte offset, inclusive
+   * @return a stage completed with the slice, or with {@code null} when the key is absent
+   */
+  CompletionStage<ValueSlice> getRange(Key key, long start, long end);
+
+  /**
+   * Writes a value under a condition.
+   *
+   * @param key the key, must not be {@code null}
+   * @param value the value bytes, must not be {@code null}; ownership passes to the store
+   * @param options the condition, flags and expiry, must not be {@code null}
+   * @return a stage completed with what happened
+   */
+  CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options);
+
+  /**
+   * Removes a key.
+   *
+   * @param key the key, must not be {@code null}
+   * @return a stage completed with {@code true} when a live entry was removed
+   */
+  CompletionStage<Boolean> delete(Key key);
+
+  /**
+   * Tells whether a key holds a live entry.
+   *
+   * @param key the key, must not be {@code null}
+   * @return a stage completed with {@code true} when the key exists
+   */
+  CompletionStage<Boolean> exists(Key key);
+
+  /**
+   * Adds to a signed 64-bit counter as Redis 7 {@code INCRBY}: a missing key counts as 0, the
+   * expiry and flags are kept, the result is stored as its decimal form.
+   *
+   * @param key the key, must not be {@code null}
+   * @param delta the amount to add, may be negative
+   * @return a stage completed with the new value, or failed with {@link NotAnIntegerException}
+   *     when the value is not a Redis integer, or {@link IncrementOverflowException}
+   */
+  CompletionStage<Long> incrementBy(Key key, long delta);
+
+  /**
+   * Adds to or subtracts from an unsigned 64-bit counter as memcached 1.6 {@code incr}/{@code
+   * decr} (protocol.txt, "Increment/Decrement"): a missing key is not created, incr wraps around at
+   * 2^64, decr stops at 0, the flags and expiry are kept.
+   *
+   * @param key the key, must not be {@code null}
+   * @param delta the unsigned amount
+   * @param decrement {@code true} to subtract
+   * @return a stage completed with the new value (unsigned bits), or with {@code null} when the key
+   *     is absent, or failed with {@link NotAnIntegerException} when the value is not a number
+   */
+  CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement);
+
+  /**
+   * Appends bytes to a value, keeping its flags and expiry (Redis 7 {@code APPEND}, memcached
+   * {@code append}).
+   *
+   * @param key the key, must not be {@code null}
+   * @param suffix the bytes to append, must not be {@code null}
+   * @param createIfAbsent {@code true} to create a missing key with the suffix as its value
+   *     (Redis), {@code false} to leave it missing (memcached)
+   * @return a stage completed with the new length in bytes, or with -1 when the key was absent
+   *     and not created
+   */
+  CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent);
+
+  /**
+   * Prepends bytes to a value, keeping its flags and expiry (memcached {@code prepend}); a
+   * missing key is not created.
+   *
+   * @param key the key, must not be {@code null}
+   * @param prefix the bytes to prepend, must not be {@code null}
+   * @return a stage completed with the new length in bytes, or with -1 when the key is absent
+   */
+  CompletionStage<Long> prepend(Key key, byte[] prefix);
+
+  /**
+   * Sets or removes the expiry of a live entry without changing its value, flags or CAS version
+   * (Redis 7 {@code EXPIRE}/{@code PERSIST} and their NX/XX/GT/LT options, memcached {@code
+   * touch}). An expiry at or before now deletes the key, as Redis does for a time in the past.
+   *
+   * @param key the key, must not be {@code null}
+   * @param expiresAt the new absolute expiry in milliseconds since the epoch, or {@link
+   *     Entry#NO_EXPIRY} to persist the key
+   * @param condition when to change it, must not be {@code null}
+   * @return a stage completed with {@code true} when the key existed and the condition held
+   */
+  CompletionStage<Boolean> expire(Key key, long expiresAt, ExpireCondition condition);
+
+  /**
+   * Reads the remaining time to live.
+   *
+   * @param key the key, must not be {@code null}
+   * @return a stage completed with the remaining milliseconds (at least 0), {@link #TTL_NONE} for
+   *     a key without expiry, or {@link #TTL_ABSENT} for a missing key
+   */
+  CompletionStage<Long> ttl(Key key);
+
+  /**
+   * Removes every entry (Redis {@code FLUSHALL}, memcached {@code flush_all}).
+   *
+   * @return a stage completed when the store is empty of entries written before the call
+   */
+  CompletionStage<Void> flush();
+}

@@ -1,0 +1,128 @@
+package io.sidecache.store;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decimal parsing and formatting on raw bytes, with the exact acceptance rules of the servers
+ * Sidecache stands in for. Stateless and thread-safe.
+ */
+public final class Numbers {
+  /** The longest decimal form of a signed 64-bit integer ("-9223372036854775808"). */
+  private static final int MAX_LONG_DIGITS = 20;
+
+  private Numbers() {}
+
+  /**
+   * Parses a signed 64-bit integer as Redis 7 {@code string2ll} does: optional {@code -}, no
+   * {@code +}, no spaces, no leading zeros (except the number 0 itself), at most 20 bytes.
+   *
+   * @param b the bytes, must not be {@code null}
+   * @return the value
+   * @throws NumberFormatException if the bytes are not such a number or overflow 64 bits
+   */
+  public static long parseRedisLong(byte[] b) {
+    int n = b.length;
+    if (n == 0 || n > MAX_LONG_DIGITS) {
+      throw new NumberFormatException("not an integer");
+    }
+    if (n == 1 && b[0] == '0') {
+      return 0;
+    }
+    int i = 0;
+    boolean negative = b[0] == '-';
+    if (negative) {
+      i = 1;
+      if (n == 1) {
+        throw new NumberFormatException("not an integer");
+      }
+    }
+    if (b[i] < '1' || b[i] > '9') {
+      throw new NumberFormatException("not an integer");
+    }
+    // Accumulate negatively so that Long.MIN_VALUE parses without overflow.
+    long v = 0;
+    for (; i < n; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        throw new NumberFormatException("not an integer");
+      }
+      if (v < (Long.MIN_VALUE + d) / 10) {
+        throw new NumberFormatException("overflow");
+      }
+      v = v * 10 - d;
+    }
+    if (negative) {
+      return v;
+    }
+    if (v == Long.MIN_VALUE) {
+      throw new NumberFormatException("overflow");
+    }
+    return -v;
+  }
+
+  /**
+   * Parses an unsigned 64-bit integer as memcached 1.6 {@code safe_strtoull} does: optional
+   * leading whitespace and {@code +}, at least one digit, then only whitespace; a value that does
+   * not fit in 64 bits or carries a minus sign is rejected.
+   *
+   * @param b the bytes, must not be {@code null}
+   * @param from the first byte to read
+   * @param to one past the last byte to read
+   * @return the value as the bits of an unsigned 64-bit integer
+   * @throws NumberFormatException if the bytes are not such a number
+   */
+  public static long parseUnsignedLong(byte[] b, int from, int to) {
+    int i = from;
+    while (i < to && isSpace(b[i])) {
+      i++;
+    }
+    if (i < to && b[i] == '+') {
+      i++;
+    }
+    int digitsStart = i;
+    long v = 0;
+    for (; i < to; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        break;
+      }
+      if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, 10)) > 0) {
+        throw new NumberFormatException("overflow");
+      }
+      v = v * 10 + d;
+    }
+    if (i == digitsStart) {
+      throw new NumberFormatException("no digits");
+    }
+    for (; i < to; i++) {
+      if (!isSpace(b[i])) {
+        throw new NumberFormatException("trailing garbage");
+      }
+    }
+    return v;
+  }
+
+  private static boolean isSpace(byte c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+  }
+
+  /**
+   * Returns the ASCII decimal form of a signed value.
+   *
+   * @param v the value
+   * @return a new array holding the digits
+   */
+  public static byte[] toBytes(long v) {
+    return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Returns the ASCII decimal form of an unsigned 64-bit value.
+   *
+   * @param v the bits of the unsigned value
+   * @return a new array holding the digits
+   */
+  public static byte[] toUnsignedBytes(long v) {
+    return Long.toUnsignedString(v).getBytes(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,464 @@
+package io.sidecache.store.memory;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.Key;
+import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.Numbers;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.SetResult.Outcome;
+import io.sidecache.store.Ticker;
+import io.sidecache.store.ValueSlice;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The memory tier: a {@link CacheStore} on a Caffeine cache bounded by bytes, with W-TinyLFU
+ * eviction and per-entry expiry.
+ *
+ * <p>Every operation completes before it returns (no thread hop). Conditional and
+ * read-modify-write operations run inside Caffeine's per-key atomic {@code compute}, so operations
+ * on one key are linearizable. The weight of an entry is its key and value bytes plus {@link
+ * #ENTRY_OVERHEAD} bytes of bookkeeping, so the configured bound approximates heap held.
+ *
+ * <p>Thread-safe.
+ */
+public final class MemoryStore implements CacheStore {
+  /**
+   * Estimated heap bytes per entry beyond key and value bytes: Caffeine node and map slot, the
+   * {@link Key} and {@link Entry} objects and two array headers (measured ~140 B, DESIGN.md).
+   */
+  public static final int ENTRY_OVERHEAD = 144;
+
+  private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
+  private static final CompletableFuture<Boolean> FALSE = CompletableFuture.completedFuture(false);
+  private static final byte[] EMPTY = new byte[0];
+
+  private final Cache<Key, Entry> cache;
+  private final ConcurrentMap<Key, Entry> map;
+  private final Ticker ticker;
+  private final long maximumBytes;
+  private final AtomicLong casSequence = new AtomicLong();
+
+  private MemoryStore(Builder b) {
+    this.ticker = b.ticker;
+    this.maximumBytes = b.maximumBytes;
+    Caffeine<Object, Object> caffeine =
+        Caffeine.newBuilder()
+            .maximumWeight(b.maximumBytes)
+            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(ticker.millis()));
+    if (b.executor != null) {
+      caffeine.executor(b.executor);
+    }
+    this.cache =
+        caffeine
+            .<Key, Entry>weigher((k, e) -> weigh(k, e))
+            .expireAfter(new EntryExpiry())
+            .build();
+    this.map = cache.asMap();
+  }
+
+  /** Returns a builder; {@link Builder#maximumBytes(long)} must be called. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static int weigh(Key key, Entry entry) {
+    long w = (long) key.length() + entry.length() + ENTRY_OVERHEAD;
+    return (int) Math.min(Integer.MAX_VALUE, w);
+  }
+
+  /** Returns the configured bound in bytes. */
+  public long maximumBytes() {
+    return maximumBytes;
+  }
+
+  /** Returns the approximate number of entries held, expired ones possibly included. */
+  public long estimatedSize() {
+    return cache.estimatedSize();
+  }
+
+  /** Returns the approximate bytes held, as weighed against {@link #maximumBytes()}. */
+  public long weightedSize() {
+    return cache.policy().eviction().orElseThrow().weightedSize().orElse(0L);
+  }
+
+  /** Runs pending maintenance (eviction, expiry) now; for tests and orderly shutdown. */
+  public void cleanUp() {
+    cache.cleanUp();
+  }
+
+  private long nextCas() {
+    return casSequence.incrementAndGet();
+  }
+
+  private Entry live(Key key, long now) {
+    Entry e = map.get(key);
+    return e == null || e.isExpiredAt(now) ? null : e;
+  }
+
+  @Override
+  public CompletionStage<Entry> get(Key key) {
+    return CompletableFuture.completedFuture(live(key, ticker.millis()));
+  }
+
+  @Override
+  public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
+    Entry e = live(key, ticker.millis());
+    return CompletableFuture.completedFuture(e == null ? null : slice(e, start, end));
+  }
+
+  /** Resolves a Redis 7 {@code GETRANGE} range (inclusive, negative from the end) on a value. */
+  static ValueSlice slice(Entry e, long start, long end) {
+    long len = e.length();
+    if ((start < 0 && end < 0 && start > end) || len == 0) {
+      return new ValueSlice(EMPTY, 0, len, e.flags());
+    }
+    if (start < 0) {
+      start = Math.max(0, len + start);
+    }
+    if (end < 0) {
+      end = Math.max(0, len + end);
+    }
+    if (end >= len) {
+      end = len - 1;
+    }
+    if (start > end) {
+      return new ValueSlice(EMPTY, Math.min(start, len), len, e.flags());
+    }
+    byte[] bytes = Arrays.copyOfRange(e.value(), (int) start, (int) end + 1);
+    return new ValueSlice(bytes, start, len, e.flags());
+  }
+
+  @Override
+  public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
+    long now = ticker.millis();
+    if (options.condition() == SetOptions.Condition.ALWAYS
+        && !options.keepTtl()
+        && !options.returnPrevious()) {
+      Entry entry = new Entry(value, options.flags(), nextCas(), options.expiresAt());
+      if (entry.isExpiredAt(now)) {
+        map.remove(key);
+        return CompletableFuture.completedFuture(new SetResult(Outcome.STORED, null, null));
+      }
+      map.put(key, entry);
+      return CompletableFuture.completedFuture(new SetResult(Outcome.STORED, null, entry));
+    }
+    SetResult[] result = new SetResult[1];
+    map.compute(
+        key,
+        (k, old) -> {
+          if (old != null && old.isExpiredAt(now)) {
+            old = null;
+          }
+          Outcome refused = refusal(options, old);
+          if (refused != null) {
+            result[0] = new SetResult(refused, old, null);
+            return old;
+          }
+          long expiresAt =
+              options.keepTtl() && old != null ? old.expiresAt() : options.expiresAt();
+          Entry previous = options.returnPrevious() ? old : null;
+          Entry entry = new Entry(value, options.flags(), nextCas(), expiresAt);
+          if (entry.isExpiredAt(now)) {
+            result[0] = new SetResult(Outcome.STORED, previous, null);
+            return null;
+          }
+          result[0] = new SetResult(Outcome.STORED, previous, entry);
+          return entry;
+        });
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  private static Outcome refusal(SetOptions options, Entry old) {
+    switch (options.condition()) {
+      case IF_ABSENT:
+        return old == null ? null : Outcome.NOT_STORED;
+      case IF_PRESENT:
+        return old != null ? null : Outcome.NOT_STORED;
+      case IF_CAS:
+        if (old == null) {
+          return Outcome.NOT_FOUND;
+        }
+        return old.cas() == options.expectedCas() ? null : Outcome.EXISTS;
+      default:
+        return null;
+    }
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(Key key) {
+    long now = ticker.millis();
+    boolean[] removed = new boolean[1];
+    map.computeIfPresent(
+        key,
+        (k, old) -> {
+          removed[0] = !old.isExpiredAt(now);
+          return null;
+        });
+    return removed[0] ? TRUE : FALSE;
+  }
+
+  @Override
+  public CompletionStage<Boolean> exists(Key key) {
+    return live(key, ticker.millis()) != null ? TRUE : FALSE;
+  }
+
+  @Override
+  public CompletionStage<Long> incrementBy(Key key, long delta) {
+    long now = ticker.millis();
+    long[] result = new long[1];
+    try {
+      map.compute(
+          key,
+          (k, old) -> {
+            if (old != null && old.isExpiredAt(now)) {
+              old = null;
+            }
+            long current;
+            try {
+              current = old == null ? 0 : Numbers.parseRedisLong(old.value());
+            } catch (NumberFormatException e) {
+              throw new NotAnIntegerException();
+            }
+            long next;
+            try {
+              next = Math.addExact(current, delta);
+            } catch (ArithmeticException e) {
+              throw new IncrementOverflowException();
+            }
+            result[0] = next;
+            return old == null
+                ? new Entry(Numbers.toBytes(next), 0, nextCas(), Entry.NO_EXPIRY)
+                : new Entry(Numbers.toBytes(next), old.flags(), nextCas(), old.expiresAt());
+          });
+    } catch (NotAnIntegerException | IncrementOverflowException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  @Override
+  public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
+    long now = ticker.millis();
+    Long[] result = new Long[1];
+    try {
+      map.computeIfPresent(
+          key,
+          (k, old) -> {
+            if (old.isExpiredAt(now)) {
+              return null;
+            }
+            long current;
+            try {
+              current = Numbers.parseUnsignedLong(old.value(), 0, old.length());
+            } catch (NumberFormatException e) {
+              throw new NotAnIntegerException();
+            }
+            long next;
+            if (!decrement) {
+              next = current + delta;
+            } else {
+              next = Long.compareUnsigned(current, delta) < 0 ? 0 : current - delta;
+            }
+            result[0] = next;
+            return new Entry(Numbers.toUnsignedBytes(next), old.flags(), nextCas(), old.expiresAt());
+          });
+    } catch (NotAnIntegerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  @Override
+  public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
+    return concat(key, suffix, false, createIfAbsent);
+  }
+
+  @Override
+  public CompletionStage<Long> prepend(Key key, byte[] prefix) {
+    return concat(key, prefix, true, false);
+  }
+
+  private CompletionStage<Long> concat(Key key, byte[] part, boolean before, boolean create) {
+    long now = ticker.millis();
+    long[] length = {-1};
+    map.compute(
+        key,
+        (k, old) -> {
+          if (old != null && old.isExpiredAt(now)) {
+            old = null;
+          }
+          if (old == null) {
+            if (!create) {
+              return null;
+            }
+            length[0] = part.length;
+            return new Entry(part, 0, nextCas(), Entry.NO_EXPIRY);
+          }
+          byte[] value = new byte[old.length() + part.length];
+          byte[] first = before ? part : old.value();
+          byte[] second = before ? old.value() : part;
+          System.arraycopy(first, 0, value, 0, first.length);
+          System.arraycopy(second, 0, value, first.length, second.length);
+          length[0] = value.length;
+          return new Entry(value, old.flags(), nextCas(), old.expiresAt());
+        });
+    return CompletableFuture.completedFuture(length[0]);
+  }
+
+  @Override
+  public CompletionStage<Boolean> expire(Key key, long expiresAt, ExpireCondition condition) {
+    long now = ticker.millis();
+    boolean[] changed = new boolean[1];
+    map.computeIfPresent(
+        key,
+        (k, old) -> {
+          if (old.isExpiredAt(now)) {
+            return null;
+          }
+          if (!condition.allows(old.expiresAt(), expiresAt)) {
+            return old;
+          }
+          changed[0] = true;
+          if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
+            return null;
+          }
+          return new Entry(old.value(), old.flags(), old.cas(), expiresAt);
+        });
+    return changed[0] ? TRUE : FALSE;
+  }
+
+  @Override
+  public CompletionStage<Long> ttl(Key key) {
+    long now = ticker.millis();
+    Entry e = live(key, now);
+    long ttl;
+    if (e == null) {
+      ttl = TTL_ABSENT;
+    } else if (!e.hasExpiry()) {
+      ttl = TTL_NONE;
+    } else {
+      ttl = e.expiresAt() - now;
+    }
+    return CompletableFuture.completedFuture(ttl);
+  }
+
+  @Override
+  public CompletionStage<Void> flush() {
+    cache.invalidateAll();
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Caffeine expiry that follows each entry's absolute {@link Entry#expiresAt()}. */
+  private static final class EntryExpiry implements Expiry<Key, Entry> {
+    @Override
+    public long expireAfterCreate(Key key, Entry entry, long currentTime) {
+      return nanosLeft(entry, currentTime);
+    }
+
+    @Override
+    public long expireAfterUpdate(Key key, Entry entry, long currentTime, long currentDuration) {
+      return nanosLeft(entry, currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(Key key, Entry entry, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+
+    private static long nanosLeft(Entry entry, long currentTime) {
+      if (!entry.hasExpiry()) {
+        return Long.MAX_VALUE;
+      }
+      return Math.max(0, TimeUnit.MILLISECONDS.toNanos(entry.expiresAt()) - currentTime);
+    }
+  }
+
+  /**
+   * Builds a {@link MemoryStore}. Each option may be set once; a second call throws {@link
+   * IllegalStateException}, a bad value {@link IllegalArgumentException}. Not thread-safe.
+   */
+  public static final class Builder {
+    private long maximumBytes = -1;
+    private Ticker ticker;
+    private Executor executor;
+
+    private Builder() {}
+
+    /**
+     * Bounds the tier by weight: key and value bytes plus {@link #ENTRY_OVERHEAD} per entry.
+     *
+     * @param bytes the bound in bytes, at least 0
+     */
+    public Builder maximumBytes(long bytes) {
+      if (maximumBytes != -1) {
+        throw new IllegalStateException("maximumBytes was already set to " + maximumBytes);
+      }
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maximumBytes: " + bytes + " (expected: >= 0)");
+      }
+      maximumBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the time source for expiry; defaults to {@link Ticker#system()}.
+     *
+     * @param ticker the ticker, must not be {@code null}
+     */
+    public Builder ticker(Ticker ticker) {
+      if (this.ticker != null) {
+        throw new IllegalStateException("ticker was already set");
+      }
+      if (ticker == null) {
+        throw new NullPointerException("ticker");
+      }
+      this.ticker = ticker;
+      return this;
+    }
+
+    /**
+     * Sets the executor for Caffeine's maintenance work (eviction, expiry); defaults to Caffeine's
+     * ({@code ForkJoinPool.commonPool()}). {@code Runnable::run} makes it deterministic in tests.
+     *
+     * @param executor the executor, must not be {@code null}
+     */
+    public Builder executor(Executor executor) {
+      if (this.executor != null) {
+        throw new IllegalStateException("executor was already set");
+      }
+      if (executor == null) {
+        throw new NullPointerException("executor");
+      }
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Returns the store.
+     *
+     * @throws IllegalStateException if {@link #maximumBytes(long)} was not called
+     */
+    public MemoryStore build() {
+      if (maximumBytes == -1) {
+        throw new IllegalStateException("maximumBytes must be set");
+      }
+      if (ticker == null) {
+        ticker = Ticker.system();
+      }
+      return new MemoryStore(this);
+    }
+  }
+}
