@@ -37,6 +37,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private ChannelHandlerContext ctx;
   private boolean waiting;
   private boolean closing;
+  private boolean closeScheduled;
 
   /**
    * Creates the handler.
@@ -157,6 +158,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       dispatch(msg);
     }
     if (closing) {
+      flushAndClose();
       return;
     }
     flushReplies(ctx);
@@ -166,6 +168,10 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   }
 
   private void flushAndClose() {
+    if (closeScheduled) {
+      return;
+    }
+    closeScheduled = true;
     releaseBacklog();
     flushReplies(ctx);
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

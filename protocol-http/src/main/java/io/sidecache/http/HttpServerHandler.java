@@ -1,0 +1,323 @@
+package io.sidecache.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Key;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.StoreException;
+import io.sidecache.store.ValueSlice;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Answers the HTTP/1.1 requests of one connection from a {@link CacheStore}, in request order.
+ *
+ * <p>Resources:
+ *
+ * <ul>
+ *   <li>{@code /cache/{key}}: {@code GET} (200 with the value as {@code application/octet-stream},
+ *       or 206 for one {@code Range}, 416 when unsatisfiable, see {@link ByteRange}), {@code HEAD}
+ *       (the headers of the whole-value {@code GET}, {@code Range} ignored as RFC 9110 §14.2
+ *       requires for methods other than {@code GET}), {@code PUT} (the body becomes the value:
+ *       201 when the key was absent, 204 when it replaced a value, as RFC 9110 §9.3.4 requires),
+ *       {@code DELETE} (204, or 404 when absent). A missing key is 404; any other method 405 with
+ *       {@code Allow}.
+ *   <li>{@code /health}: {@code GET} and {@code HEAD}, 200 {@code {"status":"UP"}}.
+ *   <li>Any other path: 404.
+ * </ul>
+ *
+ * <p>The key is everything in the path after {@code /cache/}, slashes included, percent-decoded to
+ * raw bytes (see {@link RequestTarget#decodePath}): any binary key is reachable by encoding its
+ * bytes. An empty key or bad percent-encoding is 400. The query is ignored.
+ *
+ * <p>Failures: a request the decoder could not parse is 400 (414 for a too long request line, RFC
+ * 9110 §15.5.15; 431 for too large headers, RFC 6585 §5) and closes the connection, since the
+ * decoder cannot find the next request; a too large body is 413 (RFC 9110 §15.5.14), in order,
+ * see {@link InOrderHttpObjectAggregator}; a failed store operation is 500 with a short text body
+ * (see {@link #storeFailure}). Persistent connections follow RFC 9112 §9.3 ({@link
+ * HttpUtil#isKeepAlive}): after a response to {@code Connection: close}, or to HTTP/1.0 without
+ * {@code keep-alive}, the connection closes. An HTTP/1.0 request is answered as HTTP/1.0 (so that
+ * {@code Connection: keep-alive} is echoed), any later 1.x as HTTP/1.1 (RFC 9112 §2.3); another
+ * major version gets 505 (RFC 9110 §15.6.6) and the connection closes.
+ *
+ * <p>Not sharable: one instance per channel, used only from its event loop.
+ */
+public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpRequest> {
+  private static final InternalLogger logger =
+      InternalLoggerFactory.getInstance(HttpServerHandler.class);
+
+  /** Path prefix of the cache resources; the key follows it. */
+  static final String CACHE_PREFIX = "/cache/";
+
+  /** Path of the health resource. */
+  static final String HEALTH_PATH = "/health";
+
+  static final String CACHE_ALLOW = "GET, HEAD, PUT, DELETE";
+  static final String HEALTH_ALLOW = "GET, HEAD";
+
+  /** A {@code PUT}: unconditional, flags 0, no expiry; the previous entry tells 201 from 204. */
+  private static final SetOptions PUT_OPTIONS = SetOptions.builder().returnPrevious().build();
+
+  private final CacheStore store;
+
+  /**
+   * Creates the handler of one connection.
+   *
+   * @param store the store to read and write, must not be {@code null}
+   * @throws NullPointerException if {@code store} is {@code null}
+   */
+  public HttpServerHandler(CacheStore store) {
+    super(FullHttpRequest.class);
+    if (store == null) {
+      throw new NullPointerException("store");
+    }
+    this.store = store;
+  }
+
+  @Override
+  protected void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+    route(ctx, request);
+  }
+
+  @Override
+  protected void flushReplies(ChannelHandlerContext ctx) {
+    ctx.flush();
+  }
+
+  private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
+    DecoderResult decoded = request.decoderResult();
+    if (decoded.isFailure()) {
+      undecodable(ctx, request, decoded.cause());
+      return;
+    }
+    HttpVersion version = request.protocolVersion();
+    if (version.majorVersion() != 1) {
+      Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false);
+      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+          null));
+      return;
+    }
+    HttpMethod method = request.method();
+    Exchange ex = new Exchange(responseVersion(version), HttpUtil.isKeepAlive(request));
+    RequestTarget target = RequestTarget.of(request.uri());
+    if (target.pathEquals(HEALTH_PATH)) {
+      if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
+        reply(ctx, ex, HttpReplies.health(ex.version));
+      } else {
+        reply(ctx, ex, HttpReplies.methodNotAllowed(ex.version, HEALTH_ALLOW));
+      }
+      return;
+    }
+    if (!target.pathStartsWith(CACHE_PREFIX)) {
+      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.NOT_FOUND, null));
+      return;
+    }
+    boolean isGet = HttpMethod.GET.equals(method);
+    boolean isHead = HttpMethod.HEAD.equals(method);
+    boolean isPut = HttpMethod.PUT.equals(method);
+    if (!(isGet || isHead || isPut || HttpMethod.DELETE.equals(method))) {
+      reply(ctx, ex, HttpReplies.methodNotAllowed(ex.version, CACHE_ALLOW));
+      return;
+    }
+    byte[] keyBytes;
+    try {
+      keyBytes = target.decodePath(CACHE_PREFIX.length());
+    } catch (IllegalArgumentException e) {
+      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+      return;
+    }
+    if (keyBytes.length == 0) {
+      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, "empty key"));
+      return;
+    }
+    Key key = Key.of(keyBytes);
+    if (isGet) {
+      get(ctx, ex, key, request.headers());
+    } else if (isHead) {
+      head(ctx, ex, key);
+    } else if (isPut) {
+      put(ctx, ex, key, ByteBufUtil.getBytes(request.content()));
+    } else {
+      delete(ctx, ex, key);
+    }
+  }
+
+  /** HTTP/1.0 for a 1.0 request, HTTP/1.1 for any later 1.x (RFC 9112 §2.3). */
+  private static HttpVersion responseVersion(HttpVersion requestVersion) {
+    return requestVersion.majorVersion() == 1 && requestVersion.minorVersion() == 0
+        ? HttpVersion.HTTP_1_0
+        : HttpVersion.HTTP_1_1;
+  }
+
+  private void get(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers) {
+    ByteRange range = ByteRange.fromHeaders(headers);
+    if (range == null) {
+      call(ctx, ex, () -> store.get(key), entry -> entry == null
+          ? notFound(ex)
+          : HttpReplies.value(ex.version, entry.value()));
+    } else if (range.isZeroSuffix()) {
+      call(ctx, ex, () -> probeLength(key), slice -> slice == null
+          ? notFound(ex)
+          : HttpReplies.rangeNotSatisfiable(ex.version, slice.totalLength()));
+    } else {
+      call(ctx, ex, () -> store.getRange(key, range.start(), range.end()),
+          slice -> ranged(ex, range, slice));
+    }
+  }
+
+  private static FullHttpResponse ranged(Exchange ex, ByteRange range, ValueSlice slice) {
+    if (slice == null) {
+      return notFound(ex);
+    }
+    if (!slice.isEmpty()) {
+      return HttpReplies.partial(ex.version, slice);
+    }
+    if (range.suffix() && slice.totalLength() == 0) {
+      // RFC 9110 §14.1.1: a non-zero suffix range is satisfiable on an empty value, but
+      // Content-Range cannot express zero bytes; the whole (empty) value answers it (§14.2).
+      return HttpReplies.value(ex.version, slice.bytes());
+    }
+    return HttpReplies.rangeNotSatisfiable(ex.version, slice.totalLength());
+  }
+
+  private void head(ChannelHandlerContext ctx, Exchange ex, Key key) {
+    call(ctx, ex, () -> probeLength(key), slice -> slice == null
+        ? notFound(ex)
+        : HttpReplies.valueHead(ex.version, slice.totalLength()));
+  }
+
+  private void put(ChannelHandlerContext ctx, Exchange ex, Key key, byte[] value) {
+    call(ctx, ex, () -> store.set(key, value, PUT_OPTIONS), result -> HttpReplies.empty(
+        ex.version,
+        result.previous() == null ? HttpResponseStatus.CREATED : HttpResponseStatus.NO_CONTENT));
+  }
+
+  private void delete(ChannelHandlerContext ctx, Exchange ex, Key key) {
+    call(ctx, ex, () -> store.delete(key), deleted -> deleted
+        ? HttpReplies.empty(ex.version, HttpResponseStatus.NO_CONTENT)
+        : notFound(ex));
+  }
+
+  /**
+   * Reads a value's length without its bytes: an inverted range is empty by the {@link
+   * CacheStore#getRange} contract, and the slice still reports the total length.
+   */
+  private CompletionStage<ValueSlice> probeLength(Key key) {
+    return store.getRange(key, 1, 0);
+  }
+
+  private static FullHttpResponse notFound(Exchange ex) {
+    return HttpReplies.text(ex.version, HttpResponseStatus.NOT_FOUND, null);
+  }
+
+  /**
+   * Runs one store operation and answers with the response {@code onValue} builds from its
+   * result, or with {@link #storeFailure} when the operation fails, whether it throws or
+   * completes exceptionally.
+   */
+  private <T> void call(
+      ChannelHandlerContext ctx,
+      Exchange ex,
+      Supplier<CompletionStage<T>> operation,
+      Function<? super T, FullHttpResponse> onValue) {
+    CompletionStage<T> stage;
+    try {
+      stage = operation.get();
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    await(
+        stage,
+        (value, cause) ->
+            reply(ctx, ex, cause == null ? onValue.apply(value) : storeFailure(ex, cause)));
+  }
+
+  /**
+   * The one mapping of store failures to the wire: 500 with a short text body. A {@link
+   * StoreException}'s message is meant for clients and is sent; any other failure is a bug, so it
+   * is logged and its detail withheld.
+   */
+  private static FullHttpResponse storeFailure(Exchange ex, Throwable cause) {
+    String detail;
+    if (cause instanceof StoreException) {
+      detail = cause.getMessage();
+    } else {
+      logger.warn("Store operation failed", cause);
+      detail = null;
+    }
+    return HttpReplies.text(ex.version, HttpResponseStatus.INTERNAL_SERVER_ERROR, detail);
+  }
+
+  /** Answers a request whose decoding failed; see the class documentation. */
+  private void undecodable(ChannelHandlerContext ctx, FullHttpRequest request, Throwable cause) {
+    if (cause instanceof TooLongHttpContentException) {
+      // From InOrderHttpObjectAggregator: the request itself was sound, the body was discarded.
+      Exchange ex =
+          new Exchange(responseVersion(request.protocolVersion()), HttpUtil.isKeepAlive(request));
+      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          cause.getMessage()));
+      return;
+    }
+    HttpResponseStatus status;
+    if (cause instanceof TooLongHttpLineException) {
+      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+    } else {
+      status = HttpResponseStatus.BAD_REQUEST;
+    }
+    Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false);
+    reply(ctx, ex, HttpReplies.text(ex.version, status, null));
+  }
+
+  /**
+   * Writes a response, marking the connection persistent or not, and closes the connection after
+   * it when the request asked for that.
+   */
+  private void reply(ChannelHandlerContext ctx, Exchange ex, FullHttpResponse response) {
+    HttpUtil.setKeepAlive(response, ex.keepAlive);
+    ctx.write(response);
+    if (!ex.keepAlive) {
+      closeAfterReplies();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      logger.debug("Connection error, closing {}", ctx.channel(), cause);
+    } else {
+      logger.warn("Unexpected error, closing {}", ctx.channel(), cause);
+    }
+    ctx.close();
+  }
+
+  /** What a response needs to know of its request once the request is released. */
+  private static final class Exchange {
+    final HttpVersion version;
+    final boolean keepAlive;
+
+    Exchange(HttpVersion version, boolean keepAlive) {
+      this.version = version;
+      this.keepAlive = keepAlive;
+    }
+  }
+}
