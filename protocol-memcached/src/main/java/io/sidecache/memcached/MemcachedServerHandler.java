@@ -1,0 +1,478 @@
+package io.sidecache.memcached;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.Key;
+import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.StoreException;
+import io.sidecache.store.Ticker;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs decoded memcached text requests ({@link TextRequest}) against a {@link CacheStore} and
+ * writes memcached 1.6's replies (protocol.txt; exact bytes checked against memcached 1.6.18).
+ *
+ * <p>Replies of one read batch accumulate in one outbound buffer, written and flushed once in
+ * {@link #flushReplies}; a buffer that grows past {@value #WRITE_THROUGH_BYTES} bytes mid-batch is
+ * written (not flushed) at once so that the channel's writability, and with it the back-pressure
+ * of {@link PipelinedRequestHandler}, sees it. Values of {@value #ZERO_COPY_VALUE_BYTES} bytes or
+ * more are written as wrapped buffers rather than copied.
+ *
+ * <p>Wire rules applied here rather than in the decoder:
+ *
+ * <ul>
+ *   <li>exptime (protocol.txt, "Expiration times"): 0 never expires; 1 to 2592000 (30 days) is
+ *       seconds from now as read from the {@link Ticker}; larger is a Unix time in seconds; a
+ *       negative value means already expired (the write succeeds, the item is invisible);
+ *   <li>{@code noreply}: no reply at all, errors included, as memcached's {@code out_string};
+ *   <li>a {@code set} refused as too large removes the key's current item, as memcached does;
+ *   <li>{@code append}/{@code prepend} that would make the item larger than the maximum item size
+ *       answer {@code NOT_STORED}, as memcached does;
+ *   <li>{@code flush_all <delay>} flushes when the delay ends (exptime rules again), replacing any
+ *       delayed flush pending on the listener.
+ * </ul>
+ *
+ * <p>Store failures become wire errors in one place ({@link #fail}). Not sharable: one instance
+ * per channel, used from its event loop only; create it through {@link
+ * MemcachedServerInitializer}.
+ */
+public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRequest> {
+  /** Replies buffered beyond this many bytes are written before the read batch ends. */
+  static final int WRITE_THROUGH_BYTES = 64 * 1024;
+
+  /** Values at least this long are written without copying them into the reply buffer. */
+  static final int ZERO_COPY_VALUE_BYTES = 16 * 1024;
+
+  /** The longest exptime that counts as relative, in seconds (30 days, protocol.txt). */
+  static final long MAX_RELATIVE_EXPTIME_SECONDS = 2_592_000;
+
+  /** An absolute expiry in the past, in milliseconds since the epoch: stored, never visible. */
+  static final long ALREADY_EXPIRED = 1;
+
+  /** The reply to {@code version}. */
+  static final byte[] VERSION_REPLY = TextReplies.line("VERSION 1.6.21-sidecache");
+
+  private static final InternalLogger logger =
+      InternalLoggerFactory.getInstance(MemcachedServerHandler.class);
+  private static final int INITIAL_BUFFER_BYTES = 256;
+  private static final CompletableFuture<Long> ABSENT = CompletableFuture.completedFuture(-1L);
+
+  private final CacheStore store;
+  private final Ticker ticker;
+  private final int maxItemSize;
+  private final DelayedFlush delayedFlush;
+
+  private ChannelHandlerContext ctx;
+  /** Replies not yet written, or {@code null}. */
+  private ByteBuf out;
+  /** Whether something was written since the last flush. */
+  private boolean unflushed;
+
+  /**
+   * Creates the handler of one connection.
+   *
+   * @param store the keyspace, must not be {@code null}
+   * @param ticker the clock relative exptimes are measured from, must not be {@code null}
+   * @param maxItemSizeBytes the largest value in bytes, as given to the decoder
+   * @param delayedFlush the listener's pending delayed {@code flush_all}, must not be {@code null}
+   */
+  MemcachedServerHandler(
+      CacheStore store, Ticker ticker, int maxItemSizeBytes, DelayedFlush delayedFlush) {
+    super(TextRequest.class);
+    this.store = store;
+    this.ticker = ticker;
+    this.maxItemSize = maxItemSizeBytes;
+    this.delayedFlush = delayedFlush;
+  }
+
+  /**
+   * Turns a memcached exptime into an absolute expiry (protocol.txt, "Expiration times").
+   *
+   * @param exptime the exptime as sent, in seconds
+   * @param nowMillis the current time in milliseconds since the epoch
+   * @return the expiry in milliseconds since the epoch: {@link Entry#NO_EXPIRY} for 0, {@link
+   *     #ALREADY_EXPIRED} for a negative exptime
+   */
+  static long expiresAt(long exptime, long nowMillis) {
+    if (exptime == 0) {
+      return Entry.NO_EXPIRY;
+    }
+    if (exptime < 0) {
+      return ALREADY_EXPIRED;
+    }
+    if (exptime <= MAX_RELATIVE_EXPTIME_SECONDS) {
+      return nowMillis + exptime * 1000;
+    }
+    return exptime * 1000;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    super.handlerAdded(ctx);
+    this.ctx = ctx;
+  }
+
+  @Override
+  protected void handle(ChannelHandlerContext ctx, TextRequest request) {
+    try {
+      if (request.isError()) {
+        answerError(request);
+        return;
+      }
+      switch (request.verb()) {
+        case GET:
+          get(request, false);
+          break;
+        case GETS:
+          get(request, true);
+          break;
+        case SET:
+        case ADD:
+        case REPLACE:
+        case CAS:
+          set(request);
+          break;
+        case APPEND:
+        case PREPEND:
+          concat(request);
+          break;
+        case DELETE:
+          delete(request);
+          break;
+        case INCR:
+        case DECR:
+          arithmetic(request);
+          break;
+        case TOUCH:
+          touch(request);
+          break;
+        case FLUSH_ALL:
+          flushAll(request);
+          break;
+        case VERSION:
+          reply(request, VERSION_REPLY);
+          break;
+        case VERBOSITY:
+          reply(request, TextReplies.OK);
+          break;
+        case QUIT:
+          closeAfterReplies();
+          break;
+        default:
+          throw new IllegalStateException("verb: " + request.verb());
+      }
+    } catch (RuntimeException e) {
+      // A store that throws instead of failing its stage.
+      fail(request, e);
+    }
+  }
+
+  private void answerError(TextRequest request) {
+    TextError error = request.error();
+    if (error == TextError.LINE_TOO_LONG) {
+      closeAfterReplies();
+      return;
+    }
+    if (error == TextError.OBJECT_TOO_LARGE && request.verb() == TextVerb.SET) {
+      // memcached unlinks the current item so that a refused set leaves no stale value.
+      await(
+          store.delete(Key.of(request.key())),
+          (deleted, cause) -> {
+            if (cause != null) {
+              fail(request, cause);
+            } else {
+              reply(request, error.reply());
+            }
+          });
+      return;
+    }
+    reply(request, error.reply());
+  }
+
+  /** {@code get}/{@code gets}: every key's read combined into one stage, answered in key order. */
+  private void get(TextRequest request, boolean withCas) {
+    byte[][] keys = request.keys();
+    if (keys.length == 1) {
+      await(
+          store.get(Key.of(keys[0])),
+          (entry, cause) -> {
+            if (cause != null) {
+              fail(request, cause);
+              return;
+            }
+            if (entry != null) {
+              writeValue(keys[0], entry, withCas);
+            }
+            reply(request, TextReplies.END);
+          });
+      return;
+    }
+    CompletableFuture<?>[] reads = new CompletableFuture<?>[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      reads[i] = store.get(Key.of(keys[i])).toCompletableFuture();
+    }
+    await(
+        CompletableFuture.allOf(reads),
+        (ignored, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          for (int i = 0; i < keys.length; i++) {
+            Entry entry = (Entry) reads[i].getNow(null);
+            if (entry != null) {
+              writeValue(keys[i], entry, withCas);
+            }
+          }
+          reply(request, TextReplies.END);
+        });
+  }
+
+  /** {@code set}/{@code add}/{@code replace}/{@code cas}: one conditional write. */
+  private void set(TextRequest request) {
+    SetOptions.Builder options =
+        SetOptions.builder()
+            .flags(request.flags())
+            .expiresAt(expiresAt(request.exptime(), ticker.millis()));
+    switch (request.verb()) {
+      case ADD:
+        options.ifAbsent();
+        break;
+      case REPLACE:
+        options.ifPresent();
+        break;
+      case CAS:
+        options.ifCas(request.number());
+        break;
+      default:
+        break;
+    }
+    await(
+        store.set(Key.of(request.key()), request.data(), options.build()),
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, outcomeLine(result.outcome()));
+          }
+        });
+  }
+
+  private static byte[] outcomeLine(SetResult.Outcome outcome) {
+    switch (outcome) {
+      case STORED:
+        return TextReplies.STORED;
+      case NOT_STORED:
+        return TextReplies.NOT_STORED;
+      case EXISTS:
+        return TextReplies.EXISTS;
+      case NOT_FOUND:
+        return TextReplies.NOT_FOUND;
+      default:
+        throw new IllegalStateException("outcome: " + outcome);
+    }
+  }
+
+  /**
+   * {@code append}/{@code prepend}: the item's flags and expiry are kept (the request's are
+   * ignored, as in memcached). The size check reads the item first, so two racing appends may
+   * together exceed the maximum item size; the store's own byte bound still holds.
+   */
+  private void concat(TextRequest request) {
+    Key key = Key.of(request.key());
+    byte[] part = request.data();
+    boolean append = request.verb() == TextVerb.APPEND;
+    CompletionStage<Long> length =
+        store
+            .get(key)
+            .thenCompose(
+                entry -> {
+                  if (entry == null || (long) entry.length() + part.length > maxItemSize) {
+                    return ABSENT;
+                  }
+                  return append ? store.append(key, part, false) : store.prepend(key, part);
+                });
+    await(
+        length,
+        (newLength, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, newLength < 0 ? TextReplies.NOT_STORED : TextReplies.STORED);
+          }
+        });
+  }
+
+  private void delete(TextRequest request) {
+    await(
+        store.delete(Key.of(request.key())),
+        (deleted, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND);
+          }
+        });
+  }
+
+  /** {@code incr}/{@code decr}: unsigned 64-bit, wrapping on incr, stopping at 0 on decr. */
+  private void arithmetic(TextRequest request) {
+    boolean decrement = request.verb() == TextVerb.DECR;
+    await(
+        store.incrementUnsigned(Key.of(request.key()), request.number(), decrement),
+        (value, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else if (value == null) {
+            reply(request, TextReplies.NOT_FOUND);
+          } else if (!request.noreply()) {
+            TextReplies.writeNumberLine(buffer(), value);
+            writeThroughIfLarge();
+          }
+        });
+  }
+
+  private void touch(TextRequest request) {
+    long expiresAt = expiresAt(request.exptime(), ticker.millis());
+    await(
+        store.expire(Key.of(request.key()), expiresAt, ExpireCondition.ALWAYS),
+        (existed, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, existed ? TextReplies.TOUCHED : TextReplies.NOT_FOUND);
+          }
+        });
+  }
+
+  /** {@code flush_all [delay]}: a delay in exptime form schedules the flush, 0 or less runs it. */
+  private void flushAll(TextRequest request) {
+    long delay = request.number();
+    if (delay > 0) {
+      long now = ticker.millis();
+      long waitMillis = expiresAt(delay, now) - now;
+      if (waitMillis > 0) {
+        delayedFlush.schedule(ctx.executor(), waitMillis);
+        reply(request, TextReplies.OK);
+        return;
+      }
+    }
+    delayedFlush.cancel();
+    await(
+        store.flush(),
+        (ignored, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, TextReplies.OK);
+          }
+        });
+  }
+
+  /** Maps a store failure to its wire error: the one place where exceptions become replies. */
+  private void fail(TextRequest request, Throwable cause) {
+    byte[] line;
+    if (cause instanceof NotAnIntegerException) {
+      line = TextReplies.NON_NUMERIC_VALUE;
+    } else if (cause instanceof StoreException && cause.getMessage() != null) {
+      line = TextReplies.serverError(cause.getMessage());
+    } else {
+      logger.warn("{}: memcached {} failed", ctx.channel(), request.verb(), cause);
+      line = TextReplies.SERVER_ERROR_INTERNAL;
+    }
+    reply(request, line);
+  }
+
+  private void reply(TextRequest request, byte[] line) {
+    if (!request.noreply()) {
+      buffer().writeBytes(line);
+      writeThroughIfLarge();
+    }
+  }
+
+  private void writeValue(byte[] key, Entry entry, boolean withCas) {
+    ByteBuf buf = buffer();
+    TextReplies.writeValueHeader(buf, key, entry, withCas);
+    byte[] value = entry.value();
+    if (value.length >= ZERO_COPY_VALUE_BYTES) {
+      writeThrough();
+      ctx.write(Unpooled.wrappedBuffer(value));
+      unflushed = true;
+      buffer().writeBytes(TextReplies.CRLF);
+    } else {
+      buf.writeBytes(value).writeBytes(TextReplies.CRLF);
+      writeThroughIfLarge();
+    }
+  }
+
+  private ByteBuf buffer() {
+    if (out == null) {
+      out = ctx.alloc().ioBuffer(INITIAL_BUFFER_BYTES);
+    }
+    return out;
+  }
+
+  private void writeThroughIfLarge() {
+    if (out != null && out.readableBytes() >= WRITE_THROUGH_BYTES) {
+      writeThrough();
+    }
+  }
+
+  /** Hands the buffered replies to the channel, unflushed. */
+  private void writeThrough() {
+    ByteBuf buf = out;
+    if (buf == null) {
+      return;
+    }
+    out = null;
+    if (buf.isReadable()) {
+      ctx.write(buf);
+      unflushed = true;
+    } else {
+      buf.release();
+    }
+  }
+
+  @Override
+  protected void flushReplies(ChannelHandlerContext ctx) {
+    writeThrough();
+    if (unflushed) {
+      unflushed = false;
+      ctx.flush();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    logger.warn("{}: closing memcached connection after an unexpected error", ctx.channel(), cause);
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    releaseBuffer();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseBuffer();
+  }
+
+  private void releaseBuffer() {
+    if (out != null) {
+      out.release();
+      out = null;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.sidecache.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.sidecache.http.HttpServerInitializer;
+import io.sidecache.memcached.MemcachedServerInitializer;
+import io.sidecache.resp.RespCommands;
+import io.sidecache.resp.RespLimits;
+import io.sidecache.resp.RespServerContext;
+import io.sidecache.resp.RespServerInitializer;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Ticker;
+import io.sidecache.store.memory.MemoryStore;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Sidecache: the store and the RESP, memcached and HTTP listeners over it.
+ *
+ * <p>{@link #start} binds every listener or fails without leaving any open. {@link #close} stops
+ * accepting, lets in-flight commands finish and closes the connections; it is idempotent and
+ * thread-safe, so a shutdown hook (SIGTERM) and a test may both call it.
+ */
+public final class Sidecache implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Sidecache.class);
+  /** Per-connection outbound bytes above which reading pauses until the peer catches up. */
+  private static final WriteBufferWaterMark WATER_MARK =
+      new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+  private final MemoryStore store;
+  private final EventLoopGroup acceptors;
+  private final EventLoopGroup workers;
+  private final List<Channel> listeners = new ArrayList<>();
+  private final InetSocketAddress respAddress;
+  private final InetSocketAddress memcachedAddress;
+  private final InetSocketAddress httpAddress;
+  private boolean closed;
+
+  private Sidecache(SidecacheConfig config) throws InterruptedException {
+    Ticker ticker = Ticker.system();
+    this.store = MemoryStore.builder().maximumBytes(config.memoryBytes()).ticker(ticker).build();
+    Transport transport = Transport.best();
+    this.acceptors = transport.group(1);
+    this.workers = transport.group(Runtime.getRuntime().availableProcessors());
+    try {
+      RespServerContext resp =
+          new RespServerContext(
+              store,
+              ticker,
+              new RespLimits(config.maxBulkBytes(), RespLimits.DEFAULT.maxArrayLength(),
+                  RespLimits.DEFAULT.maxInlineLength()),
+              RespCommands.standard());
+      respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
+          new RespServerInitializer(resp));
+      memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
+          new MemcachedServerInitializer(store, ticker, config.maxItemBytes()));
+      httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
+          new HttpServerInitializer(store, config.maxHttpBodyBytes()));
+      log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
+    } catch (InterruptedException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts Sidecache: builds the store and binds every listener.
+   *
+   * @param config the settings, must not be {@code null}
+   * @return the running server
+   * @throws InterruptedException if interrupted while binding
+   * @throws io.netty.channel.ChannelException or another runtime exception if a port cannot be
+   *     bound; nothing stays open then
+   */
+  public static Sidecache start(SidecacheConfig config) throws InterruptedException {
+    return new Sidecache(config);
+  }
+
+  private InetSocketAddress bind(
+      Transport transport, String host, int port, String name, ChannelHandler initializer)
+      throws InterruptedException {
+    Channel channel =
+        new ServerBootstrap()
+            .group(acceptors, workers)
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+            .childHandler(initializer)
+            .bind(host, port)
+            .sync()
+            .channel();
+    listeners.add(channel);
+    InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+    log.info("{} listening on {}:{}", name, address.getAddress().getHostAddress(),
+        address.getPort());
+    return address;
+  }
+
+  /** Returns the keyspace shared by every listener. */
+  public CacheStore store() {
+    return store;
+  }
+
+  /** Returns the bound RESP address. */
+  public InetSocketAddress respAddress() {
+    return respAddress;
+  }
+
+  /** Returns the bound memcached address. */
+  public InetSocketAddress memcachedAddress() {
+    return memcachedAddress;
+  }
+
+  /** Returns the bound HTTP address. */
+  public InetSocketAddress httpAddress() {
+    return httpAddress;
+  }
+
+  /**
+   * Stops accepting, lets queued work finish (up to 5 seconds), then closes every connection.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Channel listener : listeners) {
+      listener.close().syncUninterruptibly();
+    }
+    acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    store.cleanUp();
+    log.info("stopped");
+  }
+}

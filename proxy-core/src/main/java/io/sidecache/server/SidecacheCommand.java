@@ -1,0 +1,134 @@
+package io.sidecache.server;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code sidecache} command: starts every listener with working defaults and runs in the
+ * foreground until SIGTERM or SIGINT, then shuts down cleanly.
+ *
+ * <p>Every option may also come from an environment variable named after it: {@code --resp-port}
+ * from {@code SIDECACHE_RESP_PORT}. The command line wins over the environment.
+ */
+@Command(
+    name = "sidecache",
+    mixinStandardHelpOptions = true,
+    versionProvider = SidecacheCommand.Version.class,
+    description = "A sidecar cache speaking RESP (Redis), memcached and HTTP over one keyspace.",
+    defaultValueProvider = SidecacheCommand.EnvironmentDefaults.class)
+public final class SidecacheCommand implements Callable<Integer> {
+
+  @Option(names = "--bind", description = "Address to listen on (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1")
+  String bind;
+
+  @Option(names = "--resp-port", description = "RESP (Redis) port, 0 for ephemeral"
+      + " (default: ${DEFAULT-VALUE}).", defaultValue = "6379")
+  int respPort;
+
+  @Option(names = "--memcached-port", description = "memcached port, 0 for ephemeral"
+      + " (default: ${DEFAULT-VALUE}).", defaultValue = "11211")
+  int memcachedPort;
+
+  @Option(names = "--http-port", description = "HTTP port, 0 for ephemeral"
+      + " (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
+  int httpPort;
+
+  @Option(names = "--memory", converter = ByteSize.class, description = "Memory tier size, e.g."
+      + " 256m or 2g (default: half of the JVM's maximum heap).")
+  Long memory;
+
+  @Option(names = "--data-dir", description = "Disk tier directory; used once the disk tier"
+      + " exists (default: ${DEFAULT-VALUE}).", defaultValue = "./data")
+  Path dataDir;
+
+  @Option(names = "--max-item-size", converter = ByteSize.class, description = "Largest value"
+      + " memcached accepts, like memcached -I (default: ${DEFAULT-VALUE}).", defaultValue = "1m")
+  long maxItemSize;
+
+  @Option(names = "--proto-max-bulk-len", converter = ByteSize.class, description = "Largest RESP"
+      + " bulk string, like Redis proto-max-bulk-len (default: ${DEFAULT-VALUE}).",
+      defaultValue = "512m")
+  long maxBulkLength;
+
+  @Option(names = "--max-http-body", converter = ByteSize.class, description = "Largest HTTP"
+      + " request body (default: ${DEFAULT-VALUE}).", defaultValue = "64m")
+  long maxHttpBody;
+
+  /**
+   * Runs the command line and exits with its status.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new SidecacheCommand()).execute(args));
+  }
+
+  /** Builds the configuration from the parsed options. */
+  SidecacheConfig config() {
+    long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody));
+  }
+
+  private static int toInt(String option, long bytes) {
+    if (bytes > Integer.MAX_VALUE - 8) {
+      throw new CommandLine.ParameterException(new CommandLine(new SidecacheCommand()),
+          option + ": " + bytes + " (expected: < 2g)");
+    }
+    return (int) bytes;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Sidecache server = Sidecache.start(config());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "sidecache-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Reads option defaults from {@code SIDECACHE_*} environment variables. */
+  public static final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec argSpec) {
+      if (argSpec instanceof OptionSpec option) {
+        String value = System.getenv(variableName(option.longestName()));
+        if (value != null) {
+          return value;
+        }
+      }
+      return argSpec.defaultValue();
+    }
+
+    /**
+     * Returns the environment variable for an option.
+     *
+     * @param longName the option, e.g. {@code --resp-port}
+     * @return the variable, e.g. {@code SIDECACHE_RESP_PORT}
+     */
+    static String variableName(String longName) {
+      return "SIDECACHE_" + longName.replaceFirst("^-+", "").replace('-', '_')
+          .toUpperCase(Locale.ROOT);
+    }
+  }
+
+  /** Reports the version from the jar manifest. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = SidecacheCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"sidecache " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

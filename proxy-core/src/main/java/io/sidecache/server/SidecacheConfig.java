@@ -1,0 +1,63 @@
+package io.sidecache.server;
+
+import java.nio.file.Path;
+
+/**
+ * The settings of one Sidecache process. Ports may be 0 for an ephemeral port (tests); the bound
+ * addresses are then read from {@link Sidecache}.
+ *
+ * @param bind the address every listener binds, e.g. {@code 127.0.0.1}
+ * @param respPort the RESP (Redis) port, 0 for ephemeral
+ * @param memcachedPort the memcached port, 0 for ephemeral
+ * @param httpPort the HTTP port, 0 for ephemeral
+ * @param memoryBytes the memory tier bound, in bytes
+ * @param dataDir the disk tier directory (not used until the disk tier exists)
+ * @param maxItemBytes the largest value memcached accepts (memcached {@code -I}), in bytes
+ * @param maxBulkBytes the largest RESP bulk string (Redis {@code proto-max-bulk-len}), in bytes
+ * @param maxHttpBodyBytes the largest HTTP request body, in bytes
+ */
+public record SidecacheConfig(
+    String bind,
+    int respPort,
+    int memcachedPort,
+    int httpPort,
+    long memoryBytes,
+    Path dataDir,
+    int maxItemBytes,
+    long maxBulkBytes,
+    int maxHttpBodyBytes) {
+
+  /** Validates the settings. */
+  public SidecacheConfig {
+    checkPort("respPort", respPort);
+    checkPort("memcachedPort", memcachedPort);
+    checkPort("httpPort", httpPort);
+    if (memoryBytes < 1) {
+      throw new IllegalArgumentException("memoryBytes: " + memoryBytes + " (expected: >= 1)");
+    }
+    if (maxItemBytes < 1) {
+      throw new IllegalArgumentException("maxItemBytes: " + maxItemBytes + " (expected: >= 1)");
+    }
+    if (maxHttpBodyBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxHttpBodyBytes: " + maxHttpBodyBytes + " (expected: >= 1)");
+    }
+  }
+
+  private static void checkPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");
+    }
+  }
+
+  /**
+   * Returns the defaults on loopback with every port ephemeral, for tests and embedding.
+   *
+   * @param memoryBytes the memory tier bound, in bytes
+   */
+  public static SidecacheConfig ephemeral(long memoryBytes) {
+    return new SidecacheConfig(
+        "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
+        64 * 1024 * 1024);
+  }
+}
