@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.protocol.Stages;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
@@ -15,6 +16,8 @@ import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.Ticker;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -217,19 +220,19 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
           });
       return;
     }
-    CompletableFuture<?>[] reads = new CompletableFuture<?>[keys.length];
-    for (int i = 0; i < keys.length; i++) {
-      reads[i] = store.get(Key.of(keys[i])).toCompletableFuture();
+    List<CompletionStage<Entry>> reads = new ArrayList<>(keys.length);
+    for (byte[] key : keys) {
+      reads.add(store.get(Key.of(key)));
     }
     await(
-        CompletableFuture.allOf(reads),
-        (ignored, cause) -> {
+        Stages.all(reads),
+        (entries, cause) -> {
           if (cause != null) {
             fail(request, cause);
             return;
           }
           for (int i = 0; i < keys.length; i++) {
-            Entry entry = (Entry) reads[i].getNow(null);
+            Entry entry = entries.get(i);
             if (entry != null) {
               writeValue(keys[i], entry, withCas);
             }

@@ -7,8 +7,10 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code sidecache} command: starts every listener with working defaults and runs in the
@@ -24,6 +26,9 @@ import picocli.CommandLine.Option;
     description = "A sidecar cache speaking RESP (Redis), memcached and HTTP over one keyspace.",
     defaultValueProvider = SidecacheCommand.EnvironmentDefaults.class)
 public final class SidecacheCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--bind", description = "Address to listen on (default: ${DEFAULT-VALUE}).",
       defaultValue = "127.0.0.1")
@@ -78,9 +83,9 @@ public final class SidecacheCommand implements Callable<Integer> {
         toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody));
   }
 
-  private static int toInt(String option, long bytes) {
+  private int toInt(String option, long bytes) {
     if (bytes > Integer.MAX_VALUE - 8) {
-      throw new CommandLine.ParameterException(new CommandLine(new SidecacheCommand()),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           option + ": " + bytes + " (expected: < 2g)");
     }
     return (int) bytes;

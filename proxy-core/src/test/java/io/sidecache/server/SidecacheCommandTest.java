@@ -1,0 +1,99 @@
+package io.sidecache.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.TypeConversionException;
+
+class SidecacheCommandTest {
+
+  private static SidecacheConfig parse(String... args) {
+    SidecacheCommand command = new SidecacheCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.config();
+  }
+
+  @Test
+  void defaults_asDocumented() {
+    SidecacheConfig c = parse();
+    assertEquals("127.0.0.1", c.bind());
+    assertEquals(6379, c.respPort());
+    assertEquals(11211, c.memcachedPort());
+    assertEquals(8080, c.httpPort());
+    assertEquals(Path.of("./data"), c.dataDir());
+    assertEquals(1024 * 1024, c.maxItemBytes());
+    assertEquals(512L * 1024 * 1024, c.maxBulkBytes());
+    assertEquals(Math.max(1, Runtime.getRuntime().maxMemory() / 2), c.memoryBytes());
+  }
+
+  @Test
+  void options_parsed() {
+    SidecacheConfig c = parse("--bind", "0.0.0.0", "--resp-port", "0", "--memcached-port", "1",
+        "--http-port", "2", "--memory", "256m", "--data-dir", "/tmp/x", "--max-item-size", "2m");
+    assertEquals("0.0.0.0", c.bind());
+    assertEquals(0, c.respPort());
+    assertEquals(256L << 20, c.memoryBytes());
+    assertEquals(Path.of("/tmp/x"), c.dataDir());
+    assertEquals(2 << 20, c.maxItemBytes());
+  }
+
+  @Test
+  void badValues_rejected() {
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--memory", "lots"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--resp-port", "70000"));
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--max-item-size", "3g"));
+  }
+
+  @Test
+  void environmentVariableNames() {
+    assertEquals("SIDECACHE_RESP_PORT",
+        SidecacheCommand.EnvironmentDefaults.variableName("--resp-port"));
+    assertEquals("SIDECACHE_MEMORY", SidecacheCommand.EnvironmentDefaults.variableName("--memory"));
+  }
+
+  @Test
+  void byteSize_units() {
+    assertEquals(1048576, ByteSize.parse("1048576"));
+    assertEquals(512 << 10, ByteSize.parse("512k"));
+    assertEquals(256L << 20, ByteSize.parse("256M"));
+    assertEquals(2L << 30, ByteSize.parse("2gb"));
+    assertThrows(TypeConversionException.class, () -> ByteSize.parse("0"));
+    assertThrows(TypeConversionException.class, () -> ByteSize.parse("-1m"));
+    assertThrows(TypeConversionException.class, () -> ByteSize.parse("9999999999t"));
+    assertThrows(TypeConversionException.class, () -> ByteSize.parse("m"));
+  }
+
+  @Test
+  void start_ephemeralPortsThenClose() throws Exception {
+    InetSocketAddress resp;
+    try (Sidecache server = Sidecache.start(SidecacheConfig.ephemeral(1 << 20))) {
+      resp = server.respAddress();
+      assertNotEquals(0, resp.getPort());
+      assertNotEquals(0, server.memcachedAddress().getPort());
+      assertNotEquals(0, server.httpAddress().getPort());
+      try (Socket s = new Socket()) {
+        s.connect(resp, 1000);
+      }
+    }
+    try (Socket s = new Socket()) {
+      assertThrows(IOException.class, () -> s.connect(resp, 1000), "closed after close()");
+    }
+  }
+
+  @Test
+  void start_portTaken_failsAndReleasesOthers() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
+          1 << 20, Path.of("data"), 1024, 1024, 1024);
+      assertThrows(Exception.class, () -> Sidecache.start(config));
+    }
+  }
+}

@@ -1,0 +1,261 @@
+package io.sidecache.store.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.Key;
+import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.SetResult.Outcome;
+import io.sidecache.store.ValueSlice;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MemoryStoreTest {
+  private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+  private final MemoryStore store =
+      MemoryStore.builder().maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run).build();
+  private final Key k = Key.of("k");
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static <T> T done(CompletionStage<T> stage) {
+    assertTrue(stage.toCompletableFuture().isDone(), "memory tier completes inline");
+    return stage.toCompletableFuture().join();
+  }
+
+  private static Throwable failure(CompletionStage<?> stage) {
+    CompletionException e =
+        assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+    return e.getCause();
+  }
+
+  private String value(Key key) {
+    Entry e = done(store.get(key));
+    return e == null ? null : new String(e.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void get_absent() {
+    assertNull(done(store.get(k)));
+    assertFalse(done(store.exists(k)));
+  }
+
+  @Test
+  void set_storesValueFlagsAndFreshCas() {
+    SetResult first = done(store.set(k, b("v1"), SetOptions.builder().flags(42).build()));
+    SetResult second = done(store.set(k, b("v2"), SetOptions.DEFAULT));
+    assertEquals(Outcome.STORED, first.outcome());
+    assertEquals(42, first.current().flags());
+    assertNotEquals(first.current().cas(), second.current().cas());
+    assertEquals("v2", value(k));
+    assertEquals(0, done(store.get(k)).flags());
+  }
+
+  @Test
+  void set_ifAbsent() {
+    assertTrue(done(store.set(k, b("a"), SetOptions.builder().ifAbsent().build())).stored());
+    SetResult refused = done(store.set(k, b("b"), SetOptions.builder().ifAbsent().build()));
+    assertEquals(Outcome.NOT_STORED, refused.outcome());
+    assertArrayEquals(b("a"), refused.previous().value());
+    assertEquals("a", value(k));
+  }
+
+  @Test
+  void set_ifPresent() {
+    assertEquals(Outcome.NOT_STORED,
+        done(store.set(k, b("a"), SetOptions.builder().ifPresent().build())).outcome());
+    assertNull(value(k));
+    done(store.set(k, b("a"), SetOptions.DEFAULT));
+    assertTrue(done(store.set(k, b("b"), SetOptions.builder().ifPresent().build())).stored());
+    assertEquals("b", value(k));
+  }
+
+  @Test
+  void set_ifCas() {
+    assertEquals(Outcome.NOT_FOUND,
+        done(store.set(k, b("a"), SetOptions.builder().ifCas(1).build())).outcome());
+    long cas = done(store.set(k, b("a"), SetOptions.DEFAULT)).current().cas();
+    assertEquals(Outcome.EXISTS,
+        done(store.set(k, b("b"), SetOptions.builder().ifCas(cas + 1).build())).outcome());
+    assertTrue(done(store.set(k, b("c"), SetOptions.builder().ifCas(cas).build())).stored());
+    assertEquals("c", value(k));
+  }
+
+  @Test
+  void set_returnPrevious() {
+    SetOptions get = SetOptions.builder().returnPrevious().build();
+    assertNull(done(store.set(k, b("a"), get)).previous());
+    assertArrayEquals(b("a"), done(store.set(k, b("b"), get)).previous().value());
+  }
+
+  @Test
+  void set_expiryAndKeepTtl() {
+    done(store.set(k, b("a"), SetOptions.builder().expiresAt(now.get() + 1000).build()));
+    assertEquals(1000, done(store.ttl(k)));
+    done(store.set(k, b("b"), SetOptions.builder().keepTtl().build()));
+    assertEquals(1000, done(store.ttl(k)));
+    now.addAndGet(999);
+    assertEquals("b", value(k));
+    now.addAndGet(1);
+    assertNull(value(k));
+    assertEquals(CacheStore.TTL_ABSENT, done(store.ttl(k)));
+  }
+
+  @Test
+  void set_expiryInThePastRemovesKey() {
+    done(store.set(k, b("a"), SetOptions.DEFAULT));
+    SetResult r = done(store.set(k, b("b"), SetOptions.builder().expiresAt(now.get() - 1).build()));
+    assertTrue(r.stored());
+    assertNull(r.current());
+    assertNull(value(k));
+  }
+
+  @Test
+  void expiredEntry_invisibleToEveryOperation() {
+    done(store.set(k, b("5"), SetOptions.builder().expiresAt(now.get() + 10).build()));
+    now.addAndGet(10);
+    assertFalse(done(store.exists(k)));
+    assertFalse(done(store.delete(k)));
+    assertNull(done(store.getRange(k, 0, -1)));
+    assertEquals(1, done(store.incrementBy(k, 1)));
+    assertEquals(CacheStore.TTL_NONE, done(store.ttl(k)), "incr on an expired key starts afresh");
+  }
+
+  @Test
+  void builder_rejectsRepeatsAndBadValues() {
+    assertThrows(IllegalStateException.class, () -> MemoryStore.builder().build());
+    assertThrows(IllegalStateException.class,
+        () -> MemoryStore.builder().maximumBytes(1).maximumBytes(2));
+    assertThrows(IllegalArgumentException.class, () -> MemoryStore.builder().maximumBytes(-1));
+    assertThrows(IllegalStateException.class,
+        () -> SetOptions.builder().expiresAt(5).keepTtl());
+    assertThrows(IllegalStateException.class, () -> SetOptions.builder().ifAbsent().ifPresent());
+  }
+
+  @Test
+  void getRange_redisSemantics() {
+    done(store.set(k, b("hello"), SetOptions.DEFAULT));
+    assertEquals("hell", slice(0, 3));
+    assertEquals("o", slice(-1, -1));
+    assertEquals("h", slice(0, -100));
+    assertEquals("", slice(-1, -5));
+    assertEquals("", slice(10, 20));
+    assertEquals("hello", slice(-100, 100));
+    ValueSlice s = done(store.getRange(k, 1, 2));
+    assertEquals(1, s.offset());
+    assertEquals(5, s.totalLength());
+  }
+
+  private String slice(long start, long end) {
+    return new String(done(store.getRange(k, start, end)).bytes(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void delete_present() {
+    done(store.set(k, b("a"), SetOptions.DEFAULT));
+    assertTrue(done(store.delete(k)));
+    assertFalse(done(store.delete(k)));
+  }
+
+  @Test
+  void incrementBy_redisRules() {
+    assertEquals(5, done(store.incrementBy(k, 5)));
+    assertEquals(-5, done(store.incrementBy(k, -10)));
+    done(store.set(k, b(Long.toString(Long.MAX_VALUE)), SetOptions.DEFAULT));
+    assertInstanceOf(IncrementOverflowException.class, failure(store.incrementBy(k, 1)));
+    for (String bad : new String[] {"abc", "01", "+1", " 1", "1 ", "", "-0"}) {
+      done(store.set(k, b(bad), SetOptions.DEFAULT));
+      assertInstanceOf(NotAnIntegerException.class, failure(store.incrementBy(k, 1)), bad);
+    }
+  }
+
+  @Test
+  void incrementBy_keepsExpiryAndFlags() {
+    done(store.set(k, b("1"), SetOptions.builder().flags(7).expiresAt(now.get() + 5000).build()));
+    assertEquals(2, done(store.incrementBy(k, 1)));
+    assertEquals(5000, done(store.ttl(k)));
+    assertEquals(7, done(store.get(k)).flags());
+  }
+
+  @Test
+  void incrementUnsigned_memcachedRules() {
+    assertNull(done(store.incrementUnsigned(k, 1, false)), "missing key is not created");
+    done(store.set(k, b("18446744073709551615"), SetOptions.DEFAULT));
+    assertEquals(0L, done(store.incrementUnsigned(k, 1, false)), "incr wraps at 2^64");
+    assertEquals(0L, done(store.incrementUnsigned(k, 5, true)), "decr stops at 0");
+    done(store.set(k, b("10"), SetOptions.DEFAULT));
+    assertEquals(9L, done(store.incrementUnsigned(k, 1, true)));
+    assertEquals("9", value(k));
+    done(store.set(k, b("abc"), SetOptions.DEFAULT));
+    assertInstanceOf(NotAnIntegerException.class, failure(store.incrementUnsigned(k, 1, false)));
+  }
+
+  @Test
+  void append_prepend() {
+    assertEquals(-1, done(store.append(k, b("x"), false)));
+    assertNull(value(k));
+    assertEquals(1, done(store.append(k, b("x"), true)));
+    assertEquals(3, done(store.append(k, b("yz"), false)));
+    assertEquals(5, done(store.prepend(k, b("ab"))));
+    assertEquals("abxyz", value(k));
+    assertEquals(-1, done(store.prepend(Key.of("other"), b("a"))));
+  }
+
+  @Test
+  void expire_conditionsAndPersist() {
+    assertFalse(done(store.expire(k, now.get() + 1000, ExpireCondition.ALWAYS)));
+    done(store.set(k, b("a"), SetOptions.DEFAULT));
+    long cas = done(store.get(k)).cas();
+    assertFalse(done(store.expire(k, now.get() + 1000, ExpireCondition.IF_SET)));
+    assertFalse(done(store.expire(k, now.get() + 1000, ExpireCondition.GREATER)));
+    assertTrue(done(store.expire(k, now.get() + 1000, ExpireCondition.LESS)));
+    assertFalse(done(store.expire(k, now.get() + 2000, ExpireCondition.IF_NONE)));
+    assertTrue(done(store.expire(k, now.get() + 2000, ExpireCondition.GREATER)));
+    assertFalse(done(store.expire(k, now.get() + 3000, ExpireCondition.IF_SET_AND_LESS)));
+    assertEquals(2000, done(store.ttl(k)));
+    assertEquals(cas, done(store.get(k)).cas(), "touch keeps the CAS version");
+    assertTrue(done(store.expire(k, Entry.NO_EXPIRY, ExpireCondition.ALWAYS)));
+    assertEquals(CacheStore.TTL_NONE, done(store.ttl(k)));
+    assertTrue(done(store.expire(k, now.get(), ExpireCondition.ALWAYS)));
+    assertNull(value(k), "an expiry at or before now deletes");
+  }
+
+  @Test
+  void flush_removesAll() {
+    done(store.set(k, b("a"), SetOptions.DEFAULT));
+    done(store.set(Key.of("j"), b("b"), SetOptions.DEFAULT));
+    done(store.flush());
+    assertNull(value(k));
+    assertNull(value(Key.of("j")));
+  }
+
+  @Test
+  void maximumBytes_boundsHeldBytes() {
+    MemoryStore small = MemoryStore.builder().maximumBytes(64 * 1024).executor(Runnable::run)
+        .ticker(now::get).build();
+    byte[] value = new byte[1000];
+    for (int i = 0; i < 1000; i++) {
+      done(small.set(Key.of("key" + i), value, SetOptions.DEFAULT));
+    }
+    small.cleanUp();
+    assertTrue(small.weightedSize() <= 64 * 1024, "weighted size " + small.weightedSize());
+    assertTrue(small.estimatedSize() < 1000);
+  }
+}
