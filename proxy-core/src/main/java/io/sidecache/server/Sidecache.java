@@ -46,7 +46,11 @@ public final class Sidecache implements AutoCloseable {
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
     Ticker ticker = Ticker.system();
-    this.store = MemoryStore.builder().maximumBytes(config.memoryBytes()).ticker(ticker).build();
+    // Caffeine's maintenance (eviction, expiry) runs on the calling thread: it is short,
+    // non-blocking work, and handing it to ForkJoinPool.commonPool() competed with the event
+    // loops for the core (docs/benchmarks.md).
+    this.store = MemoryStore.builder().maximumBytes(config.memoryBytes()).ticker(ticker)
+        .executor(Runnable::run).build();
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
     this.workers = transport.group(Runtime.getRuntime().availableProcessors());
