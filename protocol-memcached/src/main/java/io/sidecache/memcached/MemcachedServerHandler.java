@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * Runs decoded memcached text requests ({@link TextRequest}) against a {@link CacheStore} and
@@ -260,15 +261,10 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       default:
         break;
     }
-    await(
+    replyLine(
+        request,
         store.set(Key.of(request.key()), request.data(), options.build()),
-        (result, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else {
-            reply(request, outcomeLine(result.outcome()));
-          }
-        });
+        result -> outcomeLine(result.outcome()));
   }
 
   private static byte[] outcomeLine(SetResult.Outcome outcome) {
@@ -305,27 +301,15 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
                   }
                   return append ? store.append(key, part, false) : store.prepend(key, part);
                 });
-    await(
-        length,
-        (newLength, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else {
-            reply(request, newLength < 0 ? TextReplies.NOT_STORED : TextReplies.STORED);
-          }
-        });
+    replyLine(
+        request, length, newLength -> newLength < 0 ? TextReplies.NOT_STORED : TextReplies.STORED);
   }
 
   private void delete(TextRequest request) {
-    await(
+    replyLine(
+        request,
         store.delete(Key.of(request.key())),
-        (deleted, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else {
-            reply(request, deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND);
-          }
-        });
+        deleted -> deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND);
   }
 
   /** {@code incr}/{@code decr}: unsigned 64-bit, wrapping on incr, stopping at 0 on decr. */
@@ -347,15 +331,10 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
 
   private void touch(TextRequest request) {
     long expiresAt = expiresAt(request.exptime(), ticker.millis());
-    await(
+    replyLine(
+        request,
         store.expire(Key.of(request.key()), expiresAt, ExpireCondition.ALWAYS),
-        (existed, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else {
-            reply(request, existed ? TextReplies.TOUCHED : TextReplies.NOT_FOUND);
-          }
-        });
+        existed -> existed ? TextReplies.TOUCHED : TextReplies.NOT_FOUND);
   }
 
   /** {@code flush_all [delay]}: a delay in exptime form schedules the flush, 0 or less runs it. */
@@ -371,15 +350,7 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       }
     }
     delayedFlush.cancel();
-    await(
-        store.flush(),
-        (ignored, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else {
-            reply(request, TextReplies.OK);
-          }
-        });
+    replyLine(request, store.flush(), ignored -> TextReplies.OK);
   }
 
   /** Maps a store failure to its wire error: the one place where exceptions become replies. */
@@ -394,6 +365,20 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       line = TextReplies.SERVER_ERROR_INTERNAL;
     }
     reply(request, line);
+  }
+
+  /** Answers {@code request} with one line derived from the stage's value, or its failure. */
+  private <T> void replyLine(
+      TextRequest request, CompletionStage<T> stage, Function<? super T, byte[]> line) {
+    await(
+        stage,
+        (value, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            reply(request, line.apply(value));
+          }
+        });
   }
 
   private void reply(TextRequest request, byte[] line) {

@@ -17,8 +17,8 @@ final class ConnectionCommands {
         RespCommand.named("echo", 2).flags("fast").acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Returns the given string.")
             .body((s, a) -> s.reply().bulk(a[1])).build(),
-        RespCommand.named("quit", -1).flags("allow_busy", "noscript", "loading", "stale", "fast",
-                "no_auth", "allow_busy")
+        RespCommand.named("quit", -1)
+            .flags("noscript", "loading", "stale", "fast", "no_auth", "allow_busy")
             .acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Closes the connection.")
             .body(ConnectionCommands::quit).build(),

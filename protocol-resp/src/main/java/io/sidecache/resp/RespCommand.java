@@ -1,6 +1,7 @@
 package io.sidecache.resp;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -195,7 +196,7 @@ public final class RespCommand {
     private String since = "1.0.0";
     private String summary = "";
     private Body body;
-    private final java.util.ArrayList<Builder> subcommands = new java.util.ArrayList<>();
+    private final ArrayList<Builder> subcommands = new ArrayList<>();
 
     private Builder(String name, int arity) {
       if (!name.equals(name.toLowerCase(Locale.ROOT)) || name.isEmpty()) {
