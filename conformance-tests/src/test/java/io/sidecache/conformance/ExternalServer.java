@@ -24,10 +24,18 @@ final class ExternalServer implements AutoCloseable {
     this.address = address;
   }
 
-  /** Starts {@code redis-server} without persistence, if installed. */
-  static Optional<ExternalServer> redis() {
-    return find("redis-server").map(bin -> start(port -> List.of(bin, "--port",
-        Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")));
+  /**
+   * Starts {@code redis-server} without persistence, if installed.
+   *
+   * @param options more configuration, as {@code --name value} pairs
+   */
+  static Optional<ExternalServer> redis(String... options) {
+    return find("redis-server").map(bin -> start(port -> {
+      List<String> cmd = new ArrayList<>(List.of(bin, "--port", Integer.toString(port), "--bind",
+          "127.0.0.1", "--save", "", "--appendonly", "no"));
+      cmd.addAll(List.of(options));
+      return cmd;
+    }));
   }
 
   /** Starts {@code memcached} with one worker thread, if installed. */

@@ -331,4 +331,14 @@ abstract class RespConformance {
       assertEquals(expected, responses[i].get(), "reply " + i);
     }
   }
+
+  @Test
+  void auth_withoutConfiguredPassword() throws IOException {
+    assertEquals("-ERR AUTH <password> called without any password configured for the default"
+        + " user. Are you sure your configuration is correct?\r\n", raw.call("AUTH", "x"));
+    assertEquals("+OK\r\n", raw.call("AUTH", "default", "anything"), "nopass accepts any");
+    assertEquals("-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+        raw.call("AUTH", "someone", "x"));
+    assertEquals("-ERR syntax error\r\n", raw.call("AUTH", "a", "b", "c"));
+  }
 }

@@ -7,10 +7,18 @@ import io.sidecache.server.SidecacheConfig;
 final class SidecacheServer {
   private SidecacheServer() {}
 
+  /** The memory tier of test servers: 64 MiB. */
+  static final long MEMORY_BYTES = 64L * 1024 * 1024;
+
   /** Starts Sidecache with a 64 MiB memory tier. */
   static Sidecache start() {
+    return start(SidecacheConfig.ephemeral(MEMORY_BYTES));
+  }
+
+  /** Starts Sidecache with the given settings. */
+  static Sidecache start(SidecacheConfig config) {
     try {
-      return Sidecache.start(SidecacheConfig.ephemeral(64L * 1024 * 1024));
+      return Sidecache.start(config);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -25,6 +25,9 @@ import java.util.function.BiConsumer;
  * outbound buffer up to the channel's high water mark. Replies are flushed once per read batch in
  * {@link #flushReplies}.
  *
+ * <p>When the handler is given a {@link CommandGate}, requests also wait while the gate is closed
+ * for another connection's exclusive section ({@code EXEC}), the same way.
+ *
  * <p>Each request message is released after {@link #handle} returns, so a handler copies what it
  * needs from a reference-counted message before awaiting. Not sharable: one instance per channel,
  * used only from its event loop.
@@ -33,9 +36,12 @@ import java.util.function.BiConsumer;
  */
 public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAdapter {
   private final Class<I> requestType;
+  private final CommandGate gate;
   private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+  private final Runnable resumeAfterGate = this::resumeAfterGate;
   private ChannelHandlerContext ctx;
   private boolean waiting;
+  private boolean heldByGate;
   private boolean closing;
   private boolean closeScheduled;
 
@@ -45,7 +51,18 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
    * @param requestType the class of the requests this handler accepts; other messages pass on
    */
   protected PipelinedRequestHandler(Class<I> requestType) {
+    this(requestType, null);
+  }
+
+  /**
+   * Creates the handler, holding requests while {@code gate} is closed.
+   *
+   * @param requestType the class of the requests this handler accepts; other messages pass on
+   * @param gate the server's gate for exclusive sections, or {@code null} for none
+   */
+  protected PipelinedRequestHandler(Class<I> requestType, CommandGate gate) {
     this.requestType = requestType;
+    this.gate = gate;
   }
 
   /**
@@ -133,12 +150,29 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (waiting || !backlog.isEmpty() || !ctx.channel().isWritable()) {
+    if (waiting || heldByGate || !backlog.isEmpty() || !ctx.channel().isWritable()
+        || heldByClosedGate()) {
       backlog.add(msg);
       pauseReading();
       return;
     }
     dispatch(msg);
+  }
+
+  /** Registers for the gate's opening when it is closed; returns whether it was. */
+  private boolean heldByClosedGate() {
+    if (gate == null || heldByGate || !gate.holdIfClosed(ctx.executor(), resumeAfterGate)) {
+      return heldByGate;
+    }
+    heldByGate = true;
+    return true;
+  }
+
+  private void resumeAfterGate() {
+    heldByGate = false;
+    if (!waiting && !closing) {
+      drain();
+    }
   }
 
   private void dispatch(Object msg) {
@@ -153,16 +187,16 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   }
 
   private void drain() {
-    Object msg;
-    while (!waiting && !closing && ctx.channel().isWritable() && (msg = backlog.poll()) != null) {
-      dispatch(msg);
+    while (!waiting && !closing && ctx.channel().isWritable() && !backlog.isEmpty()
+        && !heldByClosedGate()) {
+      dispatch(backlog.poll());
     }
     if (closing) {
       flushAndClose();
       return;
     }
     flushReplies(ctx);
-    if (!waiting && backlog.isEmpty() && ctx.channel().isWritable()) {
+    if (!waiting && !heldByGate && backlog.isEmpty() && ctx.channel().isWritable()) {
       resumeReading();
     }
   }
@@ -207,7 +241,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && !waiting && !closing) {
+    if (ctx.channel().isWritable() && !waiting && !heldByGate && !closing) {
       drain();
     }
     ctx.fireChannelWritabilityChanged();

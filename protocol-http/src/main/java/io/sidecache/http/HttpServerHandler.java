@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Key;
@@ -85,7 +86,18 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
    * @throws NullPointerException if {@code store} is {@code null}
    */
   public HttpServerHandler(CacheStore store) {
-    super(FullHttpRequest.class);
+    this(store, null);
+  }
+
+  /**
+   * Creates the handler of one connection that holds requests while {@code gate} is closed.
+   *
+   * @param store the store to read and write, must not be {@code null}
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
+   * @throws NullPointerException if {@code store} is {@code null}
+   */
+  public HttpServerHandler(CacheStore store, CommandGate gate) {
+    super(FullHttpRequest.class, gate);
     if (store == null) {
       throw new NullPointerException("store");
     }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 
 /**
@@ -36,6 +37,7 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
 
   private final CacheStore store;
   private final int maxContentLengthBytes;
+  private final CommandGate gate;
 
   /**
    * Creates the initializer.
@@ -47,6 +49,19 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
    * @throws IllegalArgumentException if {@code maxContentLengthBytes} is negative
    */
   public HttpServerInitializer(CacheStore store, int maxContentLengthBytes) {
+    this(store, maxContentLengthBytes, null);
+  }
+
+  /**
+   * Creates the initializer whose handlers hold requests while {@code gate} is closed.
+   *
+   * @param store the store every connection reads and writes, must not be {@code null}
+   * @param maxContentLengthBytes the largest request body accepted, in bytes, at least 0
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
+   * @throws NullPointerException if {@code store} is {@code null}
+   * @throws IllegalArgumentException if {@code maxContentLengthBytes} is negative
+   */
+  public HttpServerInitializer(CacheStore store, int maxContentLengthBytes, CommandGate gate) {
     if (store == null) {
       throw new NullPointerException("store");
     }
@@ -56,6 +71,7 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
     }
     this.store = store;
     this.maxContentLengthBytes = maxContentLengthBytes;
+    this.gate = gate;
   }
 
   @Override
@@ -69,6 +85,6 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK_SIZE)));
     p.addLast("http-aggregator", new InOrderHttpObjectAggregator(maxContentLengthBytes));
-    p.addLast("http-handler", new HttpServerHandler(store));
+    p.addLast("http-handler", new HttpServerHandler(store, gate));
   }
 }

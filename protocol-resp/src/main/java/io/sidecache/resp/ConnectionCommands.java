@@ -21,7 +21,13 @@ final class ConnectionCommands {
             .flags("noscript", "loading", "stale", "fast", "no_auth", "allow_busy")
             .acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Closes the connection.")
+            .controlsTransaction()
             .body(ConnectionCommands::quit).build(),
+        RespCommand.named("auth", -2)
+            .flags("noscript", "loading", "stale", "fast", "no_auth", "allow_busy")
+            .acl("@fast", "@connection")
+            .doc("connection", "1.0.0", "Authenticates the connection.")
+            .body(ConnectionCommands::auth).build(),
         RespCommand.named("select", 2).flags("loading", "stale", "fast").acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Changes the selected database.")
             .body(ConnectionCommands::select).build(),
@@ -47,6 +53,16 @@ final class ConnectionCommands {
                 .acl("@slow", "@connection")
                 .doc("connection", "6.2.0", "Returns information about the connection.")
                 .body((s, a) -> s.reply().bulk(s.infoLine() + "\n")))
+            .subcommand(RespCommand.named("list", -2).flags("admin", "noscript", "loading",
+                    "stale")
+                .acl("@admin", "@slow", "@dangerous", "@connection")
+                .doc("connection", "2.4.0", "Lists open connections.")
+                .body(ConnectionCommands::clientList))
+            .subcommand(RespCommand.named("kill", -3).flags("admin", "noscript", "loading",
+                    "stale")
+                .acl("@admin", "@slow", "@dangerous", "@connection")
+                .doc("connection", "2.4.0", "Terminates open connections.")
+                .body(ConnectionCommands::clientKill))
             .subcommand(RespCommand.named("setinfo", 4).flags("noscript", "loading", "stale")
                 .acl("@slow", "@connection")
                 .doc("connection", "7.2.0", "Sets information specific to the client or connection.")
@@ -72,6 +88,34 @@ final class ConnectionCommands {
     s.closeAfterReplies();
   }
 
+  /**
+   * Redis 7.0 {@code AUTH [username] password} against the {@code default} user, whose password is
+   * {@code requirepass} (none: Redis's {@code nopass}, so the two-argument form is refused as
+   * misconfiguration and the three-argument form accepts any password).
+   */
+  static void auth(RespSession s, byte[][] args) {
+    if (args.length > 3) {
+      throw RespException.SYNTAX;
+    }
+    if (args.length == 2 && !s.context().requiresPassword()) {
+      throw new RespException("ERR AUTH <password> called without any password configured for"
+          + " the default user. Are you sure your configuration is correct?");
+    }
+    byte[] user = args.length == 3 ? args[1] : DEFAULT_USER;
+    authenticate(s, user, args[args.length - 1]);
+    s.reply().ok();
+  }
+
+  private static final byte[] DEFAULT_USER = {'d', 'e', 'f', 'a', 'u', 'l', 't'};
+
+  /** Authenticates as {@code user} or throws Redis 7.0's WRONGPASS error. */
+  private static void authenticate(RespSession s, byte[] user, byte[] password) {
+    if (!java.util.Arrays.equals(user, DEFAULT_USER) || !s.context().passwordMatches(password)) {
+      throw new RespException("WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    s.authenticate();
+  }
+
   /** Redis 7 {@code SELECT index}: only database 0 exists (cluster-mode Redis has one too). */
   static void select(RespSession s, byte[][] args) {
     long db = Args.toLong(args[1]);
@@ -85,6 +129,7 @@ final class ConnectionCommands {
    * Redis 7.0 {@code HELLO [protover [AUTH user pass] [SETNAME name]]}. Only RESP2 is spoken:
    * protocol 3 is answered with NOPROTO, so clients (Lettuce) fall back to RESP2. Without a
    * configured password the {@code default} user accepts any password, as Redis's {@code nopass}.
+   * An unauthenticated connection must authenticate with the AUTH option.
    */
   static void hello(RespSession s, byte[][] args) {
     int next = 1;
@@ -96,11 +141,13 @@ final class ConnectionCommands {
       }
     }
     byte[] user = null;
+    byte[] password = null;
     byte[] clientName = null;
     for (int j = next; j < args.length; j++) {
       int more = args.length - 1 - j;
       if (Args.is(args[j], "AUTH") && more >= 2) {
         user = args[j + 1];
+        password = args[j + 2];
         j += 2;
       } else if (Args.is(args[j], "SETNAME") && more >= 1) {
         clientName = args[++j];
@@ -108,9 +155,13 @@ final class ConnectionCommands {
         throw new RespException("ERR Syntax error in HELLO option '" + Args.text(args[j]) + "'");
       }
     }
-    if (user != null && !Args.is(user, "DEFAULT")) {
-      throw new RespException(
-          "WRONGPASS invalid username-password pair or user is disabled.");
+    if (user != null) {
+      authenticate(s, user, password);
+    }
+    if (!s.authenticated()) {
+      throw new RespException("NOAUTH HELLO must be called with the client already"
+          + " authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to"
+          + " authenticate the client and select the RESP protocol version at the same time");
     }
     if (clientName != null) {
       s.name(validName(clientName));
@@ -180,5 +231,133 @@ final class ConnectionCommands {
       s.libVersion(Args.text(args[3]));
     }
     s.reply().ok();
+  }
+
+  /**
+   * Redis 7.0 {@code CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]}: one {@link
+   * RespSession#infoLine()} per connection of this node; every Sidecache client is of type normal.
+   */
+  static void clientList(RespSession s, byte[][] args) {
+    java.util.Set<Long> ids = null;
+    boolean normalOnly = true;
+    if (args.length > 2) {
+      if (Args.is(args[2], "TYPE") && args.length == 4) {
+        normalOnly = clientType(args[3]);
+      } else if (Args.is(args[2], "ID") && args.length >= 4) {
+        ids = new java.util.HashSet<>();
+        for (int i = 3; i < args.length; i++) {
+          long id = Args.toLong(args[i], new RespException("ERR Invalid client ID"));
+          if (id <= 0) {
+            throw new RespException("ERR Invalid client ID");
+          }
+          ids.add(id);
+        }
+      } else {
+        throw RespException.SYNTAX;
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    if (normalOnly) {
+      for (RespSession c : s.context().clients()) {
+        if (ids == null || ids.contains(c.clientId())) {
+          sb.append(c.infoLine()).append('\n');
+        }
+      }
+    }
+    s.reply().bulk(sb.toString());
+  }
+
+  /** Returns whether a Redis client type names normal clients; throws for an unknown type. */
+  private static boolean clientType(byte[] type) {
+    if (Args.is(type, "NORMAL")) {
+      return true;
+    }
+    if (Args.is(type, "MASTER") || Args.is(type, "REPLICA") || Args.is(type, "SLAVE")
+        || Args.is(type, "PUBSUB")) {
+      return false;
+    }
+    throw new RespException("ERR Unknown client type '" + Args.text(type) + "'");
+  }
+
+  /**
+   * Redis 7.0 {@code CLIENT KILL}: the old form {@code CLIENT KILL ip:port} (OK or "No such
+   * client") and the filter form {@code CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port]
+   * [LADDR ip:port] [SKIPME yes|no]} answering the number of connections closed. Only connections
+   * to this node are seen. The caller's own connection closes after the reply.
+   */
+  static void clientKill(RespSession s, byte[][] args) {
+    if (args.length == 3) {
+      String addr = Args.text(args[2]);
+      for (RespSession c : s.context().clients()) {
+        if (c.remoteAddressText().equals(addr)) {
+          kill(s, c);
+          s.reply().ok();
+          return;
+        }
+      }
+      throw new RespException("ERR No such client");
+    }
+    long id = 0;
+    Boolean normal = null;
+    String user = null;
+    String addr = null;
+    String laddr = null;
+    boolean skipMe = true;
+    for (int i = 2; i < args.length; i += 2) {
+      if (i + 1 >= args.length) {
+        throw RespException.SYNTAX;
+      }
+      byte[] option = args[i];
+      byte[] value = args[i + 1];
+      if (Args.is(option, "ID")) {
+        id = Args.toLong(value, new RespException("ERR client-id should be greater than 0"));
+        if (id <= 0) {
+          throw new RespException("ERR client-id should be greater than 0");
+        }
+      } else if (Args.is(option, "TYPE")) {
+        normal = clientType(value);
+      } else if (Args.is(option, "USER")) {
+        user = Args.text(value);
+        if (!user.equals("default")) {
+          throw new RespException("ERR No such user '" + user + "'");
+        }
+      } else if (Args.is(option, "ADDR")) {
+        addr = Args.text(value);
+      } else if (Args.is(option, "LADDR")) {
+        laddr = Args.text(value);
+      } else if (Args.is(option, "SKIPME")) {
+        if (Args.is(value, "YES")) {
+          skipMe = true;
+        } else if (Args.is(value, "NO")) {
+          skipMe = false;
+        } else {
+          throw RespException.SYNTAX;
+        }
+      } else {
+        throw RespException.SYNTAX;
+      }
+    }
+    long killed = 0;
+    if (normal == null || normal) {
+      for (RespSession c : s.context().clients()) {
+        if ((id != 0 && c.clientId() != id)
+            || (addr != null && !c.remoteAddressText().equals(addr))
+            || (laddr != null && !c.localAddressText().equals(laddr))
+            || (skipMe && c == s)) {
+          continue;
+        }
+        kill(s, c);
+        killed++;
+      }
+    }
+    s.reply().integer(killed);
+  }
+
+  private static void kill(RespSession caller, RespSession target) {
+    if (target == caller) {
+      caller.closeAfterReplies();
+    } else {
+      target.kill();
+    }
   }
 }

@@ -43,6 +43,8 @@ public final class RespCommand {
   private final String summary;
   private final Body body;
   private final List<RespCommand> subcommands;
+  private final boolean noAuth;
+  private final boolean controlsTransaction;
 
   private RespCommand(Builder b, String parent) {
     this.name = b.name;
@@ -58,6 +60,8 @@ public final class RespCommand {
     this.since = b.since;
     this.summary = b.summary;
     this.body = b.body;
+    this.noAuth = this.flags.contains("no_auth");
+    this.controlsTransaction = b.controlsTransaction;
     this.subcommands = b.subcommands.stream().map(s -> new RespCommand(s, b.name)).toList();
     if (body == null && subcommands.isEmpty()) {
       throw new IllegalStateException(name + ": neither a body nor subcommands");
@@ -183,6 +187,19 @@ public final class RespCommand {
     return upperName;
   }
 
+  /** Returns whether the command runs before authentication (flag {@code no_auth}). */
+  boolean noAuth() {
+    return noAuth;
+  }
+
+  /**
+   * Returns whether the command runs at once inside {@code MULTI} instead of being queued (Redis
+   * 7.0 {@code processCommand}: EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
+   */
+  boolean controlsTransaction() {
+    return controlsTransaction;
+  }
+
   /** Defines a {@link RespCommand}. Not thread-safe. */
   public static final class Builder {
     private final String name;
@@ -196,6 +213,7 @@ public final class RespCommand {
     private String since = "1.0.0";
     private String summary = "";
     private Body body;
+    private boolean controlsTransaction;
     private final ArrayList<Builder> subcommands = new ArrayList<>();
 
     private Builder(String name, int arity) {
@@ -252,6 +270,12 @@ public final class RespCommand {
     /** Sets the body. */
     public Builder body(Body body) {
       this.body = body;
+      return this;
+    }
+
+    /** Marks the command as run at once inside {@code MULTI} rather than queued. */
+    public Builder controlsTransaction() {
+      this.controlsTransaction = true;
       return this;
     }
 

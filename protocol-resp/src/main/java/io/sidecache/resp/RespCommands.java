@@ -43,6 +43,7 @@ public final class RespCommands {
     all.addAll(KeyCommands.commands());
     all.addAll(ConnectionCommands.commands());
     all.addAll(ServerCommands.commands());
+    all.addAll(TransactionCommands.commands());
     return new RespCommands(all);
   }
 

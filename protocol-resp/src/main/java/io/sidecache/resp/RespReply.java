@@ -3,6 +3,8 @@ package io.sidecache.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
 
@@ -27,12 +29,18 @@ public final class RespReply {
 
   private final ByteBufAllocator alloc;
   private ByteBuf buf;
+  private boolean discarded;
 
   RespReply(ByteBufAllocator alloc) {
     this.alloc = alloc;
   }
 
   private ByteBuf buf() {
+    if (discarded) {
+      // The connection is gone but a command still completing (EXEC, a late store stage)
+      // writes its reply: it goes to an unpooled scratch buffer that nobody flushes or releases.
+      return new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, 64, Integer.MAX_VALUE);
+    }
     ByteBuf b = buf;
     if (b == null) {
       b = buf = alloc.ioBuffer(256);
@@ -191,6 +199,7 @@ public final class RespReply {
 
   /** Releases what has accumulated without writing it. */
   void discard() {
+    discarded = true;
     if (buf != null) {
       buf.release();
       buf = null;

@@ -1,22 +1,42 @@
 package io.sidecache.resp;
 
+import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Ticker;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What all RESP connections of one server share: the store, the clock, the limits, the command
- * table and the client id sequence. Thread-safe.
+ * table, the gate for exclusive sections, the password, and the connected clients. Thread-safe.
  */
 public final class RespServerContext {
   private final CacheStore store;
   private final Ticker ticker;
   private final RespLimits limits;
   private final RespCommands commands;
+  private final CommandGate gate;
+  private final CommandMetrics metrics;
+  private final Map<RespCommand, CommandMetrics.Meter> meters = new IdentityHashMap<>();
+  private final CommandMetrics.Meter unknownCommands;
+  private final long startedAt;
   private final AtomicLong clientIds = new AtomicLong();
+  private final AtomicLong connectionsReceived = new AtomicLong();
+  private final LongAdder keyspaceHits = new LongAdder();
+  private final LongAdder keyspaceMisses = new LongAdder();
+  private final Map<Long, RespSession> clients = new ConcurrentHashMap<>();
+  private volatile byte[] password;
 
   /**
-   * Creates the context.
+   * Creates a context without a gate (no isolation for {@code EXEC} against other connections)
+   * and without a password; for tests and embedding.
    *
    * @param store the keyspace, must not be {@code null}
    * @param ticker the clock for expiry arithmetic, the same one the store uses
@@ -25,10 +45,54 @@ public final class RespServerContext {
    */
   public RespServerContext(
       CacheStore store, Ticker ticker, RespLimits limits, RespCommands commands) {
+    this(store, ticker, limits, commands, null, null, CommandMetrics.unregistered("resp"));
+  }
+
+  /**
+   * Creates the context.
+   *
+   * @param store the keyspace, must not be {@code null}
+   * @param ticker the clock for expiry arithmetic, the same one the store uses
+   * @param limits the decoder limits
+   * @param commands the command table
+   * @param gate the gate shared by every protocol's handlers of this node, or {@code null}
+   * @param password the password of the {@code default} user ({@code requirepass}), or {@code
+   *     null} for none
+   * @param metrics the command counters, must not be {@code null}
+   */
+  public RespServerContext(
+      CacheStore store,
+      Ticker ticker,
+      RespLimits limits,
+      RespCommands commands,
+      CommandGate gate,
+      String password,
+      CommandMetrics metrics) {
     this.store = store;
     this.ticker = ticker;
     this.limits = limits;
     this.commands = commands;
+    this.gate = gate;
+    this.metrics = metrics;
+    this.startedAt = ticker.millis();
+    for (RespCommand c : commands.all()) {
+      meters.put(c, metrics.meter(c.fullName()));
+      for (RespCommand sub : c.subcommands()) {
+        meters.put(sub, metrics.meter(sub.fullName()));
+      }
+    }
+    this.unknownCommands = metrics.meter("unknown");
+    password(password);
+  }
+
+  /** Returns the command counters. */
+  CommandMetrics metrics() {
+    return metrics;
+  }
+
+  /** Returns the meter of a command of the table, or of unknown commands for {@code null}. */
+  CommandMetrics.Meter meter(RespCommand command) {
+    return command == null ? unknownCommands : meters.get(command);
   }
 
   /** Returns the keyspace. */
@@ -51,7 +115,95 @@ public final class RespServerContext {
     return commands;
   }
 
+  /** Returns the gate for exclusive sections, or {@code null}. */
+  CommandGate gate() {
+    return gate;
+  }
+
+  /** Returns when the server started, in milliseconds since the epoch. */
+  long startedAt() {
+    return startedAt;
+  }
+
+  /**
+   * Sets the password of the {@code default} user (Redis {@code requirepass}); connections opened
+   * afterwards must authenticate. Connections already authenticated stay so, as in Redis.
+   *
+   * @param password the password, or {@code null} or empty for none
+   */
+  public void password(String password) {
+    this.password =
+        password == null || password.isEmpty()
+            ? null
+            : password.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Returns the password as {@code CONFIG GET requirepass} shows it, empty when none. */
+  String passwordText() {
+    byte[] p = password;
+    return p == null ? "" : new String(p, StandardCharsets.UTF_8);
+  }
+
+  /** Returns whether a password is configured. */
+  boolean requiresPassword() {
+    return password != null;
+  }
+
+  /**
+   * Checks a password in time independent of where it differs.
+   *
+   * @return {@code true} when no password is configured (Redis's {@code nopass}) or it matches
+   */
+  boolean passwordMatches(byte[] candidate) {
+    byte[] p = password;
+    return p == null || MessageDigest.isEqual(p, candidate);
+  }
+
+  /**
+   * Counts a key lookup of a read command for {@code INFO stats} ({@code keyspace_hits}, {@code
+   * keyspace_misses}).
+   *
+   * @param hit whether the key was found
+   */
+  void countLookup(boolean hit) {
+    (hit ? keyspaceHits : keyspaceMisses).increment();
+  }
+
+  long keyspaceHits() {
+    return keyspaceHits.sum();
+  }
+
+  long keyspaceMisses() {
+    return keyspaceMisses.sum();
+  }
+
+  /** Resets the statistics ({@code CONFIG RESETSTAT}). */
+  void resetStats() {
+    keyspaceHits.reset();
+    keyspaceMisses.reset();
+    metrics.reset();
+  }
+
   long nextClientId() {
     return clientIds.incrementAndGet();
+  }
+
+  void register(RespSession session) {
+    connectionsReceived.incrementAndGet();
+    clients.put(session.clientId(), session);
+  }
+
+  void unregister(RespSession session) {
+    clients.remove(session.clientId());
+  }
+
+  /** Returns the connected clients; a weakly consistent view. */
+  Collection<RespSession> clients() {
+    return clients.values();
+  }
+
+  /** Returns the number of connections accepted since start. */
+  long connectionsReceived() {
+    return connectionsReceived.get();
   }
 }

@@ -1,9 +1,13 @@
 package io.sidecache.resp;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.NotFiniteException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -12,17 +16,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs RESP requests: looks the command up in the table, checks arity (and resolves the
- * subcommand of a container command), runs the body, and turns every failure into Redis 7's
- * error reply here, in one place. Replies keep request order (see {@link PipelinedRequestHandler}).
+ * subcommand of a container command), checks authentication, queues the command inside {@code
+ * MULTI} or runs the body, and turns every failure into Redis 7's error reply here, in one place.
+ * Replies keep request order (see {@link PipelinedRequestHandler}).
  *
  * <p>Not sharable: one instance per connection.
  */
 public final class RespServerHandler extends PipelinedRequestHandler<RespRequest> {
   private static final Logger log = LoggerFactory.getLogger(RespServerHandler.class);
 
+  private static final String NOAUTH = "NOAUTH Authentication required.";
+
   private final RespServerContext context;
+  private ChannelHandlerContext ctx;
   private RespReply reply;
   private RespSession session;
+  // The request being handled, for its metrics: when it started, whether it failed, whether its
+  // reply waits for a stage (then the continuation records it).
+  private long requestStart;
+  private boolean requestFailed;
+  private boolean requestPending;
+  private CommandMetrics.Meter requestMeter;
 
   /**
    * Creates the handler of one connection.
@@ -30,17 +44,21 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    * @param context the shared server state
    */
   public RespServerHandler(RespServerContext context) {
-    super(RespRequest.class);
+    super(RespRequest.class, context.gate());
     this.context = context;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
+    this.ctx = ctx;
     reply = new RespReply(ctx.alloc());
-    session =
-        new RespSession(
-            this, context, reply, ctx.channel().remoteAddress(), ctx.channel().localAddress());
+    session = new RespSession(this, context, reply, ctx.channel());
+    context.register(session);
+  }
+
+  EventExecutor executor() {
+    return ctx.executor();
   }
 
   @Override
@@ -50,33 +68,87 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       closeAfterReplies();
       return;
     }
+    long start = System.nanoTime();
     byte[][] args = request.args();
     RespCommand command = resolve(args);
-    if (command != null) {
-      session.lastCommand(command.fullName());
-      try {
-        command.body().execute(session, args);
-      } catch (RuntimeException e) {
-        writeError(e);
+    Transaction transaction = session.transaction();
+    if (command == null) {
+      if (transaction != null) {
+        transaction.doom();
       }
+    } else if (!session.authenticated() && !command.noAuth()) {
+      context.meter(command).reject();
+      reply.error(NOAUTH);
+      if (transaction != null) {
+        transaction.doom();
+      }
+    } else if (transaction != null && !command.controlsTransaction()) {
+      // Redis 7.0 queueMultiCommand: arguments are kept for EXEC; the request is released.
+      transaction.queue(command, args);
+      reply.simple("QUEUED");
+    } else {
+      session.touch(command.fullName());
+      run(command, args, start);
     }
     reply.flushIfLarge(ctx);
+  }
+
+  /**
+   * Runs a command's body and records it: at once when its reply is written, or when the stage
+   * its reply waits for completes.
+   */
+  private void run(RespCommand command, byte[][] args, long start) {
+    CommandMetrics.Meter meter = context.meter(command);
+    requestStart = start;
+    requestMeter = meter;
+    requestFailed = false;
+    requestPending = false;
+    try {
+      command.body().execute(session, args);
+    } catch (RuntimeException e) {
+      writeError(e);
+    }
+    if (!requestPending) {
+      meter.record(System.nanoTime() - start, requestFailed);
+    }
+  }
+
+  /**
+   * Runs a command queued by MULTI inside EXEC, recording it like {@link #run}; the state of the
+   * EXEC request around it is kept.
+   */
+  void runQueued(RespCommand command, byte[][] args) {
+    long start = requestStart;
+    boolean failed = requestFailed;
+    boolean pending = requestPending;
+    CommandMetrics.Meter meter = requestMeter;
+    try {
+      run(command, args, System.nanoTime());
+    } finally {
+      requestStart = start;
+      requestFailed = failed;
+      requestPending = pending;
+      requestMeter = meter;
+    }
   }
 
   /** Finds the command (or subcommand) and checks its arity; answers the error when it fails. */
   private RespCommand resolve(byte[][] args) {
     RespCommand command = context.commands().lookup(args[0]);
     if (command == null) {
+      context.meter(null).reject();
       reply.error(unknownCommand(args));
       return null;
     }
     if (!command.subcommands().isEmpty() && (args.length >= 2 || command.body() == null)) {
       if (args.length < 2) {
+        context.meter(command).reject();
         reply.error(wrongArity(command));
         return null;
       }
       RespCommand sub = command.subcommand(args[1]);
       if (sub == null) {
+        context.meter(command).reject();
         reply.error(
             "ERR unknown subcommand '" + truncate(args[1], 128) + "'. Try "
                 + command.name().toUpperCase(java.util.Locale.ROOT) + " HELP.");
@@ -85,6 +157,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       command = sub;
     }
     if (!command.acceptsArgumentCount(args.length)) {
+      context.meter(command).reject();
       reply.error(wrongArity(command));
       return null;
     }
@@ -114,15 +187,28 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   <T> void replyWhenDone(CompletionStage<T> stage, BiConsumer<RespReply, ? super T> writer) {
+    if (stage.toCompletableFuture().isDone()) {
+      await(stage, (value, cause) -> write(value, cause, writer));
+      return;
+    }
+    requestPending = true;
+    CommandMetrics.Meter meter = requestMeter;
+    long start = requestStart;
     await(
         stage,
         (value, cause) -> {
-          if (cause != null) {
-            writeError(cause);
-          } else {
-            writer.accept(reply, value);
-          }
+          requestFailed = false;
+          write(value, cause, writer);
+          meter.record(System.nanoTime() - start, requestFailed);
         });
+  }
+
+  private <T> void write(T value, Throwable cause, BiConsumer<RespReply, ? super T> writer) {
+    if (cause != null) {
+      writeError(cause);
+    } else {
+      writer.accept(reply, value);
+    }
   }
 
   void closeWhenFlushed() {
@@ -130,12 +216,15 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   /** The one place where failures become RESP errors. */
-  private void writeError(Throwable t) {
+  void writeError(Throwable t) {
+    requestFailed = true;
     if (t instanceof RespException) {
       reply.error(t.getMessage());
     } else if (t instanceof NotAnIntegerException) {
       reply.error(RespException.NOT_INTEGER.getMessage());
-    } else if (t instanceof IncrementOverflowException) {
+    } else if (t instanceof IncrementOverflowException
+        || t instanceof NotAFloatException
+        || t instanceof NotFiniteException) {
       reply.error("ERR " + t.getMessage());
     } else {
       log.warn("command failed", t);
@@ -150,6 +239,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    context.unregister(session);
     reply.discard();
   }
 

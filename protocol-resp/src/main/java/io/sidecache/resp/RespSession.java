@@ -1,15 +1,23 @@
 package io.sidecache.resp;
 
+import io.netty.channel.Channel;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.Key;
 import io.sidecache.store.Ticker;
 import java.net.SocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * What a command body sees of its connection: the store, the clock, the reply writer and the
- * per-connection state (client id, name, library). Not thread-safe: used on the connection's
- * event loop only.
+ * per-connection state (client id, name, library, authentication, {@code MULTI} queue and watched
+ * keys). Not thread-safe: used on the connection's event loop only, except {@link #kill()}.
  */
 public final class RespSession {
   private final RespServerHandler handler;
@@ -17,26 +25,41 @@ public final class RespSession {
   private final RespReply reply;
   private final long clientId;
   private final long createdAt;
+  private final Channel channel;
   private final SocketAddress remoteAddress;
   private final SocketAddress localAddress;
-  private String name = "";
-  private String libName = "";
-  private String libVersion = "";
-  private String lastCommand = "NULL";
+  private volatile long lastInteraction;
+  private boolean authenticated;
+  private Transaction transaction;
+  private Map<Key, Long> watched;
+  private boolean runningQueued;
+  private boolean exclusive;
+  private CompletionStage<Void> queuedReply;
+  private volatile String name = "";
+  private volatile String libName = "";
+  private volatile String libVersion = "";
+  private volatile String lastCommand = "NULL";
 
   RespSession(
       RespServerHandler handler,
       RespServerContext context,
       RespReply reply,
-      SocketAddress remoteAddress,
-      SocketAddress localAddress) {
+      Channel channel) {
     this.handler = handler;
     this.context = context;
     this.reply = reply;
     this.clientId = context.nextClientId();
     this.createdAt = context.ticker().millis();
-    this.remoteAddress = remoteAddress;
-    this.localAddress = localAddress;
+    this.lastInteraction = createdAt;
+    this.channel = channel;
+    this.remoteAddress = channel.remoteAddress();
+    this.localAddress = channel.localAddress();
+    this.authenticated = !context.requiresPassword();
+  }
+
+  /** Returns the server-wide state. */
+  RespServerContext context() {
+    return context;
   }
 
   /** Returns the keyspace. */
@@ -74,7 +97,171 @@ public final class RespSession {
    * @param <T> the value type
    */
   public <T> void reply(CompletionStage<T> stage, BiConsumer<RespReply, ? super T> writer) {
-    handler.replyWhenDone(stage, writer);
+    if (!runningQueued) {
+      handler.replyWhenDone(stage, writer);
+      return;
+    }
+    CompletionStage<Void> written =
+        onLoop(stage).handle(
+            (value, cause) -> {
+              if (cause != null) {
+                handler.writeError(
+                    cause instanceof CompletionException && cause.getCause() != null
+                        ? cause.getCause() : cause);
+              } else {
+                writer.accept(reply, value);
+              }
+              return null;
+            });
+    if (!written.toCompletableFuture().isDone()) {
+      queuedReply = written;
+    }
+  }
+
+  /**
+   * Runs a command queued by {@code MULTI} as part of {@code EXEC}: its reply, or its error, is
+   * written as the next element of EXEC's array.
+   *
+   * @return {@code null} when the reply is written, else a stage completed on the event loop once
+   *     it is
+   */
+  CompletionStage<Void> runQueued(RespCommand command, byte[][] args) {
+    runningQueued = true;
+    queuedReply = null;
+    try {
+      handler.runQueued(command, args);
+    } finally {
+      runningQueued = false;
+    }
+    CompletionStage<Void> pending = queuedReply;
+    queuedReply = null;
+    return pending;
+  }
+
+  /**
+   * Returns a stage that completes like {@code stage} and whose dependents run on this
+   * connection's event loop: {@code stage} itself when it is already complete.
+   */
+  <T> CompletionStage<T> onLoop(CompletionStage<T> stage) {
+    CompletableFuture<T> f = stage.toCompletableFuture();
+    return f.isDone() ? f : f.whenCompleteAsync((v, e) -> { }, handler.executor());
+  }
+
+  /**
+   * Runs {@code section} with no other client's command in between on this node (see {@link
+   * CommandGate}); {@code EXEC}, {@code MSETNX}, {@code RENAME} and {@code COPY} use it. Inside a
+   * section (a command queued by MULTI) it runs at once.
+   *
+   * @param section the work, returning its stage
+   * @param <T> the result type
+   * @return the section's stage
+   */
+  public <T> CompletionStage<T> exclusive(Supplier<? extends CompletionStage<T>> section) {
+    CommandGate gate = context.gate();
+    if (gate == null || exclusive) {
+      return section.get();
+    }
+    return gate.runExclusive(
+        handler.executor(),
+        () -> {
+          exclusive = true;
+          CompletionStage<T> stage;
+          try {
+            stage = onLoop(section.get());
+          } catch (RuntimeException e) {
+            exclusive = false;
+            throw e;
+          }
+          return stage.whenComplete((v, e) -> exclusive = false);
+        });
+  }
+
+  /**
+   * Counts a key lookup of a read command for {@code INFO stats}.
+   *
+   * @param hit whether the key was found
+   */
+  public void countLookup(boolean hit) {
+    context.countLookup(hit);
+  }
+
+  /** Returns whether the connection may run commands that need authentication. */
+  boolean authenticated() {
+    return authenticated;
+  }
+
+  /** Marks the connection as authenticated ({@code AUTH}, {@code HELLO ... AUTH}). */
+  void authenticate() {
+    authenticated = true;
+  }
+
+  /** Returns the open {@code MULTI} transaction, or {@code null}. */
+  Transaction transaction() {
+    return transaction;
+  }
+
+  /** Opens a {@code MULTI} transaction. */
+  void beginTransaction() {
+    transaction = new Transaction();
+  }
+
+  /** Closes the open transaction and returns it. */
+  Transaction endTransaction() {
+    Transaction t = transaction;
+    transaction = null;
+    return t;
+  }
+
+  /**
+   * Watches a key at the CAS version read now; a key already watched keeps its first version.
+   *
+   * @param key the key
+   * @param cas the version read, 0 when the key is absent
+   */
+  void watch(Key key, long cas) {
+    if (watched == null) {
+      watched = new LinkedHashMap<>();
+    }
+    watched.putIfAbsent(key, cas);
+  }
+
+  /** Forgets and returns the watched keys ({@code UNWATCH}, {@code EXEC}, {@code DISCARD}). */
+  Map<Key, Long> unwatchAll() {
+    Map<Key, Long> w = watched == null ? Map.of() : watched;
+    watched = null;
+    return w;
+  }
+
+  /** Returns the number of watched keys. */
+  int watchedCount() {
+    return watched == null ? 0 : watched.size();
+  }
+
+  /** Records that a command arrived, for {@code CLIENT LIST}'s idle time. */
+  void touch(String fullName) {
+    this.lastCommand = fullName;
+    this.lastInteraction = context.ticker().millis();
+  }
+
+  /** Closes the connection now ({@code CLIENT KILL}); callable from any thread. */
+  void kill() {
+    channel.close();
+  }
+
+  /** Returns the local port of the connection, when it is a TCP connection. */
+  java.util.OptionalInt localPort() {
+    return localAddress instanceof java.net.InetSocketAddress inet
+        ? java.util.OptionalInt.of(inet.getPort()) : java.util.OptionalInt.empty();
+  }
+
+  /** Returns the peer address, as {@code CLIENT LIST} prints it ({@code ip:port}). */
+  String remoteAddressText() {
+    return address(remoteAddress);
+  }
+
+  /** Returns the local address, as {@code CLIENT LIST} prints it ({@code ip:port}). */
+  String localAddressText() {
+    return address(localAddress);
   }
 
   /** Closes the connection after the replies written so far ({@code QUIT}). */
@@ -119,22 +306,25 @@ public final class RespSession {
     this.libVersion = libVersion;
   }
 
-  void lastCommand(String fullName) {
-    this.lastCommand = fullName;
-  }
-
   /**
    * Returns this connection's line of {@code CLIENT INFO} / {@code CLIENT LIST}, in Redis 7's field
-   * order; fields about Redis internals Sidecache does not have (fd, buffers, memory) are 0.
+   * order; fields about Redis internals Sidecache does not have (fd, buffers, memory) are 0. Read
+   * from another connection's event loop ({@code CLIENT LIST}), the name and flags may be a
+   * moment old.
    */
   public String infoLine() {
-    long ageSeconds = (now() - createdAt) / 1000;
+    long now = now();
+    Transaction open = transaction;
     return "id=" + clientId
         + " addr=" + address(remoteAddress)
         + " laddr=" + address(localAddress)
         + " fd=0 name=" + name
-        + " age=" + ageSeconds
-        + " idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
+        + " age=" + (now - createdAt) / 1000
+        + " idle=" + (now - lastInteraction) / 1000
+        + " flags=" + (open != null ? "x" : "N")
+        + " db=0 sub=0 psub=0 ssub=0"
+        + " multi=" + (open != null ? open.size() : -1)
+        + " qbuf=0 qbuf-free=0 argv-mem=0"
         + " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
         + " cmd=" + lastCommand
         + " user=default redir=-1 resp=2"

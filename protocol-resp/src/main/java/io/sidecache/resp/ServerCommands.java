@@ -31,7 +31,42 @@ final class ServerCommands {
                 .doc("server", "7.0.0", "Returns documentary information about one, multiple or"
                     + " all commands.")
                 .body(ServerCommands::commandDocs))
-            .build());
+            .build(),
+        InfoCommand.definition().build(),
+        RespCommand.named("time", 1).flags("loading", "stale", "fast").acl("@fast")
+            .doc("server", "2.6.0", "Returns the server time.")
+            .body(ServerCommands::time).build(),
+        RespCommand.named("lastsave", 1).flags("loading", "stale", "fast")
+            .acl("@fast", "@dangerous")
+            .doc("server", "1.0.0", "Returns the Unix timestamp of the last successful save to"
+                + " disk.")
+            .body((s, a) -> s.reply().integer(s.context().startedAt() / 1000)).build(),
+        RespCommand.named("save", 1).flags("admin", "noscript", "no_async_loading", "no_multi")
+            .acl("@admin", "@slow", "@dangerous")
+            .doc("server", "1.0.0", "Synchronously saves the database(s) to disk.")
+            .body(ServerCommands::save).build(),
+        RespCommand.named("bgsave", -1).flags("admin", "noscript", "no_async_loading")
+            .acl("@admin", "@slow", "@dangerous")
+            .doc("server", "1.0.0", "Asynchronously saves the database(s) to disk.")
+            .body(ServerCommands::save).build());
+  }
+
+  /** Redis 7 {@code TIME}: Unix time in seconds and the microseconds within that second. */
+  static void time(RespSession s, byte[][] args) {
+    java.time.Instant now = java.time.Instant.now();
+    s.reply().array(2);
+    s.reply().bulk(Long.toString(now.getEpochSecond()));
+    s.reply().bulk(Long.toString(now.getNano() / 1000));
+  }
+
+  /**
+   * {@code SAVE} and {@code BGSAVE}: Sidecache is a cache and writes no snapshot, so both answer
+   * an error instead of pretending; {@code LASTSAVE} answers the start time, when the (empty)
+   * keyspace was last consistent with "disk".
+   */
+  static void save(RespSession s, byte[][] args) {
+    throw new RespException("ERR Sidecache keeps no snapshot: it is a cache without persistence"
+        + " (see docs/protocol-resp.md)");
   }
 
   /** Redis 7 bare {@code COMMAND}: the info of every command. */

@@ -43,7 +43,10 @@ final class StringCommands {
   /** Redis 7 {@code GET key}: bulk string or null. */
   static void get(RespSession s, byte[][] args) {
     s.reply(s.store().get(Key.of(args[1])),
-        (r, e) -> r.bulk(e == null ? null : e.value()));
+        (r, e) -> {
+          s.countLookup(e != null);
+          r.bulk(e == null ? null : e.value());
+        });
   }
 
   /**

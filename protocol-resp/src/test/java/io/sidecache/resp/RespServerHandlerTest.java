@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
+import io.sidecache.store.ForwardingCacheStore;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
@@ -238,66 +239,17 @@ class RespServerHandlerTest {
   }
 
   /** Delegates to a real store, but GET completes only when the test says so. */
-  private record DelayedGetStore(CacheStore delegate, CompletableFuture<Entry> pending)
-      implements CacheStore {
+  private static final class DelayedGetStore extends ForwardingCacheStore {
+    private final CompletableFuture<Entry> pending;
+
+    DelayedGetStore(CacheStore delegate, CompletableFuture<Entry> pending) {
+      super(delegate);
+      this.pending = pending;
+    }
+
     @Override
     public CompletionStage<Entry> get(Key key) {
       return pending;
-    }
-
-    @Override
-    public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
-      return delegate.getRange(key, start, end);
-    }
-
-    @Override
-    public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
-      return delegate.set(key, value, options);
-    }
-
-    @Override
-    public CompletionStage<Boolean> delete(Key key) {
-      return delegate.delete(key);
-    }
-
-    @Override
-    public CompletionStage<Boolean> exists(Key key) {
-      return delegate.exists(key);
-    }
-
-    @Override
-    public CompletionStage<Long> incrementBy(Key key, long delta) {
-      return delegate.incrementBy(key, delta);
-    }
-
-    @Override
-    public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
-      return delegate.incrementUnsigned(key, delta, decrement);
-    }
-
-    @Override
-    public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
-      return delegate.append(key, suffix, createIfAbsent);
-    }
-
-    @Override
-    public CompletionStage<Long> prepend(Key key, byte[] prefix) {
-      return delegate.prepend(key, prefix);
-    }
-
-    @Override
-    public CompletionStage<Boolean> expire(Key key, long expiresAt, ExpireCondition condition) {
-      return delegate.expire(key, expiresAt, condition);
-    }
-
-    @Override
-    public CompletionStage<Long> ttl(Key key) {
-      return delegate.ttl(key);
-    }
-
-    @Override
-    public CompletionStage<Void> flush() {
-      return delegate.flush();
     }
   }
 }

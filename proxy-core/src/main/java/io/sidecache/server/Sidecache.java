@@ -6,18 +6,29 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.EventExecutor;
 import io.sidecache.http.HttpServerInitializer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.memcached.MemcachedServerInitializer;
 import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
 import io.sidecache.resp.RespServerInitializer;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.StoreMetrics;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.memory.MemoryStore;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +47,9 @@ public final class Sidecache implements AutoCloseable {
       new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
   private final MemoryStore store;
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gcMetrics;
+  private final ScheduledExecutorService expiry;
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final List<Channel> listeners = new ArrayList<>();
@@ -46,14 +60,29 @@ public final class Sidecache implements AutoCloseable {
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
     Ticker ticker = Ticker.system();
+    this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sidecache-expiry");
+      t.setDaemon(true);
+      return t;
+    });
     // Caffeine's maintenance (eviction, expiry) runs on the calling thread: it is short,
     // non-blocking work, and handing it to ForkJoinPool.commonPool() competed with the event
-    // loops for the core (docs/benchmarks.md).
+    // loops for the core (docs/benchmarks.md). The active expiry sweep runs it on the expiry
+    // thread at each expiry time.
     this.store = MemoryStore.builder().maximumBytes(config.memoryBytes()).ticker(ticker)
-        .executor(Runnable::run).build();
+        .executor(Runnable::run).activeExpiry(expiry).build();
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
     this.workers = transport.group(Runtime.getRuntime().availableProcessors());
+    List<EventExecutor> loops = new ArrayList<>();
+    workers.forEach(loops::add);
+    CommandGate gate = new CommandGate(loops);
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    this.gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new StoreMetrics(store).bindTo(registry);
     try {
       RespServerContext resp =
           new RespServerContext(
@@ -61,13 +90,16 @@ public final class Sidecache implements AutoCloseable {
               ticker,
               new RespLimits(config.maxBulkBytes(), RespLimits.DEFAULT.maxArrayLength(),
                   RespLimits.DEFAULT.maxInlineLength()),
-              RespCommands.standard());
+              RespCommands.standard(),
+              gate,
+              config.requirePass(),
+              new CommandMetrics(registry, "resp"));
       respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
           new RespServerInitializer(resp));
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           new MemcachedServerInitializer(store, ticker, config.maxItemBytes()));
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
-          new HttpServerInitializer(store, config.maxHttpBodyBytes()));
+          new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
       log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
     } catch (InterruptedException | RuntimeException e) {
       close();
@@ -110,6 +142,11 @@ public final class Sidecache implements AutoCloseable {
     return address;
   }
 
+  /** Returns the registry every module's meters are in; Prometheus text via {@code scrape()}. */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
   /** Returns the keyspace shared by every listener. */
   public CacheStore store() {
     return store;
@@ -144,6 +181,8 @@ public final class Sidecache implements AutoCloseable {
     }
     acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    expiry.shutdownNow();
+    gcMetrics.close();
     store.cleanUp();
     log.info("stopped");
   }

@@ -67,6 +67,10 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " request body (default: ${DEFAULT-VALUE}).", defaultValue = "64m")
   long maxHttpBody;
 
+  @Option(names = "--requirepass", description = "Password RESP clients must give with AUTH, like"
+      + " Redis requirepass (default: none).")
+  String requirePass;
+
   /**
    * Runs the command line and exits with its status.
    *
@@ -80,7 +84,8 @@ public final class SidecacheCommand implements Callable<Integer> {
   SidecacheConfig config() {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody));
+        toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
+        requirePass);
   }
 
   private int toInt(String option, long bytes) {

@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * @param maxItemBytes the largest value memcached accepts (memcached {@code -I}), in bytes
  * @param maxBulkBytes the largest RESP bulk string (Redis {@code proto-max-bulk-len}), in bytes
  * @param maxHttpBodyBytes the largest HTTP request body, in bytes
+ * @param requirePass the password RESP clients must give with {@code AUTH} (Redis {@code
+ *     requirepass}), or {@code null} for none
  */
 public record SidecacheConfig(
     String bind,
@@ -25,7 +27,8 @@ public record SidecacheConfig(
     Path dataDir,
     int maxItemBytes,
     long maxBulkBytes,
-    int maxHttpBodyBytes) {
+    int maxHttpBodyBytes,
+    String requirePass) {
 
   /** Validates the settings. */
   public SidecacheConfig {
@@ -58,6 +61,16 @@ public record SidecacheConfig(
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
-        64 * 1024 * 1024);
+        64 * 1024 * 1024, null);
+  }
+
+  /**
+   * Returns these settings with another RESP password.
+   *
+   * @param password the password, or {@code null} for none
+   */
+  public SidecacheConfig withRequirePass(String password) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password);
   }
 }

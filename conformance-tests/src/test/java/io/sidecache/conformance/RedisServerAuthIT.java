@@ -1,0 +1,32 @@
+package io.sidecache.conformance;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** {@link RespAuthConformance} against a real redis-server started with {@code requirepass}. */
+class RedisServerAuthIT extends RespAuthConformance {
+  private static ExternalServer redis;
+
+  @BeforeAll
+  static void start() {
+    Optional<ExternalServer> server = ExternalServer.redis("--requirepass", PASSWORD);
+    assumeTrue(server.isPresent(), "redis-server is not installed");
+    redis = server.get();
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @Override
+  InetSocketAddress respAddress() {
+    return redis.address();
+  }
+}

@@ -1,0 +1,273 @@
+package io.sidecache.resp;
+
+import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.store.StoreStats;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Redis 7.0 {@code INFO [section ...]}: the sections and field names that Redis clients and
+ * exporters (redis_exporter, Datadog, Spring Boot health) read, filled from Sidecache's own
+ * state. A field Sidecache cannot answer truthfully is left out rather than faked; the list is in
+ * docs/protocol-resp.md.
+ *
+ * <p>Stateless and thread-safe; runs on the caller's event loop.
+ */
+final class InfoCommand {
+  /** Sections of a bare {@code INFO} ({@code default}), in Redis's order. */
+  private static final List<String> DEFAULT_SECTIONS = List.of(
+      "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
+      "errorstats", "cluster", "keyspace");
+
+  private static final String RUN_ID = randomHex(40);
+
+  private InfoCommand() {}
+
+  static RespCommand.Builder definition() {
+    return RespCommand.named("info", -1).flags("loading", "stale").acl("@slow", "@dangerous")
+        .doc("server", "1.0.0", "Returns information and statistics about the server.")
+        .body(InfoCommand::info);
+  }
+
+  static void info(RespSession s, byte[][] args) {
+    Set<String> sections = new LinkedHashSet<>();
+    if (args.length == 1) {
+      sections.addAll(DEFAULT_SECTIONS);
+    }
+    for (int i = 1; i < args.length; i++) {
+      String name = Args.text(args[i]).toLowerCase(Locale.ROOT);
+      switch (name) {
+        case "default" -> sections.addAll(DEFAULT_SECTIONS);
+        case "all", "everything" -> {
+          sections.addAll(DEFAULT_SECTIONS);
+          sections.add("commandstats");
+        }
+        default -> sections.add(name);
+      }
+    }
+    StringBuilder out = new StringBuilder(2048);
+    for (String section : sections) {
+      int before = out.length();
+      if (before > 0) {
+        out.append("\r\n");
+      }
+      if (!append(s, section, out)) {
+        out.setLength(before);
+      }
+    }
+    s.reply().bulk(out.toString());
+  }
+
+  /** Appends one section; returns {@code false} for an unknown section (Redis prints nothing). */
+  private static boolean append(RespSession s, String section, StringBuilder out) {
+    RespServerContext c = s.context();
+    switch (section) {
+      case "server" -> server(s, out);
+      case "clients" -> {
+        header(out, "Clients");
+        field(out, "connected_clients", c.clients().size());
+        field(out, "cluster_connections", 0);
+        field(out, "blocked_clients", 0);
+        field(out, "tracking_clients", 0);
+        field(out, "clients_in_timeout_table", 0);
+      }
+      case "memory" -> memory(s, out);
+      case "persistence" -> {
+        header(out, "Persistence");
+        field(out, "loading", 0);
+        field(out, "async_loading", 0);
+        field(out, "rdb_bgsave_in_progress", 0);
+        field(out, "rdb_last_save_time", c.startedAt() / 1000);
+        field(out, "aof_enabled", 0);
+        field(out, "aof_rewrite_in_progress", 0);
+      }
+      case "stats" -> stats(s, out);
+      case "replication" -> {
+        header(out, "Replication");
+        field(out, "role", "master");
+        field(out, "connected_slaves", 0);
+        field(out, "master_failover_state", "no-failover");
+        field(out, "master_replid", RUN_ID);
+        field(out, "master_repl_offset", 0);
+      }
+      case "cpu" -> cpu(out);
+      case "modules" -> header(out, "Modules");
+      case "errorstats" -> header(out, "Errorstats");
+      case "cluster" -> {
+        header(out, "Cluster");
+        field(out, "cluster_enabled", 0);
+      }
+      case "keyspace" -> {
+        header(out, "Keyspace");
+        long keys = c.store().stats().keys();
+        if (keys > 0) {
+          // Caffeine does not count entries with an expiry; "expires" and "avg_ttl" are not
+          // reported rather than guessed (docs/protocol-resp.md).
+          field(out, "db0", "keys=" + keys);
+        }
+      }
+      case "commandstats" -> commandStats(c.metrics().meters(), out);
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void server(RespSession s, StringBuilder out) {
+    RespServerContext c = s.context();
+    long now = s.now();
+    header(out, "Server");
+    field(out, "redis_version", ConnectionCommands.REDIS_VERSION);
+    field(out, "redis_mode", "standalone");
+    field(out, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        + System.getProperty("os.arch"));
+    field(out, "arch_bits", System.getProperty("os.arch").contains("64") ? 64 : 32);
+    field(out, "process_id", ProcessHandle.current().pid());
+    field(out, "run_id", RUN_ID);
+    s.localPort().ifPresent(port -> field(out, "tcp_port", port));
+    field(out, "server_time_usec", now * 1000);
+    field(out, "uptime_in_seconds", (now - c.startedAt()) / 1000);
+    field(out, "uptime_in_days", (now - c.startedAt()) / 86_400_000);
+    field(out, "executable", ProcessHandle.current().info().command().orElse(""));
+    field(out, "config_file", "");
+    field(out, "sidecache_java_version", Runtime.version().toString());
+  }
+
+  private static void memory(RespSession s, StringBuilder out) {
+    StoreStats stats = s.store().stats();
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    header(out, "Memory");
+    // used_memory is what the keyspace holds as counted against maxmemory (key and value bytes
+    // plus a fixed per-entry overhead), as Redis compares used_memory with maxmemory.
+    field(out, "used_memory", stats.usedBytes());
+    field(out, "used_memory_human", human(stats.usedBytes()));
+    long rss = residentBytes();
+    if (rss > 0) {
+      field(out, "used_memory_rss", rss);
+      field(out, "used_memory_rss_human", human(rss));
+    }
+    field(out, "maxmemory", stats.maximumBytes());
+    field(out, "maxmemory_human", human(stats.maximumBytes()));
+    field(out, "maxmemory_policy", "allkeys-lfu");
+    field(out, "mem_allocator", "jvm");
+    field(out, "jvm_heap_used", heap.getUsed());
+    field(out, "jvm_heap_committed", heap.getCommitted());
+    field(out, "jvm_heap_max", heap.getMax());
+  }
+
+  private static void stats(RespSession s, StringBuilder out) {
+    RespServerContext c = s.context();
+    StoreStats stats = s.store().stats();
+    long commands = 0;
+    long errors = 0;
+    for (CommandMetrics.Meter m : c.metrics().meters()) {
+      commands += m.calls();
+      errors += m.failures() + m.rejections();
+    }
+    header(out, "Stats");
+    field(out, "total_connections_received", c.connectionsReceived());
+    field(out, "total_commands_processed", commands);
+    field(out, "rejected_connections", 0);
+    field(out, "expired_keys", stats.expirations());
+    field(out, "evicted_keys", stats.evictions());
+    field(out, "keyspace_hits", c.keyspaceHits());
+    field(out, "keyspace_misses", c.keyspaceMisses());
+    field(out, "total_error_replies", errors);
+  }
+
+  private static void cpu(StringBuilder out) {
+    header(out, "CPU");
+    // /proc/self/stat fields 14 and 15: user and system time in clock ticks (100 per second on
+    // Linux); elsewhere the JVM's total process CPU time is reported as user time.
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      field(out, "used_cpu_sys", seconds(Long.parseLong(f[12]) * 10_000_000L));
+      field(out, "used_cpu_user", seconds(Long.parseLong(f[11]) * 10_000_000L));
+    } catch (IOException | RuntimeException e) {
+      if (ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        field(out, "used_cpu_sys", seconds(0));
+        field(out, "used_cpu_user", seconds(os.getProcessCpuTime()));
+      }
+    }
+  }
+
+  /**
+   * Redis 7.0 {@code INFO commandstats}: one line per command that ran or was rejected, {@code
+   * cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..}.
+   */
+  private static void commandStats(Collection<CommandMetrics.Meter> meters, StringBuilder out) {
+    header(out, "Commandstats");
+    List<CommandMetrics.Meter> sorted = new ArrayList<>(meters);
+    sorted.sort((a, b) -> a.command().compareTo(b.command()));
+    for (CommandMetrics.Meter m : sorted) {
+      long calls = m.calls();
+      if (calls == 0 && m.rejections() == 0) {
+        continue;
+      }
+      long usec = m.totalNanos() / 1000;
+      out.append("cmdstat_").append(m.command()).append(":calls=").append(calls)
+          .append(",usec=").append(usec)
+          .append(",usec_per_call=")
+          .append(String.format(Locale.ROOT, "%.2f", calls == 0 ? 0.0 : (double) usec / calls))
+          .append(",rejected_calls=").append(m.rejections())
+          .append(",failed_calls=").append(m.failures()).append("\r\n");
+    }
+  }
+
+  private static long residentBytes() {
+    try {
+      String[] statm = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
+      return Long.parseLong(statm[1]) * 4096;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static void header(StringBuilder out, String name) {
+    out.append("# ").append(name).append("\r\n");
+  }
+
+  private static void field(StringBuilder out, String name, Object value) {
+    out.append(name).append(':').append(value).append("\r\n");
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(Locale.ROOT, "%.6f", nanos / 1e9);
+  }
+
+  /** Redis's {@code bytesToHuman}: B, K, M, G, T with two decimals. */
+  static String human(long n) {
+    String[] units = {"K", "M", "G", "T", "P"};
+    if (n < 1024) {
+      return n + "B";
+    }
+    double v = n;
+    int unit = -1;
+    while (v >= 1024 && unit < units.length - 1) {
+      v /= 1024;
+      unit++;
+    }
+    return String.format(Locale.ROOT, "%.2f%s", v, units[unit]);
+  }
+
+  private static String randomHex(int length) {
+    StringBuilder sb = new StringBuilder(length);
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    for (int i = 0; i < length; i++) {
+      sb.append(Character.forDigit(random.nextInt(16), 16));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,92 @@
+package io.sidecache.resp;
+
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The commands a connection queued between {@code MULTI} and {@code EXEC}, and whether a
+ * queue-time error dooms them (Redis 7.0 {@code multi.c}: {@code CLIENT_DIRTY_EXEC}).
+ *
+ * <p>Not thread-safe: owned by one {@link RespSession}.
+ */
+final class Transaction {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  private final List<RespCommand> commands = new ArrayList<>();
+  private final List<byte[][]> arguments = new ArrayList<>();
+  private boolean doomed;
+
+  /** Queues a command whose arity was checked; its arguments are owned by the caller. */
+  void queue(RespCommand command, byte[][] args) {
+    commands.add(command);
+    arguments.add(args);
+  }
+
+  /** Marks the transaction as failed at queue time: {@code EXEC} answers EXECABORT. */
+  void doom() {
+    doomed = true;
+  }
+
+  boolean doomed() {
+    return doomed;
+  }
+
+  /** Returns the number of queued commands. */
+  int size() {
+    return commands.size();
+  }
+
+  /**
+   * Runs the queued commands and writes {@code EXEC}'s reply: the array of their replies, or a
+   * null array when a watched key changed since {@code WATCH} (its CAS version differs, or it
+   * appeared or disappeared). Meant to run as an exclusive section; never fails, as each
+   * command's error is written into the array.
+   *
+   * @param session the connection, in exclusive mode
+   * @param watched the watched keys and the CAS version seen by {@code WATCH} (0 when absent)
+   * @return a stage completed when the reply is written
+   */
+  CompletionStage<Void> execute(RespSession session, Map<Key, Long> watched) {
+    return session.onLoop(unchanged(session.store(), watched))
+        .thenCompose(
+            unchanged -> {
+              if (!unchanged) {
+                session.reply().nullArray();
+                return DONE;
+              }
+              session.reply().array(commands.size());
+              return runFrom(session, 0);
+            });
+  }
+
+  private static CompletionStage<Boolean> unchanged(CacheStore store, Map<Key, Long> watched) {
+    CompletionStage<Boolean> all = CompletableFuture.completedFuture(true);
+    for (Map.Entry<Key, Long> w : watched.entrySet()) {
+      long seen = w.getValue();
+      all = all.thenCombine(store.get(w.getKey()), (ok, e) -> ok && casOf(e) == seen);
+    }
+    return all;
+  }
+
+  /** Returns the CAS version {@code WATCH} records for an entry, 0 when absent. */
+  static long casOf(Entry e) {
+    return e == null ? 0 : e.cas();
+  }
+
+  private CompletionStage<Void> runFrom(RespSession session, int first) {
+    for (int i = first; i < commands.size(); i++) {
+      CompletionStage<Void> pending = session.runQueued(commands.get(i), arguments.get(i));
+      if (pending != null) {
+        int next = i + 1;
+        return pending.thenCompose(v -> runFrom(session, next));
+      }
+    }
+    return DONE;
+  }
+}
