@@ -3,7 +3,9 @@ package io.sidecache.resp;
 import io.netty.channel.ChannelHandlerContext;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.NotFiniteException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -135,7 +137,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       reply.error(t.getMessage());
     } else if (t instanceof NotAnIntegerException) {
       reply.error(RespException.NOT_INTEGER.getMessage());
-    } else if (t instanceof IncrementOverflowException) {
+    } else if (t instanceof IncrementOverflowException
+        || t instanceof NotAFloatException
+        || t instanceof NotFiniteException) {
       reply.error("ERR " + t.getMessage());
     } else {
       log.warn("command failed", t);

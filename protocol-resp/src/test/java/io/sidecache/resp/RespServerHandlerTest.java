@@ -11,8 +11,10 @@ import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.Key;
+import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
+import io.sidecache.store.StoreStats;
 import io.sidecache.store.ValueSlice;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
@@ -293,6 +295,58 @@ class RespServerHandlerTest {
     @Override
     public CompletionStage<Long> ttl(Key key) {
       return delegate.ttl(key);
+    }
+
+    @Override
+    public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+      return delegate.getAndTouch(key, expiresAt);
+    }
+
+    @Override
+    public CompletionStage<Entry> getAndDelete(Key key) {
+      return delegate.getAndDelete(key);
+    }
+
+    @Override
+    public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
+      return delegate.setRange(key, offset, bytes);
+    }
+
+    @Override
+    public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
+      return delegate.incrementByFloat(key, increment);
+    }
+
+    @Override
+    public CompletionStage<SetResult.Outcome> rename(Key from, Key to, boolean onlyIfAbsent) {
+      return delegate.rename(from, to, onlyIfAbsent);
+    }
+
+    @Override
+    public CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace) {
+      return delegate.copy(from, to, replace);
+    }
+
+    /** Pages complete on another thread, to exercise KEYS's asynchronous walk. */
+    @Override
+    public CompletionStage<ScanPage> scan(long cursor, int count) {
+      return delegate.scan(cursor, Math.min(count, 2)).toCompletableFuture()
+          .thenApplyAsync(p -> p, Runnable::run);
+    }
+
+    @Override
+    public CompletionStage<Key> randomKey() {
+      return delegate.randomKey();
+    }
+
+    @Override
+    public CompletionStage<Long> size() {
+      return delegate.size();
+    }
+
+    @Override
+    public StoreStats stats() {
+      return delegate.stats();
     }
 
     @Override
