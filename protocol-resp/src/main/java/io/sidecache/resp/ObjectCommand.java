@@ -87,8 +87,13 @@ final class ObjectCommand {
 
   /** Redis 7 {@code OBJECT ENCODING key}: the encoding, or null when missing. */
   static void encoding(RespSession s, byte[][] args) {
-    s.reply(s.store().get(Key.of(args[2])),
-        (r, e) -> r.bulk(e == null ? null : encodingOf(e.value())));
+    s.reply(s.store().get(Key.of(args[2])), (r, e) -> {
+      if (e == null) {
+        r.nullBulk();
+      } else {
+        r.bulk(encodingOf(e.value()));
+      }
+    });
   }
 
   /**
