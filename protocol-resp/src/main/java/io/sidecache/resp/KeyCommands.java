@@ -277,7 +277,9 @@ final class KeyCommands {
       } else if (Args.is(args[j], "DB") && more) {
         long db = Args.toLong(args[++j]);
         if (db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
-          throw RespException.NOT_INTEGER;
+          // Redis 7.0 getIntFromObjectOrReply, its wording kept.
+          throw new RespException("ERR value is out of range, value must between -2147483648 and"
+              + " 2147483647");
         }
         if (db != 0) {
           throw new RespException("ERR DB index is out of range");
