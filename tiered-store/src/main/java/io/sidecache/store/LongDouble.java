@@ -84,12 +84,8 @@ final class LongDouble {
     if (matchesIgnoreCase(b, i, "inf") || matchesIgnoreCase(b, i, "infinity")) {
       return infinity(negative);
     }
-    LongDouble v;
-    if (n - i > 2 && b[i] == '0' && (b[i + 1] == 'x' || b[i + 1] == 'X')) {
-      v = parseHex(b, i + 2, negative);
-    } else {
-      v = parseDecimal(b, i, negative);
-    }
+    boolean hex = n - i > 2 && b[i] == '0' && (b[i + 1] == 'x' || b[i + 1] == 'X');
+    LongDouble v = parseFinite(b, hex ? i + 2 : i, negative, hex);
     if (v == null) {
       throw new NotAFloatException();
     }
@@ -109,15 +105,22 @@ final class LongDouble {
     return true;
   }
 
-  /** Decimal digits, optional fraction, optional exponent; {@code null} when malformed. */
-  private static LongDouble parseDecimal(byte[] b, int i, boolean negative) {
+  /**
+   * Parses {@code digits [. digits] [exponent]} from {@code i} to the end of {@code b}: decimal
+   * digits with an {@code e} power of ten, or (after {@code 0x}) hex digits with a {@code p} power
+   * of two, as glibc {@code strtold}. Returns {@code null} when malformed.
+   *
+   * @throws NotAFloatException when the value overflows or underflows to zero (ERANGE)
+   */
+  private static LongDouble parseFinite(byte[] b, int i, boolean negative, boolean hex) {
     int n = b.length;
+    int radix = hex ? 16 : 10;
     StringBuilder digits = new StringBuilder(n);
     int fractionDigits = 0;
     boolean point = false;
     for (; i < n; i++) {
       byte c = b[i];
-      if (c >= '0' && c <= '9') {
+      if (Character.digit(c, radix) >= 0) {
         digits.append((char) c);
         fractionDigits += point ? 1 : 0;
       } else if (c == '.' && !point) {
@@ -131,7 +134,7 @@ final class LongDouble {
     }
     long exp = 0;
     if (i < n) {
-      if ((b[i] | 0x20) != 'e') {
+      if ((b[i] | 0x20) != (hex ? 'p' : 'e')) {
         return null;
       }
       exp = parseExponent(b, i + 1);
@@ -139,17 +142,24 @@ final class LongDouble {
         return null;
       }
     }
-    BigInteger mantissa = new BigInteger(digits.toString());
+    BigInteger mantissa = new BigInteger(digits.toString(), radix);
     if (mantissa.signum() == 0) {
       return ZERO;
     }
-    long scale = exp - fractionDigits;
-    long adjusted = mantissa.toString().length() + scale - 1;
-    if (adjusted > 4932) {
-      throw new NotAFloatException(); // overflow: ERANGE with HUGE_VAL
+    if (hex) {
+      long binaryExponent = exp - 4L * fractionDigits;
+      long top = mantissa.bitLength() + binaryExponent - 1;
+      // At or above 2^16384 overflows; below 2^-16446 (half the smallest subnormal) is zero.
+      if (top >= MAX_BINARY_EXPONENT || top < MIN_EXPONENT - 1) {
+        throw new NotAFloatException();
+      }
+      return checkedLiteral(round(negative, mantissa, BigInteger.ONE, (int) binaryExponent));
     }
-    if (adjusted < -4951) {
-      throw new NotAFloatException(); // below half the smallest subnormal: ERANGE with zero
+    long scale = exp - fractionDigits;
+    long top = mantissa.toString().length() + scale - 1;
+    // 10^4933 is above the largest long double; 10^-4951 is below half the smallest subnormal.
+    if (top > 4932 || top < -4951) {
+      throw new NotAFloatException();
     }
     BigInteger num = mantissa;
     BigInteger den = BigInteger.ONE;
@@ -159,51 +169,6 @@ final class LongDouble {
       den = BigInteger.TEN.pow((int) -scale);
     }
     return checkedLiteral(round(negative, num, den, 0));
-  }
-
-  /** Hex digits, optional fraction, optional binary exponent; {@code null} when malformed. */
-  private static LongDouble parseHex(byte[] b, int i, boolean negative) {
-    int n = b.length;
-    StringBuilder digits = new StringBuilder(n);
-    int fractionDigits = 0;
-    boolean point = false;
-    for (; i < n; i++) {
-      byte c = b[i];
-      if (Character.digit(c, 16) >= 0) {
-        digits.append((char) c);
-        fractionDigits += point ? 1 : 0;
-      } else if (c == '.' && !point) {
-        point = true;
-      } else {
-        break;
-      }
-    }
-    if (digits.length() == 0) {
-      return null;
-    }
-    long exp = 0;
-    if (i < n) {
-      if ((b[i] | 0x20) != 'p') {
-        return null;
-      }
-      exp = parseExponent(b, i + 1);
-      if (exp == Long.MIN_VALUE) {
-        return null;
-      }
-    }
-    BigInteger mantissa = new BigInteger(digits.toString(), 16);
-    if (mantissa.signum() == 0) {
-      return ZERO;
-    }
-    long binaryExponent = exp - 4L * fractionDigits;
-    long adjusted = mantissa.bitLength() + binaryExponent - 1;
-    if (adjusted >= MAX_BINARY_EXPONENT) {
-      throw new NotAFloatException();
-    }
-    if (adjusted < MIN_EXPONENT - 1) {
-      throw new NotAFloatException();
-    }
-    return checkedLiteral(round(negative, mantissa, BigInteger.ONE, (int) binaryExponent));
   }
 
   /** A literal that rounded to infinity or zero is ERANGE, which {@code string2ld} rejects. */
