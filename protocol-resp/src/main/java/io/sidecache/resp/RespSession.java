@@ -77,6 +77,11 @@ public final class RespSession {
     return context.ticker();
   }
 
+  /** Returns the server's input limits ({@code proto-max-bulk-len} and others). */
+  public RespLimits limits() {
+    return context.limits();
+  }
+
   /** Returns the command table. */
   public RespCommands commands() {
     return context.commands();

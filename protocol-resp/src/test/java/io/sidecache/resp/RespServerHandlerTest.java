@@ -10,11 +10,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ForwardingCacheStore;
-import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.Key;
-import io.sidecache.store.SetOptions;
-import io.sidecache.store.SetResult;
-import io.sidecache.store.ValueSlice;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -236,6 +232,186 @@ class RespServerHandlerTest {
     } finally {
       ch.finishAndReleaseAll();
     }
+  }
+
+  @Test
+  void setnx_setex_psetex() {
+    assertEquals(":1\r\n:0\r\n$1\r\na\r\n", send("SETNX k a\r\nSETNX k b\r\nGET k\r\n"));
+    assertEquals("+OK\r\n:10\r\n+OK\r\n:1500\r\n",
+        send("SETEX e 10 v\r\nTTL e\r\nPSETEX p 1500 v\r\nPTTL p\r\n"));
+    assertEquals("-ERR invalid expire time in 'setex' command\r\n"
+            + "-ERR invalid expire time in 'psetex' command\r\n"
+            + "-ERR value is not an integer or out of range\r\n",
+        send("SETEX e 0 v\r\nPSETEX p -1 v\r\nSETEX e x v\r\n"));
+  }
+
+  @Test
+  void getset_getdel_dropExpiry() {
+    send("SET k a EX 100\r\n");
+    assertEquals("$1\r\na\r\n:-1\r\n$-1\r\n", send("GETSET k b\r\nTTL k\r\nGETSET n x\r\n"));
+    assertEquals("$1\r\nb\r\n$-1\r\n:0\r\n", send("GETDEL k\r\nGETDEL k\r\nEXISTS k\r\n"));
+  }
+
+  @Test
+  void getex_optionsAndOrder() {
+    send("SET k v\r\n");
+    assertEquals("$1\r\nv\r\n:100\r\n$1\r\nv\r\n:-1\r\n",
+        send("GETEX k EX 100\r\nTTL k\r\nGETEX k PERSIST\r\nTTL k\r\n"));
+    assertEquals("-ERR syntax error\r\n-ERR syntax error\r\n-ERR syntax error\r\n",
+        send("GETEX k KEEPTTL\r\nGETEX k PERSIST EX 1\r\nGETEX k EX 1 PX 1\r\n"));
+    assertEquals("$-1\r\n-ERR value is not an integer or out of range\r\n"
+            + "-ERR invalid expire time in 'getex' command\r\n",
+        send("GETEX missing EX abc\r\nGETEX k EX abc\r\nGETEX k PX 0\r\n"));
+    assertEquals("$1\r\nv\r\n:0\r\n", send("GETEX k PXAT 1\r\nEXISTS k\r\n"));
+  }
+
+  @Test
+  void mget_mset_msetnx() {
+    assertEquals("+OK\r\n*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n",
+        send("MSET a 1 b 2\r\nMGET a x b\r\n"));
+    assertEquals("-ERR wrong number of arguments for 'mset' command\r\n"
+            + "-ERR wrong number of arguments for 'msetnx' command\r\n",
+        send("MSET a 1 b\r\nMSETNX a 1 b\r\n"));
+    assertEquals(":0\r\n$-1\r\n:1\r\n$1\r\n4\r\n",
+        send("MSETNX c 3 a 9\r\nGET c\r\nMSETNX c 3 d 4\r\nGET d\r\n"));
+  }
+
+  @Test
+  void strlen_substr_setrange() {
+    assertEquals(":0\r\n:5\r\n$3\r\nell\r\n", send("STRLEN k\r\nSETRANGE k 0 hello\r\nSUBSTR k 1 3\r\n"));
+    assertEquals(":7\r\n$7\r\nhello\u0000X\r\n", send("SETRANGE k 6 X\r\nGET k\r\n"));
+    assertEquals("-ERR offset is out of range\r\n"
+            + "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n:0\r\n:7\r\n",
+        send("SETRANGE k -1 x\r\nSETRANGE k 536870911 ab\r\nSETRANGE n 536870912 \"\"\r\n"
+            + "SETRANGE k 999999999999 \"\"\r\n"));
+    assertEquals(":0\r\n", send("EXISTS n\r\n"));
+  }
+
+  @Test
+  void incrDecrFamily_errors() {
+    assertEquals(":-1\r\n:9\r\n:4\r\n", send("DECR n\r\nINCRBY n 10\r\nDECRBY n 5\r\n"));
+    assertEquals("-ERR decrement would overflow\r\n"
+            + "-ERR value is not an integer or out of range\r\n",
+        send("DECRBY n -9223372036854775808\r\nINCRBY n 1.5\r\n"));
+    send("SET m -9223372036854775808\r\n");
+    assertEquals("-ERR increment or decrement would overflow\r\n", send("DECR m\r\n"));
+  }
+
+  @Test
+  void incrbyfloat_x87() {
+    send("SET k 123456.7\r\n");
+    assertEquals("$24\r\n123456.70000000000000284\r\n$2\r\n17\r\n",
+        send("INCRBYFLOAT k 0\r\nINCRBYFLOAT n 0x11\r\n"));
+    assertEquals("-ERR value is not a valid float\r\n"
+            + "-ERR increment would produce NaN or Infinity\r\n",
+        send("INCRBYFLOAT k 1f\r\nINCRBYFLOAT k inf\r\n"));
+  }
+
+  @Test
+  void lcs_options() {
+    send("MSET a ohmytext b mynewtext\r\n");
+    assertEquals("$6\r\nmytext\r\n:6\r\n", send("LCS a b\r\nLCS a b LEN\r\n"));
+    assertEquals("*4\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n"
+            + "*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:6\r\n",
+        send("LCS a b IDX WITHMATCHLEN\r\n"));
+    assertEquals("*4\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n"
+            + "$3\r\nlen\r\n:6\r\n", send("LCS a b IDX MINMATCHLEN 3\r\n"));
+    assertEquals("-ERR If you want both the length and indexes, please just use IDX.\r\n"
+            + "-ERR syntax error\r\n$0\r\n\r\n",
+        send("LCS a b IDX LEN\r\nLCS a b FOO\r\nLCS x y\r\n"));
+  }
+
+  @Test
+  void keyspace_typeTouchUnlinkDbsizeFlush() {
+    send("MSET a 1 b 2\r\n");
+    assertEquals("+string\r\n+none\r\n:3\r\n:2\r\n", send("TYPE a\r\nTYPE x\r\nTOUCH a a b\r\nDBSIZE\r\n"));
+    assertEquals(":1\r\n-ERR syntax error\r\n+OK\r\n:0\r\n",
+        send("UNLINK a x\r\nFLUSHDB FOO\r\nFLUSHALL ASYNC\r\nDBSIZE\r\n"));
+    assertEquals("$-1\r\n+OK\r\n$1\r\nc\r\n", send("RANDOMKEY\r\nSET c 1\r\nRANDOMKEY\r\n"));
+  }
+
+  @Test
+  void expireFamily_ttlFamily() {
+    send("SET k v\r\n");
+    long now = this.now.get();
+    assertEquals(":1\r\n:1500\r\n:" + (now + 1500) + "\r\n:" + (now + 2000) / 1000 + "\r\n",
+        send("PEXPIRE k 1500\r\nPTTL k\r\nPEXPIRETIME k\r\nEXPIRETIME k\r\n"));
+    assertEquals(":1\r\n:" + (now / 1000 + 100) + "\r\n:1\r\n:-1\r\n:0\r\n",
+        send("EXPIREAT k " + (now / 1000 + 100) + "\r\nEXPIRETIME k\r\nPERSIST k\r\n"
+            + "EXPIRETIME k\r\nPERSIST k\r\n"));
+    assertEquals(":-2\r\n:-2\r\n-ERR invalid expire time in 'expireat' command\r\n"
+            + "-ERR invalid expire time in 'pexpire' command\r\n",
+        send("PTTL x\r\nPEXPIRETIME x\r\nEXPIREAT k 9223372036854775807\r\n"
+            + "PEXPIRE k 9223372036854775807\r\n"));
+    assertEquals(":1\r\n:0\r\n", send("PEXPIREAT k 1\r\nEXISTS k\r\n"));
+  }
+
+  @Test
+  void rename_renamenx_copy() {
+    send("SET a 1 EX 100\r\n");
+    assertEquals("-ERR no such key\r\n-ERR no such key\r\n+OK\r\n:100\r\n",
+        send("RENAME x y\r\nRENAMENX x y\r\nRENAME a b\r\nTTL b\r\n"));
+    send("SET c 2\r\n");
+    assertEquals(":0\r\n:1\r\n+OK\r\n:0\r\n",
+        send("RENAMENX b c\r\nRENAMENX b d\r\nRENAME d d\r\nRENAMENX d d\r\n"));
+    assertEquals(":1\r\n:0\r\n:1\r\n$1\r\n1\r\n:0\r\n",
+        send("COPY d e\r\nCOPY d c\r\nCOPY d c REPLACE\r\nGET c\r\nCOPY x y\r\n"));
+    assertEquals("-ERR source and destination objects are the same\r\n"
+            + "-ERR value is not an integer or out of range\r\n"
+            + "-ERR DB index is out of range\r\n-ERR syntax error\r\n:1\r\n",
+        send("COPY d d\r\nCOPY d d DB x\r\nCOPY d f DB 1\r\nCOPY d f FOO\r\nCOPY d f DB 0\r\n"));
+  }
+
+  @Test
+  void keys_andScan() {
+    send("MSET hello 1 hallo 2 hxllo 3 world 4\r\n");
+    String keys = send("KEYS h[ae]llo\r\n");
+    assertTrue(keys.startsWith("*2\r\n") && keys.contains("hello") && keys.contains("hallo"), keys);
+    assertEquals("*4\r\n", send("KEYS *\r\n").substring(0, 4));
+    assertEquals("*0\r\n", send("KEYS nothing*\r\n"));
+    StringBuilder seen = new StringBuilder();
+    String cursor = "0";
+    do {
+      String page = send("SCAN " + cursor + " COUNT 1 MATCH h*\r\n");
+      String[] lines = page.split("\r\n");
+      cursor = lines[2];
+      seen.append(page);
+    } while (!cursor.equals("0"));
+    assertTrue(seen.indexOf("hello") > 0 && seen.indexOf("hxllo") > 0 && seen.indexOf("world") < 0);
+    assertEquals("*2\r\n$1\r\n0\r\n*0\r\n", send("SCAN 0 TYPE hash COUNT 100\r\n"));
+    assertEquals("-ERR invalid cursor\r\n-ERR invalid cursor\r\n-ERR syntax error\r\n"
+            + "-ERR syntax error\r\n-ERR value is not an integer or out of range\r\n",
+        send("SCAN 1x\r\nSCAN 18446744073709551616\r\nSCAN 0 COUNT 0\r\nSCAN 0 FOO\r\n"
+            + "SCAN 0 COUNT x\r\n"));
+  }
+
+  @Test
+  void keys_asyncPagesCollectEveryKey() {
+    send("MSET a 1 b 2 c 3 d 4 e 5\r\n");
+    EmbeddedChannel ch = open(new DelayedGetStore(store, new CompletableFuture<>()));
+    try {
+      String reply = send(ch, "KEYS *\r\nPING\r\n");
+      ch.runPendingTasks();
+      reply += drain(ch);
+      assertTrue(reply.startsWith("*5\r\n") && reply.endsWith("+PONG\r\n"), reply);
+    } finally {
+      ch.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void object_subcommands() {
+    send("MSET i 100 big 12345678 s abc\r\n");
+    send("SET r " + "x".repeat(45) + "\r\n");
+    assertEquals("$3\r\nint\r\n$6\r\nembstr\r\n$3\r\nraw\r\n$-1\r\n",
+        send("OBJECT ENCODING i\r\nOBJECT ENCODING s\r\nOBJECT ENCODING r\r\nOBJECT ENCODING x\r\n"));
+    assertEquals(":2147483647\r\n:1\r\n:1\r\n$-1\r\n",
+        send("OBJECT REFCOUNT i\r\nOBJECT REFCOUNT big\r\nOBJECT REFCOUNT s\r\nOBJECT REFCOUNT x\r\n"));
+    assertTrue(send("OBJECT FREQ i\r\n").startsWith("-ERR An LFU maxmemory policy is not selected"));
+    assertEquals("-ERR unknown subcommand 'IDLETIME'. Try OBJECT HELP.\r\n"
+            + "-ERR wrong number of arguments for 'object|encoding' command\r\n",
+        send("OBJECT IDLETIME i\r\nOBJECT ENCODING\r\n"));
+    assertTrue(send("OBJECT HELP\r\n").startsWith("*12\r\n+OBJECT <subcommand>"));
   }
 
   /** Delegates to a real store, but GET completes only when the test says so. */

@@ -1,0 +1,68 @@
+package io.sidecache.conformance;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.sidecache.server.Sidecache;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A RESP server for one test class, started before its tests and stopped after them: Sidecache
+ * in process, or a real redis-server (the class is skipped when redis-server is not installed).
+ * Register it as a static {@code @RegisterExtension} field. Not thread-safe.
+ */
+final class RespTarget implements BeforeAllCallback, AfterAllCallback {
+  private final boolean redis;
+  private Sidecache sidecache;
+  private ExternalServer external;
+
+  private RespTarget(boolean redis) {
+    this.redis = redis;
+  }
+
+  /** Returns a target that runs Sidecache. */
+  static RespTarget sidecache() {
+    return new RespTarget(false);
+  }
+
+  /** Returns a target that runs a real redis-server. */
+  static RespTarget redisServer() {
+    return new RespTarget(true);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    if (redis) {
+      Optional<ExternalServer> server = ExternalServer.redis();
+      assumeTrue(server.isPresent(), "redis-server is not installed");
+      external = server.get();
+    } else {
+      sidecache = SidecacheServer.start();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws InterruptedException {
+    if (external != null) {
+      external.close();
+      external = null;
+    }
+    if (sidecache != null) {
+      sidecache.close();
+      sidecache = null;
+    }
+  }
+
+  /** Returns whether this is the real redis-server. */
+  boolean isRedis() {
+    return redis;
+  }
+
+  /** Returns the RESP address. */
+  InetSocketAddress address() {
+    return redis ? external.address() : sidecache.respAddress();
+  }
+}
