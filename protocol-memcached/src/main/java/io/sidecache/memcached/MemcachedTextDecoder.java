@@ -7,7 +7,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -555,14 +554,58 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     return decoded;
   }
 
-  /** Standard base64 with padding, as memcached's {@code base64_decode}; {@code null} if bad or empty. */
-  private static byte[] decodeBase64(byte[] encoded) {
-    try {
-      byte[] decoded = Base64.getDecoder().decode(encoded);
-      return decoded.length == 0 ? null : decoded;
-    } catch (IllegalArgumentException e) {
+  /**
+   * Decodes a base64 key as memcached 1.6.18's {@code base64_decode}: bytes outside the alphabet
+   * (and {@code =}) are skipped; the rest must be whole groups of four; a {@code =} in the third
+   * or fourth place of a group ends the data there.
+   *
+   * @return the decoded bytes, or {@code null} when nothing decodes (memcached's error)
+   */
+  static byte[] decodeBase64(byte[] encoded) {
+    byte[] chars = new byte[encoded.length];
+    int n = 0;
+    for (byte c : encoded) {
+      if (c == '=' || base64Value(c) >= 0) {
+        chars[n++] = c;
+      }
+    }
+    if (n == 0 || n % 4 != 0) {
       return null;
     }
+    byte[] out = new byte[n / 4 * 3];
+    int o = 0;
+    for (int i = 0; i < n; i += 4) {
+      if (chars[i] == '=' || chars[i + 1] == '=') {
+        break;
+      }
+      int bits = base64Value(chars[i]) << 18 | base64Value(chars[i + 1]) << 12;
+      out[o++] = (byte) (bits >> 16);
+      if (chars[i + 2] == '=') {
+        break;
+      }
+      bits |= base64Value(chars[i + 2]) << 6;
+      out[o++] = (byte) (bits >> 8);
+      if (chars[i + 3] == '=') {
+        break;
+      }
+      bits |= base64Value(chars[i + 3]);
+      out[o++] = (byte) bits;
+    }
+    return o == 0 ? null : Arrays.copyOf(out, o);
+  }
+
+  /** The value of a base64 character, or -1 (also for {@code =}). */
+  private static int base64Value(byte c) {
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
   }
 
   /** {@code <verb> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]}, memcached's order. */

@@ -8,11 +8,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.CounterResult;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
 import io.sidecache.store.Key;
+import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
+import io.sidecache.store.StoreStats;
 import io.sidecache.store.ValueSlice;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
@@ -298,6 +305,72 @@ class RespServerHandlerTest {
     @Override
     public CompletionStage<Void> flush() {
       return delegate.flush();
+    }
+
+    @Override
+    public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
+      return delegate.fetch(key, options);
+    }
+
+    @Override
+    public CompletionStage<SetResult.Outcome> delete(Key key, DeleteOptions options) {
+      return delegate.delete(key, options);
+    }
+
+    @Override
+    public CompletionStage<CounterResult> incrementUnsigned(
+        Key key, long delta, boolean decrement, CounterOptions options) {
+      return delegate.incrementUnsigned(key, delta, decrement, options);
+    }
+
+    @Override
+    public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+      return delegate.getAndTouch(key, expiresAt);
+    }
+
+    @Override
+    public CompletionStage<Entry> getAndDelete(Key key) {
+      return delegate.getAndDelete(key);
+    }
+
+    @Override
+    public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
+      return delegate.setRange(key, offset, bytes);
+    }
+
+    @Override
+    public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
+      return delegate.incrementByFloat(key, increment);
+    }
+
+    @Override
+    public CompletionStage<SetResult.Outcome> rename(Key from, Key to, boolean onlyIfAbsent) {
+      return delegate.rename(from, to, onlyIfAbsent);
+    }
+
+    @Override
+    public CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace) {
+      return delegate.copy(from, to, replace);
+    }
+
+    @Override
+    public CompletionStage<ScanPage> scan(long cursor, int count) {
+      return delegate.scan(cursor, count);
+    }
+
+    @Override
+    public CompletionStage<Key> randomKey() {
+      return delegate.randomKey();
+    }
+
+    @Override
+    public CompletionStage<Long> size() {
+      return delegate.size();
+    }
+
+    @Override
+    public StoreStats stats() {
+      return delegate.stats();
     }
   }
 }
