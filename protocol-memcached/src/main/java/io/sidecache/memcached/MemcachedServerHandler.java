@@ -8,8 +8,11 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.FetchOptions;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.SetOptions;
@@ -135,10 +138,31 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       }
       switch (request.verb()) {
         case GET:
-          get(request, false);
-          break;
         case GETS:
-          get(request, true);
+          retrieve(request, store::get);
+          break;
+        case GAT:
+        case GATS:
+          long expiresAt = expiresAt(request.exptime(), ticker.millis());
+          retrieve(request, key -> store.getAndTouch(key, expiresAt));
+          break;
+        case MG:
+          metaGet(request);
+          break;
+        case MS:
+          metaSet(request);
+          break;
+        case MD:
+          metaDelete(request);
+          break;
+        case MA:
+          metaArithmetic(request);
+          break;
+        case MN:
+          reply(request, TextReplies.MN);
+          break;
+        case ME:
+          metaDebug(request);
           break;
         case SET:
         case ADD:
@@ -187,7 +211,8 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       closeAfterReplies();
       return;
     }
-    if (error == TextError.OBJECT_TOO_LARGE && request.verb() == TextVerb.SET) {
+    if (error == TextError.OBJECT_TOO_LARGE
+        && (request.verb() == TextVerb.SET || request.verb() == TextVerb.MS)) {
       // memcached unlinks the current item so that a refused set leaves no stale value.
       await(
           store.delete(Key.of(request.key())),
@@ -203,12 +228,20 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     reply(request, error.reply());
   }
 
-  /** {@code get}/{@code gets}: every key's read combined into one stage, answered in key order. */
-  private void get(TextRequest request, boolean withCas) {
+  /**
+   * {@code get}/{@code gets}/{@code gat}/{@code gats}: every key's read combined into one stage,
+   * answered in key order.
+   */
+  private void retrieve(TextRequest request, Function<Key, CompletionStage<Entry>> read) {
+    boolean withCas = request.verb() == TextVerb.GETS || request.verb() == TextVerb.GATS;
     byte[][] keys = request.keys();
+    if (keys.length == 0) {
+      reply(request, TextReplies.END);
+      return;
+    }
     if (keys.length == 1) {
       await(
-          store.get(Key.of(keys[0])),
+          read.apply(Key.of(keys[0])),
           (entry, cause) -> {
             if (cause != null) {
               fail(request, cause);
@@ -223,7 +256,7 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     }
     List<CompletionStage<Entry>> reads = new ArrayList<>(keys.length);
     for (byte[] key : keys) {
-      reads.add(store.get(Key.of(key)));
+      reads.add(read.apply(Key.of(key)));
     }
     await(
         Stages.all(reads),
@@ -353,6 +386,371 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     replyLine(request, store.flush(), ignored -> TextReplies.OK);
   }
 
+  /** A meta exptime flag as an absolute time, or {@link CacheStore#NOT_SET} when not given. */
+  private static long metaTime(MetaFlags flags, char flag, long exptime, long now) {
+    return flags.has(flag) ? expiresAt(exptime, now) : CacheStore.NOT_SET;
+  }
+
+  /**
+   * The remaining time to live in whole seconds, rounded up, or -1 without expiry (memcached meta
+   * {@code t}).
+   */
+  private static long ttlSeconds(Entry entry, long now) {
+    if (!entry.hasExpiry()) {
+      return -1;
+    }
+    return Math.max(0, (entry.expiresAt() - now + 999) / 1000);
+  }
+
+  /**
+   * {@code mg}: a hit answers {@code VA <size>} with the value ({@code v}) or {@code HD}, then the
+   * return flags in request order and {@code Z}, {@code X}, {@code W} as memcached appends them;
+   * a miss answers {@code EN} (suppressed by {@code q}) with only {@code O} and {@code k}.
+   */
+  private void metaGet(TextRequest request) {
+    MetaFlags f = request.meta();
+    byte[] key = request.key();
+    long now = ticker.millis();
+    FetchOptions options =
+        new FetchOptions(
+            metaTime(f, 'T', f.ttl(), now),
+            metaTime(f, 'N', f.vivifyTtl(), now),
+            metaTime(f, 'R', f.recacheTtl(), now),
+            !f.has('u'));
+    await(
+        store.fetch(Key.of(key), options),
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          if (result == null) {
+            metaStatus(request, TextReplies.META_EN, f.quiet());
+            return;
+          }
+          Entry entry = result.entry();
+          ByteBuf buf = buffer();
+          if (f.has('v')) {
+            buf.writeBytes(TextReplies.META_VA);
+            TextReplies.writeUnsignedDecimal(buf, entry.length());
+          } else {
+            buf.writeBytes(TextReplies.META_HD);
+          }
+          for (int i = 0; i < f.count(); i++) {
+            byte flag = f.flagAt(i);
+            switch (flag) {
+              case 's':
+                TextReplies.writeMetaNumber(buf, 's', entry.length());
+                break;
+              case 't':
+                TextReplies.writeMetaNumber(buf, 't', ttlSeconds(entry, now));
+                break;
+              case 'c':
+                buf.writeByte(' ').writeByte('c');
+                TextReplies.writeUnsignedDecimal(buf, entry.cas());
+                break;
+              case 'f':
+                TextReplies.writeMetaNumber(buf, 'f', entry.flags() & 0xFFFF_FFFFL);
+                break;
+              case 'l':
+                TextReplies.writeMetaNumber(
+                    buf, 'l', Entry.secondsSinceAccess(result.accessBefore(), now));
+                break;
+              case 'h':
+                TextReplies.writeMetaNumber(buf, 'h', Entry.isFetched(result.accessBefore()) ? 1 : 0);
+                break;
+              case 'O':
+                buf.writeByte(' ').writeBytes(f.opaque());
+                break;
+              case 'k':
+                TextReplies.writeMetaKey(buf, key, f.base64Key());
+                break;
+              default:
+                break;
+            }
+          }
+          if (result.tokenAlreadySent()) {
+            buf.writeBytes(TextReplies.META_Z);
+          }
+          if (entry.isStale()) {
+            buf.writeBytes(TextReplies.META_X);
+          }
+          if (result.won()) {
+            buf.writeBytes(TextReplies.META_W);
+          }
+          buf.writeBytes(TextReplies.CRLF);
+          if (f.has('v')) {
+            writeData(entry.value());
+          } else {
+            writeThroughIfLarge();
+          }
+        });
+  }
+
+  /**
+   * Writes a status line made of {@code status} and the echoed {@code O}/{@code k} flags, unless
+   * {@code suppress} (the request's {@code q} applied to a nominal status).
+   */
+  private void metaStatus(TextRequest request, byte[] status, boolean suppress) {
+    if (suppress) {
+      return;
+    }
+    ByteBuf buf = buffer();
+    buf.writeBytes(status);
+    TextReplies.writeMetaEcho(buf, request.key(), request.meta());
+    buf.writeBytes(TextReplies.CRLF);
+    writeThroughIfLarge();
+  }
+
+  /**
+   * {@code ms}: mode {@code S} (set, default), {@code E} (add), {@code R} (replace), {@code A}
+   * (append), {@code P} (prepend); {@code C} turns set and replace into compare-and-swap, with
+   * {@code I} a compare against an older CAS stores the value as stale. Answers {@code HD}
+   * (suppressed by {@code q}), {@code NS}, {@code EX} or {@code NF}, with {@code O}, {@code k} and
+   * {@code c} (the new CAS, 0 when nothing was stored) in request order.
+   */
+  private void metaSet(TextRequest request) {
+    MetaFlags f = request.meta();
+    Key key = Key.of(request.key());
+    byte mode = f.mode();
+    CompletionStage<SetResult> write;
+    if (mode == 'A' || mode == 'P') {
+      write = metaConcat(key, request.data(), mode == 'A', f);
+    } else {
+      SetOptions.Builder options =
+          SetOptions.builder()
+              .flags(f.clientFlags())
+              .expiresAt(f.has('T') ? expiresAt(f.ttl(), ticker.millis()) : Entry.NO_EXPIRY);
+      if (mode == 'E') {
+        options.ifAbsent();
+      } else if (f.has('C')) {
+        options.ifCas(f.compareCas());
+        if (f.has('I')) {
+          options.staleIfCasOlder();
+        }
+      } else if (mode == 'R') {
+        options.ifPresent();
+      }
+      write = store.set(key, request.data(), options.build());
+    }
+    await(
+        write,
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          SetResult.Outcome outcome = result.outcome();
+          if (outcome == SetResult.Outcome.STORED && f.quiet()) {
+            return;
+          }
+          ByteBuf buf = buffer();
+          buf.writeBytes(metaOutcome(outcome));
+          for (int i = 0; i < f.count(); i++) {
+            byte flag = f.flagAt(i);
+            if (flag == 'O') {
+              buf.writeByte(' ').writeBytes(f.opaque());
+            } else if (flag == 'k') {
+              TextReplies.writeMetaKey(buf, request.key(), f.base64Key());
+            } else if (flag == 'c') {
+              buf.writeByte(' ').writeByte('c');
+              TextReplies.writeUnsignedDecimal(
+                  buf, result.current() == null ? 0 : result.current().cas());
+            }
+          }
+          buf.writeBytes(TextReplies.CRLF);
+          writeThroughIfLarge();
+        });
+  }
+
+  /**
+   * {@code ms} append/prepend: the item's flags and expiry are kept; with {@code C} the item's CAS
+   * must match. Written as a compare-and-swap of the whole new value, so the CAS check and the
+   * result's new CAS are exact; a write that races in between is retried (without {@code C}) or
+   * answered {@code EX} (with it).
+   */
+  private CompletionStage<SetResult> metaConcat(
+      Key key, byte[] part, boolean append, MetaFlags f) {
+    return store
+        .get(key)
+        .thenCompose(
+            entry -> {
+              if (entry == null || (long) entry.length() + part.length > maxItemSize) {
+                return CompletableFuture.completedFuture(
+                    new SetResult(SetResult.Outcome.NOT_STORED, entry, null));
+              }
+              if (f.has('C') && entry.cas() != f.compareCas()) {
+                return CompletableFuture.completedFuture(
+                    new SetResult(SetResult.Outcome.EXISTS, entry, null));
+              }
+              byte[] value = new byte[entry.length() + part.length];
+              byte[] first = append ? entry.value() : part;
+              byte[] second = append ? part : entry.value();
+              System.arraycopy(first, 0, value, 0, first.length);
+              System.arraycopy(second, 0, value, first.length, second.length);
+              SetOptions options =
+                  SetOptions.builder().ifCas(entry.cas()).flags(entry.flags()).keepTtl().build();
+              return store
+                  .set(key, value, options)
+                  .thenCompose(
+                      result ->
+                          result.outcome() == SetResult.Outcome.STORED || f.has('C')
+                              ? CompletableFuture.completedFuture(result)
+                              : metaConcat(key, part, append, f));
+            });
+  }
+
+  private static byte[] metaOutcome(SetResult.Outcome outcome) {
+    switch (outcome) {
+      case STORED:
+        return TextReplies.META_HD;
+      case NOT_STORED:
+        return TextReplies.META_NS;
+      case EXISTS:
+        return TextReplies.META_EX;
+      case NOT_FOUND:
+        return TextReplies.META_NF;
+      default:
+        throw new IllegalStateException("outcome: " + outcome);
+    }
+  }
+
+  /**
+   * {@code md}: delete, only if {@code C} matches; with {@code I} mark the item stale (and give it
+   * the {@code T} exptime) instead. {@code HD} (suppressed by {@code q}), {@code NF}, {@code EX}.
+   */
+  private void metaDelete(TextRequest request) {
+    MetaFlags f = request.meta();
+    DeleteOptions options =
+        new DeleteOptions(
+            f.has('C'),
+            f.compareCas(),
+            f.has('I'),
+            f.has('I') ? metaTime(f, 'T', f.ttl(), ticker.millis()) : CacheStore.NOT_SET);
+    await(
+        store.delete(Key.of(request.key()), options),
+        (outcome, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+          } else {
+            metaStatus(
+                request,
+                metaOutcome(outcome),
+                outcome == SetResult.Outcome.STORED && f.quiet());
+          }
+        });
+  }
+
+  /**
+   * {@code ma}: incr (mode {@code I}/{@code +}, default) or decr ({@code D}/{@code -}) by {@code D}
+   * (default 1); {@code N} creates a missing counter at {@code J}; {@code C} compares the CAS;
+   * {@code T} sets a new exptime on success. Answers {@code HD} or, with {@code v}, {@code VA} and
+   * the value (both suppressed by {@code q}), with {@code c}, {@code t}, {@code O}, {@code k} in
+   * request order; {@code NF} or {@code EX} with {@code O} and {@code k}.
+   */
+  private void metaArithmetic(TextRequest request) {
+    MetaFlags f = request.meta();
+    long now = ticker.millis();
+    CounterOptions options =
+        new CounterOptions(
+            f.has('C'),
+            f.compareCas(),
+            metaTime(f, 'N', f.vivifyTtl(), now),
+            f.initial(),
+            metaTime(f, 'T', f.ttl(), now));
+    boolean decrement = f.mode() == 'D' || f.mode() == '-';
+    await(
+        store.incrementUnsigned(Key.of(request.key()), f.delta(), decrement, options),
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          if (result.outcome() != SetResult.Outcome.STORED) {
+            metaStatus(request, metaOutcome(result.outcome()), false);
+            return;
+          }
+          if (f.quiet()) {
+            return;
+          }
+          byte[] value = result.entry().value();
+          ByteBuf buf = buffer();
+          if (f.has('v')) {
+            buf.writeBytes(TextReplies.META_VA);
+            TextReplies.writeUnsignedDecimal(buf, value.length);
+          } else {
+            buf.writeBytes(TextReplies.META_HD);
+          }
+          for (int i = 0; i < f.count(); i++) {
+            byte flag = f.flagAt(i);
+            if (flag == 'c') {
+              buf.writeByte(' ').writeByte('c');
+              TextReplies.writeUnsignedDecimal(buf, result.entry().cas());
+            } else if (flag == 't') {
+              TextReplies.writeMetaNumber(buf, 't', ttlSeconds(result.entry(), now));
+            } else if (flag == 'O') {
+              buf.writeByte(' ').writeBytes(f.opaque());
+            } else if (flag == 'k') {
+              TextReplies.writeMetaKey(buf, request.key(), f.base64Key());
+            }
+          }
+          buf.writeBytes(TextReplies.CRLF);
+          if (f.has('v')) {
+            buf.writeBytes(value).writeBytes(TextReplies.CRLF);
+          }
+          writeThroughIfLarge();
+        });
+  }
+
+  /**
+   * {@code me}: {@code ME <key> exp=<e> la=<s> cas=<cas> fetch=<yes|no>} for a live item, without
+   * recording an access; {@code EN} otherwise. {@code exp} is memcached's: -1 without expiry,
+   * otherwise now minus the expiry time (negative while the item lives). memcached also prints its
+   * slab class and item size in its own memory layout ({@code cls=}, {@code size=}), which have
+   * no counterpart here and are left out.
+   */
+  private void metaDebug(TextRequest request) {
+    long now = ticker.millis();
+    FetchOptions peek =
+        new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
+    await(
+        store.fetch(Key.of(request.key()), peek),
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          if (result == null) {
+            reply(request, TextReplies.META_EN_LINE);
+            return;
+          }
+          Entry entry = result.entry();
+          ByteBuf buf = buffer();
+          buf.writeBytes(TextReplies.META_ME);
+          buf.writeBytes(
+              request.meta().base64Key()
+                  ? java.util.Base64.getEncoder().encode(request.key())
+                  : request.key());
+          buf.writeBytes(TextReplies.META_EXP);
+          if (entry.hasExpiry()) {
+            buf.writeByte('-');
+            TextReplies.writeUnsignedDecimal(buf, ttlSeconds(entry, now));
+          } else {
+            buf.writeByte('-').writeByte('1');
+          }
+          buf.writeBytes(TextReplies.META_LA);
+          TextReplies.writeUnsignedDecimal(
+              buf, Entry.secondsSinceAccess(result.accessBefore(), now));
+          buf.writeBytes(TextReplies.META_CAS);
+          TextReplies.writeUnsignedDecimal(buf, entry.cas());
+          buf.writeBytes(
+              Entry.isFetched(result.accessBefore())
+                  ? TextReplies.META_FETCH_YES
+                  : TextReplies.META_FETCH_NO);
+          writeThroughIfLarge();
+        });
+  }
+
   /** Maps a store failure to its wire error: the one place where exceptions become replies. */
   private void fail(TextRequest request, Throwable cause) {
     byte[] line;
@@ -389,9 +787,13 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
   }
 
   private void writeValue(byte[] key, Entry entry, boolean withCas) {
+    TextReplies.writeValueHeader(buffer(), key, entry, withCas);
+    writeData(entry.value());
+  }
+
+  /** Writes a value and its {@code \r\n}, without copying a large value. */
+  private void writeData(byte[] value) {
     ByteBuf buf = buffer();
-    TextReplies.writeValueHeader(buf, key, entry, withCas);
-    byte[] value = entry.value();
     if (value.length >= ZERO_COPY_VALUE_BYTES) {
       writeThrough();
       ctx.write(Unpooled.wrappedBuffer(value));

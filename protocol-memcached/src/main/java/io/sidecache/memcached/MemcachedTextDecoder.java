@@ -56,6 +56,12 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   /** The longest {@code get}/{@code gets} line in bytes, without its terminator. */
   public static final int MAX_GET_LINE_LENGTH = 64 * 1024;
 
+  /** A meta command line of this many words or more is refused (memcached: 20 tokens). */
+  static final int MAX_META_WORDS = 20;
+
+  /** The longest meta {@code O} token in bytes, the {@code O} included (memcached: 32). */
+  static final int MAX_OPAQUE_LENGTH = 32;
+
   /** How many leading spaces memcached skips when it looks for a long multi-get. */
   private static final int MAX_LEADING_SPACES = 100;
 
@@ -77,6 +83,7 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private final int maxItemSize;
   private final Tokenizer tokenizer = new Tokenizer();
   private final long[] scratch = new long[2];
+  private final boolean[] seenFlags = new boolean[127];
 
   private State state = State.READ_LINE;
   /** Bytes of the current line, from the reader index, already searched for {@code \n}. */
@@ -90,6 +97,7 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private long pendingExptime;
   private long pendingCas;
   private boolean pendingNoreply;
+  private MetaFlags pendingMeta;
   private byte[] pendingData;
   private int pendingDataRead;
 
@@ -218,6 +226,19 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       case GET:
       case GETS:
         return parseRetrieval(in, verb);
+      case GAT:
+      case GATS:
+        return parseGetAndTouch(in, verb);
+      case MG:
+      case MD:
+      case MA:
+        return parseMeta(in, verb);
+      case MS:
+        return parseMetaSet(in);
+      case MN:
+        return TextRequest.keyless(verb, 0, false);
+      case ME:
+        return parseMetaDebug(in);
       case SET:
       case ADD:
       case REPLACE:
@@ -271,6 +292,320 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       keys[i - 1] = copyWord(in, i);
     }
     return TextRequest.retrieval(verb, keys);
+  }
+
+  /**
+   * {@code gat|gats <exptime> <key>*}: memcached checks the exptime first, then the keys; with no
+   * key the reply is a bare {@code END}.
+   */
+  private TextRequest parseGetAndTouch(ByteBuf in, TextVerb verb) {
+    Tokenizer t = tokenizer;
+    long exptime = AsciiNumbers.parseInt32(in, t.start(1), t.end(1), scratch);
+    if (exptime == AsciiNumbers.INVALID) {
+      return TextRequest.error(verb, TextError.INVALID_EXPTIME, false);
+    }
+    int words = t.count;
+    for (int i = 2; i < words; i++) {
+      if (keyTooLong(i)) {
+        return TextRequest.error(verb, TextError.BAD_COMMAND_LINE_FORMAT, false);
+      }
+    }
+    byte[][] keys = new byte[words - 2][];
+    for (int i = 2; i < words; i++) {
+      keys[i - 2] = copyWord(in, i);
+    }
+    return TextRequest.getAndTouch(verb, exptime, keys);
+  }
+
+  /**
+   * The checks every meta command with a key makes first, in memcached's order: the key length
+   * (as sent, before any base64 decoding), then the number of words.
+   *
+   * @return the error, or {@code null}
+   */
+  private TextError metaLineError(TextVerb verb) {
+    if (keyTooLong(1)) {
+      return TextError.BAD_COMMAND_LINE_FORMAT;
+    }
+    if (verb == TextVerb.MS && tokenizer.count == 2) {
+      return TextError.BAD_COMMAND_LINE_FORMAT;
+    }
+    if (tokenizer.count >= MAX_META_WORDS) {
+      return verb == TextVerb.MG ? TextError.META_MG_TOO_MANY_FLAGS : TextError.META_TOO_MANY_FLAGS;
+    }
+    return null;
+  }
+
+  /** {@code mg|md|ma <key> <flag>*}. */
+  private TextRequest parseMeta(ByteBuf in, TextVerb verb) {
+    TextError error = metaLineError(verb);
+    if (error != null) {
+      return TextRequest.error(verb, error, false);
+    }
+    MetaFlags flags = parseMetaFlags(in, 2);
+    byte[] key = metaFlagsError == null ? metaKey(in, flags) : null;
+    error = metaFlagsError;
+    if (error != null && verb != TextVerb.MG) {
+      // md and ma report every flag error with one line (proto_text.c).
+      error = TextError.META_INVALID_OR_DUPLICATE_FLAG;
+    }
+    if (error == null && verb == TextVerb.MA && !isArithmeticMode(flags.mode())) {
+      error = TextError.META_MA_MODE;
+    }
+    if (error != null) {
+      return TextRequest.error(verb, error, false);
+    }
+    return TextRequest.meta(verb, key, flags, null);
+  }
+
+  private static boolean isArithmeticMode(byte mode) {
+    return mode == 0 || mode == 'I' || mode == '+' || mode == 'D' || mode == '-';
+  }
+
+  private static boolean isSetMode(byte mode) {
+    return mode == 0 || mode == 'E' || mode == 'A' || mode == 'P' || mode == 'R' || mode == 'S';
+  }
+
+  /**
+   * {@code ms <key> <datalen> <flag>*}: errors found before the data length is known leave the
+   * data block to be read as a command line; later ones swallow it, as memcached does.
+   */
+  private TextRequest parseMetaSet(ByteBuf in) {
+    Tokenizer t = tokenizer;
+    TextError error = metaLineError(TextVerb.MS);
+    if (error != null) {
+      return TextRequest.error(TextVerb.MS, error, false);
+    }
+    long length = AsciiNumbers.parseInt32(in, t.start(2), t.end(2), scratch);
+    if (length == AsciiNumbers.INVALID || length < 0 || length > Integer.MAX_VALUE - 2) {
+      return TextRequest.error(TextVerb.MS, TextError.BAD_COMMAND_LINE_FORMAT, false);
+    }
+    MetaFlags flags = parseMetaFlags(in, 3);
+    byte[] key = metaFlagsError == null ? metaKey(in, flags) : null;
+    error = metaFlagsError;
+    if (error == null && !isSetMode(flags.mode())) {
+      error = TextError.META_MS_MODE;
+    }
+    if (error == null && length > maxItemSize) {
+      state = State.SWALLOW_DATA;
+      swallowRemaining = length + 2;
+      return TextRequest.tooLarge(TextVerb.MS, key, false);
+    }
+    if (error != null) {
+      state = State.SWALLOW_DATA;
+      swallowRemaining = length + 2;
+      return TextRequest.error(TextVerb.MS, error, false);
+    }
+    pendingVerb = TextVerb.MS;
+    pendingKey = key;
+    pendingMeta = flags;
+    pendingNoreply = false;
+    pendingData = new byte[(int) length];
+    pendingDataRead = 0;
+    state = State.READ_DATA;
+    return null;
+  }
+
+  /** {@code me <key> [b]}: only a {@code b} right after the key means anything. */
+  private TextRequest parseMetaDebug(ByteBuf in) {
+    Tokenizer t = tokenizer;
+    if (t.count < 2 || keyTooLong(1)) {
+      return TextRequest.error(TextVerb.ME, TextError.BAD_COMMAND_LINE_FORMAT, false);
+    }
+    byte[] key = copyWord(in, 1);
+    MetaFlags flags = new MetaFlags(1);
+    if (t.count >= 3 && t.length(2) == 1 && in.getByte(t.start(2)) == 'b') {
+      key = decodeBase64(key);
+      if (key == null) {
+        return TextRequest.error(TextVerb.ME, TextError.BAD_COMMAND_LINE_FORMAT, false);
+      }
+      flags.add((byte) 'b');
+      flags.base64Key(true);
+    }
+    return TextRequest.meta(TextVerb.ME, key, flags, null);
+  }
+
+  /** The error {@link #parseMetaFlags} found, or {@code null}. */
+  private TextError metaFlagsError;
+
+  /**
+   * Parses meta flags from word {@code first} on, as memcached's {@code _meta_flag_preparse}: a
+   * repeated first character or one of 127 and above stops at once with {@code duplicate flag}, an
+   * unknown flag stops at once with {@code invalid flag}; a bad token is remembered and parsing
+   * goes on, the last such error being the one reported ({@code F} reports none of its own).
+   * Leaves the error, or {@code null}, in {@link #metaFlagsError}.
+   */
+  private MetaFlags parseMetaFlags(ByteBuf in, int first) {
+    Tokenizer t = tokenizer;
+    MetaFlags flags = new MetaFlags(t.count - first);
+    boolean[] seen = seenFlags;
+    Arrays.fill(seen, false);
+    TextError error = null;
+    boolean failed = false;
+    metaFlagsError = null;
+    for (int i = first; i < t.count; i++) {
+      int from = t.start(i);
+      int c = in.getByte(from) & 0xFF;
+      if (c >= 127 || seen[c]) {
+        metaFlagsError = TextError.META_DUPLICATE_FLAG;
+        return flags;
+      }
+      seen[c] = true;
+      switch (c) {
+        case 'N':
+        case 'T':
+        case 'R': {
+          long v = AsciiNumbers.parseInt32(in, from + 1, t.end(i), scratch);
+          if (v == AsciiNumbers.INVALID) {
+            error = TextError.META_BAD_TOKEN;
+            failed = true;
+          } else if (c == 'N') {
+            flags.vivifyTtl(v);
+          } else if (c == 'T') {
+            flags.ttl(v);
+          } else {
+            flags.recacheTtl(v);
+          }
+          break;
+        }
+        case 'F': {
+          long v = AsciiNumbers.parseUnsigned32(in, from + 1, t.end(i), scratch);
+          if (v < 0) {
+            failed = true;
+          } else {
+            flags.clientFlags((int) v);
+          }
+          break;
+        }
+        case 'C':
+        case 'J':
+        case 'D':
+          if (!AsciiNumbers.parseUnsigned64(in, from + 1, t.end(i), scratch)) {
+            error =
+                c == 'C'
+                    ? TextError.META_BAD_TOKEN
+                    : c == 'J' ? TextError.META_INVALID_INITIAL : TextError.META_INVALID_DELTA;
+            failed = true;
+          } else if (c == 'C') {
+            flags.compareCas(scratch[0]);
+          } else if (c == 'J') {
+            flags.initial(scratch[0]);
+          } else {
+            flags.delta(scratch[0]);
+          }
+          break;
+        case 'M':
+          if (t.length(i) != 2) {
+            error = TextError.META_M_LENGTH;
+            failed = true;
+          } else {
+            flags.mode(in.getByte(from + 1));
+          }
+          break;
+        case 'O':
+          flags.opaque(copyWord(in, i));
+          break;
+        case 'b':
+          flags.base64Key(true);
+          break;
+        case 'I':
+        case 'L':
+        case 'P':
+        case 'c':
+        case 'f':
+        case 'h':
+        case 'k':
+        case 'l':
+        case 'q':
+        case 's':
+        case 't':
+        case 'u':
+        case 'v':
+          break;
+        default:
+          metaFlagsError = TextError.META_INVALID_FLAG;
+          return flags;
+      }
+      flags.add((byte) c);
+    }
+    if (!failed && flags.opaque() != null && flags.opaque().length > MAX_OPAQUE_LENGTH) {
+      error = TextError.META_OPAQUE_TOO_LONG;
+      failed = true;
+    }
+    if (failed) {
+      metaFlagsError = error == null ? TextError.BAD_COMMAND_LINE_FORMAT : error;
+    }
+    return flags;
+  }
+
+  /**
+   * Returns the key of a meta command, base64-decoded when {@code b} was given; on a bad encoding
+   * sets {@link #metaFlagsError} and returns {@code null}.
+   */
+  private byte[] metaKey(ByteBuf in, MetaFlags flags) {
+    byte[] key = copyWord(in, 1);
+    if (!flags.base64Key()) {
+      return key;
+    }
+    byte[] decoded = decodeBase64(key);
+    if (decoded == null) {
+      metaFlagsError = TextError.META_KEY_DECODING;
+    }
+    return decoded;
+  }
+
+  /**
+   * Decodes a base64 key as memcached 1.6.18's {@code base64_decode}: bytes outside the alphabet
+   * (and {@code =}) are skipped; the rest must be whole groups of four; a {@code =} in the third
+   * or fourth place of a group ends the data there.
+   *
+   * @return the decoded bytes, or {@code null} when nothing decodes (memcached's error)
+   */
+  static byte[] decodeBase64(byte[] encoded) {
+    byte[] chars = new byte[encoded.length];
+    int n = 0;
+    for (byte c : encoded) {
+      if (c == '=' || base64Value(c) >= 0) {
+        chars[n++] = c;
+      }
+    }
+    if (n == 0 || n % 4 != 0) {
+      return null;
+    }
+    byte[] out = new byte[n / 4 * 3];
+    int o = 0;
+    for (int i = 0; i < n; i += 4) {
+      if (chars[i] == '=' || chars[i + 1] == '=') {
+        break;
+      }
+      int bits = base64Value(chars[i]) << 18 | base64Value(chars[i + 1]) << 12;
+      out[o++] = (byte) (bits >> 16);
+      if (chars[i + 2] == '=') {
+        break;
+      }
+      bits |= base64Value(chars[i + 2]) << 6;
+      out[o++] = (byte) (bits >> 8);
+      if (chars[i + 3] == '=') {
+        break;
+      }
+      bits |= base64Value(chars[i + 3]);
+      out[o++] = (byte) bits;
+    }
+    return o == 0 ? null : Arrays.copyOf(out, o);
+  }
+
+  /** The value of a base64 character, or -1 (also for {@code =}). */
+  private static int base64Value(byte c) {
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
   }
 
   /** {@code <verb> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]}, memcached's order. */
@@ -399,12 +734,17 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     int i = in.readerIndex();
     boolean terminated = in.getByte(i) == '\r' && in.getByte(i + 1) == '\n';
     in.skipBytes(2);
-    out.add(
-        terminated
-            ? TextRequest.storage(
-                pendingVerb, pendingKey, pendingFlags, pendingExptime, pendingCas, data,
-                pendingNoreply)
-            : TextRequest.error(pendingVerb, TextError.BAD_DATA_CHUNK, pendingNoreply));
+    TextRequest request;
+    if (!terminated) {
+      request = TextRequest.error(pendingVerb, TextError.BAD_DATA_CHUNK, pendingNoreply);
+    } else if (pendingMeta != null) {
+      request = TextRequest.meta(pendingVerb, pendingKey, pendingMeta, data);
+    } else {
+      request = TextRequest.storage(
+          pendingVerb, pendingKey, pendingFlags, pendingExptime, pendingCas, data, pendingNoreply);
+    }
+    out.add(request);
+    pendingMeta = null;
     pendingVerb = null;
     pendingKey = null;
     pendingData = null;

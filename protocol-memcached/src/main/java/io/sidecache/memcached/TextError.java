@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Like every other reply, an error reply is suppressed when the request carried {@code
  * noreply} ({@link TextRequest#noreply()}), because memcached's {@code out_string} drops it too;
  * only errors found before the {@code noreply} word was looked at (an unknown command, a wrong
- * word count) always reach the client. Immutable and thread-safe.
+ * word count) always reach the client. Errors of meta commands always reach the client too
+ * (memcached's {@code out_errstring}: {@code q} suppresses only nominal replies). Immutable and
+ * thread-safe.
  */
 public enum TextError {
   /** An unknown command, an empty line or a wrong number of words. */
@@ -20,7 +22,7 @@ public enum TextError {
   BAD_DELETE_FORMAT("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]"),
   /** {@code incr}/{@code decr} with a delta that is not an unsigned 64-bit decimal. */
   INVALID_DELTA("CLIENT_ERROR invalid numeric delta argument"),
-  /** {@code touch} or {@code flush_all} with an exptime that is not a signed 32-bit decimal. */
+  /** {@code touch}, {@code flush_all}, {@code gat} or {@code gats} with an exptime that is not a signed 32-bit decimal. */
   INVALID_EXPTIME("CLIENT_ERROR invalid exptime argument"),
   /**
    * A storage command whose data block is longer than the maximum item size; the block is
@@ -35,7 +37,33 @@ public enum TextError {
    * MemcachedTextDecoder#MAX_GET_LINE_LENGTH} for {@code get}/{@code gets}); memcached closes the
    * connection without a reply, and so does Sidecache, after the replies to earlier requests.
    */
-  LINE_TOO_LONG(null);
+  LINE_TOO_LONG(null),
+  /** A meta command flag given twice (memcached checks the first character of each token). */
+  META_DUPLICATE_FLAG("CLIENT_ERROR duplicate flag"),
+  /** A meta command flag memcached 1.6.18 does not know. */
+  META_INVALID_FLAG("CLIENT_ERROR invalid flag"),
+  /** A meta {@code T}, {@code N}, {@code R} or {@code C} token that is not a number. */
+  META_BAD_TOKEN("CLIENT_ERROR bad token in command line format"),
+  /** A meta {@code M} token that is not exactly one mode character. */
+  META_M_LENGTH("CLIENT_ERROR incorrect length for M token"),
+  /** A meta {@code J} token that is not an unsigned 64-bit decimal. */
+  META_INVALID_INITIAL("CLIENT_ERROR invalid numeric initial value"),
+  /** A meta {@code D} token that is not an unsigned 64-bit decimal. */
+  META_INVALID_DELTA("CLIENT_ERROR invalid numeric delta value"),
+  /** A {@code b} key that is not valid base64 ({@code mg}, {@code ms}). */
+  META_KEY_DECODING("CLIENT_ERROR error decoding key"),
+  /** Any flag error of {@code md} and {@code ma}, which memcached reports with one line. */
+  META_INVALID_OR_DUPLICATE_FLAG("CLIENT_ERROR invalid or duplicate flag"),
+  /** An {@code mg} line of 20 words or more. */
+  META_MG_TOO_MANY_FLAGS("CLIENT_ERROR options flags are too long"),
+  /** An {@code ms}, {@code md} or {@code ma} line of 20 words or more. */
+  META_TOO_MANY_FLAGS("CLIENT_ERROR options flags too long"),
+  /** An {@code O} token longer than 32 bytes, the {@code O} included. */
+  META_OPAQUE_TOO_LONG("CLIENT_ERROR opaque token too long"),
+  /** An {@code ms} mode other than {@code E A P R S}. */
+  META_MS_MODE("CLIENT_ERROR invalid mode for ms M token"),
+  /** An {@code ma} mode other than {@code I + D -}. */
+  META_MA_MODE("CLIENT_ERROR invalid mode for ma M token");
 
   private final byte[] reply;
 

@@ -19,6 +19,25 @@ final class TextReplies {
   static final byte[] TOUCHED = line("TOUCHED");
   static final byte[] OK = line("OK");
   static final byte[] END = line("END");
+  /** The meta no-op reply (protocol.txt, "Meta No-Op"). */
+  static final byte[] MN = line("MN");
+  /** A meta miss, as a whole line ({@code me}). */
+  static final byte[] META_EN_LINE = line("EN");
+  static final byte[] META_EN = ascii("EN");
+  static final byte[] META_HD = ascii("HD");
+  static final byte[] META_NS = ascii("NS");
+  static final byte[] META_EX = ascii("EX");
+  static final byte[] META_NF = ascii("NF");
+  static final byte[] META_VA = ascii("VA ");
+  static final byte[] META_W = ascii(" W");
+  static final byte[] META_X = ascii(" X");
+  static final byte[] META_Z = ascii(" Z");
+  static final byte[] META_ME = ascii("ME ");
+  static final byte[] META_EXP = ascii(" exp=");
+  static final byte[] META_LA = ascii(" la=");
+  static final byte[] META_CAS = ascii(" cas=");
+  static final byte[] META_FETCH_YES = line(" fetch=yes");
+  static final byte[] META_FETCH_NO = line(" fetch=no");
   static final byte[] CRLF = line("");
   /** {@code incr}/{@code decr} on a value that is not an unsigned 64-bit decimal. */
   static final byte[] NON_NUMERIC_VALUE =
@@ -32,6 +51,10 @@ final class TextReplies {
   private static final long TEN_POW_19 = Long.parseUnsignedLong("10000000000000000000");
 
   private TextReplies() {}
+
+  private static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
 
   /** Returns {@code text} as ASCII with {@code \r\n} appended. */
   static byte[] line(String text) {
@@ -91,6 +114,60 @@ final class TextReplies {
   static void writeNumberLine(ByteBuf out, long value) {
     writeUnsignedDecimal(out, value);
     out.writeBytes(CRLF);
+  }
+
+  /**
+   * Writes a meta return flag with a numeric token: {@code " <flag><value>"}, the value signed
+   * decimal (memcached meta {@code s}, {@code t}, {@code c}, {@code f}, {@code h}, {@code l}).
+   *
+   * @param out where to write, must not be {@code null}
+   * @param flag the flag character
+   * @param value the value; negative values are written with a minus sign
+   */
+  static void writeMetaNumber(ByteBuf out, char flag, long value) {
+    out.writeByte(' ').writeByte(flag);
+    if (value < 0) {
+      out.writeByte('-');
+      writeUnsignedDecimal(out, -value);
+    } else {
+      writeUnsignedDecimal(out, value);
+    }
+  }
+
+  /**
+   * Writes the meta return flags that only echo the request, in request order: {@code O<opaque>}
+   * as sent and {@code k<key>} (base64 and followed by {@code " b"} when the key was sent with
+   * {@code b}), as memcached's {@code META_KEY}. Other flags are skipped.
+   *
+   * @param out where to write, must not be {@code null}
+   * @param key the decoded key, must not be {@code null}
+   * @param flags the request's flags, must not be {@code null}
+   */
+  static void writeMetaEcho(ByteBuf out, byte[] key, MetaFlags flags) {
+    for (int i = 0; i < flags.count(); i++) {
+      byte f = flags.flagAt(i);
+      if (f == 'O') {
+        out.writeByte(' ').writeBytes(flags.opaque());
+      } else if (f == 'k') {
+        writeMetaKey(out, key, flags.base64Key());
+      }
+    }
+  }
+
+  /**
+   * Writes {@code " k<key>"}, or {@code " k<base64 key> b"} for a key sent base64-encoded.
+   *
+   * @param out where to write, must not be {@code null}
+   * @param key the decoded key, must not be {@code null}
+   * @param base64 whether to encode the key
+   */
+  static void writeMetaKey(ByteBuf out, byte[] key, boolean base64) {
+    out.writeByte(' ').writeByte('k');
+    if (base64) {
+      out.writeBytes(java.util.Base64.getEncoder().encode(key)).writeByte(' ').writeByte('b');
+    } else {
+      out.writeBytes(key);
+    }
   }
 
   /**

@@ -26,6 +26,7 @@ public final class TextRequest {
   private final long number;
   private final byte[] data;
   private final boolean noreply;
+  private final MetaFlags meta;
 
   private TextRequest(
       TextVerb verb,
@@ -35,7 +36,8 @@ public final class TextRequest {
       long exptime,
       long number,
       byte[] data,
-      boolean noreply) {
+      boolean noreply,
+      MetaFlags meta) {
     this.verb = verb;
     this.error = error;
     this.keys = keys;
@@ -44,39 +46,56 @@ public final class TextRequest {
     this.number = number;
     this.data = data;
     this.noreply = noreply;
+    this.meta = meta;
   }
 
   /** A {@code get}/{@code gets} of one or more keys. */
   static TextRequest retrieval(TextVerb verb, byte[][] keys) {
-    return new TextRequest(verb, null, keys, 0, 0, 0, null, false);
+    return new TextRequest(verb, null, keys, 0, 0, 0, null, false, null);
   }
 
   /** A storage command with its data block; {@code cas} is 0 except for {@code cas}. */
   static TextRequest storage(
       TextVerb verb, byte[] key, int flags, long exptime, long cas, byte[] data, boolean noreply) {
-    return new TextRequest(verb, null, new byte[][] {key}, flags, exptime, cas, data, noreply);
+    return new TextRequest(
+        verb, null, new byte[][] {key}, flags, exptime, cas, data, noreply, null);
   }
 
   /** A command on one key: {@code delete}, {@code incr}/{@code decr} (delta), {@code touch}. */
   static TextRequest keyed(
       TextVerb verb, byte[] key, long exptime, long number, boolean noreply) {
-    return new TextRequest(verb, null, new byte[][] {key}, 0, exptime, number, null, noreply);
+    return new TextRequest(
+        verb, null, new byte[][] {key}, 0, exptime, number, null, noreply, null);
   }
 
   /** A command without a key: {@code flush_all} (delay), {@code version}, {@code verbosity}. */
   static TextRequest keyless(TextVerb verb, long number, boolean noreply) {
-    return new TextRequest(verb, null, NO_KEYS, 0, 0, number, null, noreply);
+    return new TextRequest(verb, null, NO_KEYS, 0, 0, number, null, noreply, null);
   }
 
   /** An error to answer; {@code verb} is {@code null} for an unknown command. */
   static TextRequest error(TextVerb verb, TextError error, boolean noreply) {
-    return new TextRequest(verb, error, NO_KEYS, 0, 0, 0, null, noreply);
+    return new TextRequest(verb, error, NO_KEYS, 0, 0, 0, null, noreply, null);
   }
 
   /** {@link TextError#OBJECT_TOO_LARGE} for a storage command, keeping the key it names. */
   static TextRequest tooLarge(TextVerb verb, byte[] key, boolean noreply) {
     return new TextRequest(
-        verb, TextError.OBJECT_TOO_LARGE, new byte[][] {key}, 0, 0, 0, null, noreply);
+        verb, TextError.OBJECT_TOO_LARGE, new byte[][] {key}, 0, 0, 0, null, noreply, null);
+  }
+
+  /** {@code gat}/{@code gats}: an exptime as sent and one or more keys. */
+  static TextRequest getAndTouch(TextVerb verb, long exptime, byte[][] keys) {
+    return new TextRequest(verb, null, keys, 0, exptime, 0, null, false, null);
+  }
+
+  /**
+   * A meta command on one key (the key base64-decoded when {@code b} was given), with its flags;
+   * {@code data} is the data block of {@code ms}, {@code null} otherwise.
+   */
+  static TextRequest meta(TextVerb verb, byte[] key, MetaFlags flags, byte[] data) {
+    return new TextRequest(
+        verb, null, key == null ? NO_KEYS : new byte[][] {key}, 0, 0, 0, data, false, flags);
   }
 
   /** Returns the command, or {@code null} for an unknown command (then {@link #error()} is set). */
@@ -141,6 +160,11 @@ public final class TextRequest {
     return data;
   }
 
+  /** Returns the flags of a meta command, or {@code null} for other commands. */
+  public MetaFlags meta() {
+    return meta;
+  }
+
   /** Returns whether the client asked for no reply ({@code noreply}, as memcached decides it). */
   public boolean noreply() {
     return noreply;
@@ -156,11 +180,11 @@ public final class TextRequest {
     for (byte[] key : keys) {
       sb.append(", key=").append(new String(key, StandardCharsets.ISO_8859_1));
     }
-    if (verb != null && verb.isStorage() && error == null) {
+    if (verb != null && verb.isStorage() && error == null && data != null && meta == null) {
       sb.append(", flags=").append(Integer.toUnsignedString(flags));
       sb.append(", exptime=").append(exptime);
       sb.append(", bytes=").append(data.length);
-    } else if (verb == TextVerb.TOUCH) {
+    } else if (verb == TextVerb.TOUCH || verb == TextVerb.GAT || verb == TextVerb.GATS) {
       sb.append(", exptime=").append(exptime);
     }
     if (number != 0) {

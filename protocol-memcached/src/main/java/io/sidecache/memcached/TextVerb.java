@@ -16,6 +16,28 @@ public enum TextVerb {
   GET("get", 2, Integer.MAX_VALUE, false),
   /** {@code gets <key>*}: like {@code get}, with the CAS unique of each item. */
   GETS("gets", 2, Integer.MAX_VALUE, false),
+  /**
+   * {@code gat <exptime> <key>*}: get and touch (protocol.txt, "Get And Touch"); with no key the
+   * reply is a bare {@code END}, as memcached's.
+   */
+  GAT("gat", 2, Integer.MAX_VALUE, false),
+  /** {@code gats <exptime> <key>*}: like {@code gat}, with the CAS unique of each item. */
+  GATS("gats", 2, Integer.MAX_VALUE, false),
+  /** {@code mg <key> <flag>*}: meta get (protocol.txt, "Meta Get"). */
+  MG("mg", 2, Integer.MAX_VALUE, false),
+  /** {@code ms <key> <datalen> <flag>*}: meta set, followed by a data block ("Meta Set"). */
+  MS("ms", 2, Integer.MAX_VALUE, true),
+  /** {@code md <key> <flag>*}: meta delete ("Meta Delete"). */
+  MD("md", 2, Integer.MAX_VALUE, false),
+  /** {@code ma <key> <flag>*}: meta arithmetic ("Meta Arithmetic"). */
+  MA("ma", 2, Integer.MAX_VALUE, false),
+  /** {@code mn}: meta no-op, answered {@code MN} ("Meta No-Op"); extra words are ignored. */
+  MN("mn", 1, Integer.MAX_VALUE, false),
+  /**
+   * {@code me <key> [b]}: meta debug ("Meta Debug"); without a key memcached answers {@code
+   * CLIENT_ERROR bad command line format}, so one word is accepted here and checked later.
+   */
+  ME("me", 1, Integer.MAX_VALUE, false),
   /** {@code set <key> <flags> <exptime> <bytes> [noreply]} (protocol.txt, "Storage commands"). */
   SET("set", 5, 6, true),
   /** {@code add}: store only when the key holds no item. */
@@ -112,6 +134,11 @@ public enum TextVerb {
   /** Returns whether {@code words} words (the name included) is a count this command accepts. */
   boolean acceptsWords(int words) {
     return words >= minWords && words <= maxWords;
+  }
+
+  /** Returns whether the command is a meta command, whose errors {@code q} never suppresses. */
+  boolean isMeta() {
+    return this == MG || this == MS || this == MD || this == MA || this == MN || this == ME;
   }
 
   /** Returns whether the command is followed by a data block (a storage command). */

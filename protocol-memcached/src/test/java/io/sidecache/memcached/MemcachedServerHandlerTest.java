@@ -11,6 +11,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
 import io.sidecache.store.Key;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.memory.MemoryStore;
@@ -511,6 +513,80 @@ class MemcachedServerHandlerTest {
     assertEquals(2_592_001_000L, MemcachedServerHandler.expiresAt(2_592_001, START));
   }
 
+  // ---- gat / meta (fake clock, so TTLs and last-access times are exact)
+
+  @Test
+  void gat_touchesEveryKeyAndKeepsCas() {
+    send("set a 1 0 1\r\nA\r\nset b 2 0 1\r\nB\r\n");
+    long cas = entry("a").cas();
+    assertEquals("VALUE a 1 1 " + cas + "\r\nA\r\nVALUE b 2 1 " + entry("b").cas()
+        + "\r\nB\r\nEND\r\n", send("gats 100 a x b\r\n"));
+    assertEquals(START + 100_000, entry("a").expiresAt());
+    assertEquals(cas, entry("a").cas());
+    assertEquals("VALUE a 1 1\r\nA\r\nEND\r\nEND\r\n", send("gat -1 a\r\nget a\r\n"));
+  }
+
+  @Test
+  void metaGet_hitFlagsAndLastAccessFromFakeClock() {
+    send("ms k 2 T100 F9\r\nhi\r\n");
+    advance(7_000);
+    long cas = entry("k").cas();
+    assertEquals("VA 2 s2 t93 c" + cas + " f9 h0 l7 kk Oq1\r\nhi\r\n",
+        send("mg k v s t c f h l k Oq1\r\n"));
+    advance(4_000);
+    assertEquals("HD h1 l4\r\n", send("mg k h l u\r\n"));
+    assertEquals("HD h1 l4\r\n", send("mg k h l\r\n"));
+    assertEquals("HD l0\r\n", send("mg k l\r\n"));
+  }
+
+  @Test
+  void metaGet_vivifyRecacheAndStaleTokens() {
+    assertEquals("VA 0 t30 W\r\n\r\n", send("mg v N30 v t\r\n"));
+    assertEquals("HD Z\r\n", send("mg v N30\r\n"));
+    send("ms r 1 T100\r\nx\r\n");
+    assertEquals("HD\r\nHD W\r\nHD Z\r\n", send("mg r R30\r\nmg r R200\r\nmg r R200\r\n"));
+    assertEquals("HD\r\nHD X W\r\nHD Z X\r\n", send("md r I\r\nmg r\r\nmg r\r\n"));
+    assertTrue(entry("r").isStale());
+  }
+
+  @Test
+  void metaQuietBatch_onlyFailuresAndHitsAnswered() {
+    assertEquals(
+        "NS\r\nVA 1\r\nx\r\nNF\r\nNF\r\nMN\r\n",
+        send("ms k 1 q\r\nx\r\nms k 1 ME q\r\ny\r\nmg k v q\r\nmg m v q\r\nmd k q\r\n"
+            + "md k q\r\nma k q\r\nmn\r\n"));
+  }
+
+  @Test
+  void metaSet_appendKeepsFlagsAndTtlAndReportsCas() {
+    send("ms k 1 F7 T50\r\na\r\n");
+    String reply = send("ms k 1 MA c\r\nb\r\n");
+    assertEquals("HD c" + entry("k").cas() + "\r\n", reply);
+    assertEquals(7, entry("k").flags());
+    assertEquals(START + 50_000, entry("k").expiresAt());
+    assertEquals("EX\r\n", send("ms k 1 MP C1\r\nz\r\n"));
+    assertEquals("VA 2\r\nab\r\n", send("mg k v\r\n"));
+  }
+
+  @Test
+  void metaArithmetic_vivifyCasAndTtl() {
+    assertEquals("VA 2 t10\r\n10\r\n", send("ma n N10 J10 v t\r\n"));
+    long cas = entry("n").cas();
+    assertEquals("EX\r\n", send("ma n C" + (cas + 1) + "\r\n"));
+    assertEquals("HD c" + (cas + 1) + "\r\n", send("ma n C" + cas + " T0 c\r\n"));
+    assertEquals(Entry.NO_EXPIRY, entry("n").expiresAt());
+    assertEquals("VA 2\r\n11\r\n", send("mg n v\r\n"));
+  }
+
+  @Test
+  void metaDebug_reportsWithoutRecordingAccess() {
+    send("ms k 1 T20\r\nx\r\n");
+    advance(3_000);
+    long cas = entry("k").cas();
+    assertEquals("ME k exp=-17 la=3 cas=" + cas + " fetch=no\r\n", send("me k\r\n"));
+    assertEquals("EN\r\n", send("me nope\r\n"));
+  }
+
   // ---- harness
 
   private void advance(long millis) {
@@ -519,8 +595,12 @@ class MemcachedServerHandlerTest {
     channel.runScheduledPendingTasks();
   }
 
+  /** Reads an entry without recording an access, so tests do not change what {@code h}/{@code l} see. */
   private Entry entry(String key) {
-    return store.get(Key.of(key)).toCompletableFuture().getNow(null);
+    FetchOptions peek =
+        new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
+    FetchResult r = store.fetch(Key.of(key), peek).toCompletableFuture().getNow(null);
+    return r == null ? null : r.entry();
   }
 
   private String send(String request) {

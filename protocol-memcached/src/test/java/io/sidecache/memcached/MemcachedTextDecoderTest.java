@@ -439,6 +439,70 @@ class MemcachedTextDecoderTest {
     assertThrows(IllegalArgumentException.class, () -> new MemcachedTextDecoder(-1));
   }
 
+  // ---- gat / gats / meta
+
+  @Test
+  void gat_exptimeThenKeys() {
+    assertDecodes("gat 10 a b\r\ngats -1 c\r\ngat 5\r\n", "gat a b e=10", "gats c e=-1", "gat e=5");
+    assertDecodes("gat x a\r\ngat\r\n", "gat !INVALID_EXPTIME", "gat !UNKNOWN_COMMAND");
+  }
+
+  @Test
+  void meta_flagsInOrderWithTokens() {
+    assertDecodes(
+        "mg k v T30 N-1 R5 Oab k\r\nmn\r\n",
+        "mg k [vTNROk] T=30 N=-1 R=5 O=Oab",
+        "mn");
+    assertDecodes(
+        "ma k MD D5 J7 C9 q\r\nmd k I T0 C18446744073709551615\r\n",
+        "ma k [MDJCq] C=9 D=5 J=7 M=D",
+        "md k [ITC] T=0 C=18446744073709551615");
+  }
+
+  @Test
+  void metaSet_dataBlockInFragments() {
+    assertDecodes(
+        "ms k 3 F5 T9 MA c\r\na\r\n\r\nms e 0\r\n\r\n",
+        "ms k data=[a\r\n] [FTMc] T=9 F=5 M=A",
+        "ms e data=[] []");
+  }
+
+  @Test
+  void metaSet_errorsBeforeLengthDoNotSwallow() {
+    assertDecodes("ms k\r\nms k x\r\nhi\r\n",
+        "ms !BAD_COMMAND_LINE_FORMAT", "ms !BAD_COMMAND_LINE_FORMAT", "? !UNKNOWN_COMMAND");
+  }
+
+  @Test
+  void metaSet_flagErrorsSwallowTheBlock() {
+    assertDecodes(
+        "ms k 2 MX\r\nhi\r\nms k 2 Z\r\nhi\r\nms k 2 T\r\nhi\r\nmn\r\n",
+        "ms !META_MS_MODE", "ms !META_INVALID_FLAG", "ms !META_BAD_TOKEN", "mn");
+    assertDecodes("ms k 2 q\r\nhiX\r\n", "ms !BAD_DATA_CHUNK", "? !UNKNOWN_COMMAND");
+  }
+
+  @Test
+  void meta_flagErrors() {
+    assertDecodes(
+        "mg k v v\r\nmg k T1 Z T2\r\nmg k Fx T\r\nmg k Fx\r\nmd k Z\r\nma k MX\r\n",
+        "mg !META_DUPLICATE_FLAG",
+        "mg !META_INVALID_FLAG",
+        "mg !META_BAD_TOKEN",
+        "mg !BAD_COMMAND_LINE_FORMAT",
+        "md !META_INVALID_OR_DUPLICATE_FLAG",
+        "ma !META_MA_MODE");
+    assertDecodes("mg k a b c d e f g h i j k l m n o p q r\r\n", "mg !META_MG_TOO_MANY_FLAGS");
+    assertDecodes("mg k O" + "x".repeat(32) + "\r\n", "mg !META_OPAQUE_TOO_LONG");
+    assertDecodes("me\r\nme a:b b\r\n", "me !BAD_COMMAND_LINE_FORMAT", "me !BAD_COMMAND_LINE_FORMAT");
+  }
+
+  @Test
+  void meta_base64Key() {
+    assertDecodes("mg YWJj b k\r\nmg Y!W:Jj b\r\nmg YWJ b\r\nme YWJj b\r\n",
+        "mg abc [bk]", "mg abc [b]", "mg !META_KEY_DECODING", "me abc [b]");
+    assertEquals(null, MemcachedTextDecoder.decodeBase64(new byte[] {'=', '=', '=', '='}));
+  }
+
   // ---- harness
 
   /** Decodes the input whole, split in two everywhere, and byte by byte; expects the same. */
@@ -511,6 +575,39 @@ class MemcachedTextDecoderTest {
     }
     if (r.noreply()) {
       sb.append(" noreply");
+    }
+    MetaFlags m = r.meta();
+    if (m != null) {
+      sb.append(" [");
+      for (int i = 0; i < m.count(); i++) {
+        sb.append((char) m.flagAt(i));
+      }
+      sb.append(']');
+      if (m.has('T')) {
+        sb.append(" T=").append(m.ttl());
+      }
+      if (m.has('N')) {
+        sb.append(" N=").append(m.vivifyTtl());
+      }
+      if (m.has('R')) {
+        sb.append(" R=").append(m.recacheTtl());
+      }
+      if (m.has('C')) {
+        sb.append(" C=").append(Long.toUnsignedString(m.compareCas()));
+      }
+      if (m.has('F')) {
+        sb.append(" F=").append(Integer.toUnsignedString(m.clientFlags()));
+      }
+      if (m.has('D') || m.has('J')) {
+        sb.append(" D=").append(Long.toUnsignedString(m.delta()))
+            .append(" J=").append(Long.toUnsignedString(m.initial()));
+      }
+      if (m.mode() != 0) {
+        sb.append(" M=").append((char) m.mode());
+      }
+      if (m.opaque() != null) {
+        sb.append(" O=").append(latin1(m.opaque()));
+      }
     }
     return sb.toString();
   }

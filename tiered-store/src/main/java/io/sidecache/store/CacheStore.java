@@ -24,13 +24,30 @@ public interface CacheStore {
   /** {@link #ttl} of a key that exists without an expiry (Redis 7 {@code PTTL}: -1). */
   long TTL_NONE = -1;
 
+  /** An absolute time option that was not given (expiry times are never negative). */
+  long NOT_SET = -1;
+
   /**
-   * Reads a whole entry.
+   * Reads a whole entry and records the access on it (fetched bit and last-access time, {@link
+   * Entry#recordAccess}), as memcached's {@code get} does; every protocol's read goes through here
+   * or through {@link #fetch}, so the access state reflects reads from any protocol.
    *
    * @param key the key, must not be {@code null}
    * @return a stage completed with the live entry, or with {@code null} when absent
    */
   CompletionStage<Entry> get(Key key);
+
+  /**
+   * Reads an entry with memcached meta get's side effects in one atomic step (protocol.txt, "Meta
+   * Get"): touch, vivify on a miss, the recache win token handed out to exactly one reader, and the
+   * access state as it was before this read.
+   *
+   * @param key the key, must not be {@code null}
+   * @param options what to do besides reading, must not be {@code null}
+   * @return a stage completed with the result, or with {@code null} on a miss that was not
+   *     vivified
+   */
+  CompletionStage<FetchResult> fetch(Key key, FetchOptions options);
 
   /**
    * Reads part of a value, with Redis 7 {@code GETRANGE} semantics: {@code start} and {@code end}
@@ -64,6 +81,17 @@ public interface CacheStore {
   CompletionStage<Boolean> delete(Key key);
 
   /**
+   * Removes a key, or marks it stale, under a condition (memcached meta delete, protocol.txt,
+   * "Meta Delete").
+   *
+   * @param key the key, must not be {@code null}
+   * @param options the CAS condition and whether to invalidate instead, must not be {@code null}
+   * @return a stage completed with {@code STORED} when removed or marked stale, {@code NOT_FOUND}
+   *     when the key is absent, {@code EXISTS} when the CAS version did not match
+   */
+  CompletionStage<SetResult.Outcome> delete(Key key, DeleteOptions options);
+
+  /**
    * Tells whether a key holds a live entry.
    *
    * @param key the key, must not be {@code null}
@@ -94,6 +122,21 @@ public interface CacheStore {
    *     is absent, or failed with {@link NotAnIntegerException} when the value is not a number
    */
   CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement);
+
+  /**
+   * memcached {@code incr}/{@code decr} arithmetic (as {@link #incrementUnsigned(Key, long,
+   * boolean)}) with meta arithmetic's options (protocol.txt, "Meta Arithmetic"): compare CAS,
+   * create on a miss with an initial value, set a new expiry on success.
+   *
+   * @param key the key, must not be {@code null}
+   * @param delta the unsigned amount
+   * @param decrement {@code true} to subtract (stopping at 0)
+   * @param options the condition, creation and expiry, must not be {@code null}
+   * @return a stage completed with the result, or failed with {@link NotAnIntegerException} when
+   *     the value is not a number
+   */
+  CompletionStage<CounterResult> incrementUnsigned(
+      Key key, long delta, boolean decrement, CounterOptions options);
 
   /**
    * Appends bytes to a value, keeping its flags and expiry (Redis 7 {@code APPEND}, memcached

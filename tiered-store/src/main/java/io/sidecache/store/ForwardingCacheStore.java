@@ -34,6 +34,11 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
+    return delegate.fetch(key, options);
+  }
+
+  @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
     return delegate.getRange(key, start, end);
   }
@@ -49,6 +54,11 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<SetResult.Outcome> delete(Key key, DeleteOptions options) {
+    return delegate.delete(key, options);
+  }
+
+  @Override
   public CompletionStage<Boolean> exists(Key key) {
     return delegate.exists(key);
   }
@@ -61,6 +71,11 @@ public abstract class ForwardingCacheStore implements CacheStore {
   @Override
   public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
     return delegate.incrementUnsigned(key, delta, decrement);
+  }
+
+  @Override
+  public CompletionStage<CounterResult> incrementUnsigned(Key key, long delta, boolean decrement, CounterOptions options) {
+    return delegate.incrementUnsigned(key, delta, decrement, options);
   }
 
   @Override

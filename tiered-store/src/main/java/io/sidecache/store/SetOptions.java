@@ -31,6 +31,7 @@ public final class SetOptions {
   private final long expiresAt;
   private final boolean keepTtl;
   private final boolean returnPrevious;
+  private final boolean staleIfCasOlder;
 
   private SetOptions(Builder b) {
     this.condition = b.condition;
@@ -39,6 +40,7 @@ public final class SetOptions {
     this.expiresAt = b.expiresAt;
     this.keepTtl = b.keepTtl;
     this.returnPrevious = b.returnPrevious;
+    this.staleIfCasOlder = b.staleIfCasOlder;
   }
 
   /** Returns a new builder for an unconditional write with flags 0 and no expiry. */
@@ -80,6 +82,15 @@ public final class SetOptions {
   }
 
   /**
+   * Returns whether a {@link Condition#IF_CAS} write whose expected CAS version is lower than the
+   * entry's still stores, as a stale entry that keeps the old expiry and win token (memcached
+   * {@code ms <key> ... C<cas> I}).
+   */
+  public boolean staleIfCasOlder() {
+    return staleIfCasOlder;
+  }
+
+  /**
    * Builds {@link SetOptions}. Each option may be set once; a second call or a conflicting
    * combination throws {@link IllegalStateException} at once. Not thread-safe.
    */
@@ -93,6 +104,7 @@ public final class SetOptions {
     private boolean expirySet;
     private boolean keepTtl;
     private boolean returnPrevious;
+    private boolean staleIfCasOlder;
 
     private Builder() {}
 
@@ -172,8 +184,25 @@ public final class SetOptions {
       return this;
     }
 
-    /** Returns the options. */
+    /**
+     * With {@link #ifCas}: when the expected CAS version is lower than the entry's (an older
+     * write), store anyway but mark the entry stale, keeping the old entry's expiry and win token
+     * (memcached meta set {@code I}, "invalidate"). The result is {@code STORED}.
+     */
+    public Builder staleIfCasOlder() {
+      staleIfCasOlder = true;
+      return this;
+    }
+
+    /**
+     * Returns the options.
+     *
+     * @throws IllegalStateException if {@link #staleIfCasOlder} was set without {@link #ifCas}
+     */
     public SetOptions build() {
+      if (staleIfCasOlder && condition != Condition.IF_CAS) {
+        throw new IllegalStateException("staleIfCasOlder requires ifCas, not " + condition);
+      }
       return new SetOptions(this);
     }
   }

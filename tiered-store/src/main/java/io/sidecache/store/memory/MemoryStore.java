@@ -6,8 +6,13 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.CounterResult;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAFloatException;
@@ -133,6 +138,11 @@ public final class MemoryStore implements CacheStore {
     return casSequence.incrementAndGet();
   }
 
+  /** A freshly written entry: a new CAS version, not fetched, last accessed at {@code now}. */
+  private Entry newEntry(byte[] value, int flags, long expiresAt, long now) {
+    return new Entry(value, flags, nextCas(), expiresAt, Entry.writtenAt(now));
+  }
+
   private Entry live(Key key, long now) {
     Entry e = map.get(key);
     return e == null || e.isExpiredAt(now) ? null : e;
@@ -140,7 +150,68 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public CompletionStage<Entry> get(Key key) {
-    return CompletableFuture.completedFuture(live(key, ticker.millis()));
+    long now = ticker.millis();
+    Entry e = live(key, now);
+    if (e != null) {
+      e.recordAccess(now);
+    }
+    return CompletableFuture.completedFuture(e);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A fetch that neither touches, vivifies nor wins a token reads without locking; the others,
+   * and every token claim, run inside the key's atomic {@code compute}, so a claim never races a
+   * touch that copies the entry.
+   */
+  @Override
+  public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
+    long now = ticker.millis();
+    if (options.touchExpiresAt() == NOT_SET && options.vivifyExpiresAt() == NOT_SET) {
+      Entry e = live(key, now);
+      if (e == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (!wantsToken(e, false, options)) {
+        int before = options.recordAccess() ? e.recordAccess(now) : e.accessState();
+        return CompletableFuture.completedFuture(
+            new FetchResult(e, false, false, e.winTokenSent(), before));
+      }
+    }
+    FetchResult[] result = new FetchResult[1];
+    map.compute(
+        key,
+        (k, old) -> {
+          Entry e = old != null && old.isExpiredAt(now) ? null : old;
+          boolean created = false;
+          if (e == null) {
+            if (options.vivifyExpiresAt() == NOT_SET) {
+              return null;
+            }
+            e = newEntry(EMPTY, 0, options.vivifyExpiresAt(), now);
+            created = true;
+          } else if (options.touchExpiresAt() != NOT_SET
+              && e.expiresAt() != options.touchExpiresAt()) {
+            e = e.withExpiry(options.touchExpiresAt());
+          }
+          int before = options.recordAccess() ? e.recordAccess(now) : e.accessState();
+          boolean won = wantsToken(e, created, options) && e.claimWinToken();
+          result[0] = new FetchResult(e, created, won, !won && e.winTokenSent(), before);
+          return e.isExpiredAt(now) ? null : e;
+        });
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  /** memcached mget: a vivified or stale entry, or one expiring before the recache time. */
+  private static boolean wantsToken(Entry e, boolean created, FetchOptions options) {
+    if (created || e.isStale()) {
+      return !e.winTokenSent();
+    }
+    return options.recacheBefore() != NOT_SET
+        && !e.winTokenSent()
+        && e.hasExpiry()
+        && e.expiresAt() < options.recacheBefore();
   }
 
   @Override
@@ -177,7 +248,7 @@ public final class MemoryStore implements CacheStore {
     if (options.condition() == SetOptions.Condition.ALWAYS
         && !options.keepTtl()
         && !options.returnPrevious()) {
-      Entry entry = new Entry(value, options.flags(), nextCas(), options.expiresAt());
+      Entry entry = newEntry(value, options.flags(), options.expiresAt(), now);
       if (entry.isExpiredAt(now)) {
         map.remove(key);
         return CompletableFuture.completedFuture(new SetResult(Outcome.STORED, null, null));
@@ -193,14 +264,21 @@ public final class MemoryStore implements CacheStore {
             old = null;
           }
           Outcome refused = refusal(options, old);
-          if (refused != null) {
+          boolean staleWrite = refused == Outcome.EXISTS && isOlderCas(options, old);
+          if (refused != null && !staleWrite) {
             result[0] = new SetResult(refused, old, null);
             return old;
           }
           long expiresAt =
-              options.keepTtl() && old != null ? old.expiresAt() : options.expiresAt();
+              (options.keepTtl() || staleWrite) && old != null
+                  ? old.expiresAt()
+                  : options.expiresAt();
           Entry previous = options.returnPrevious() ? old : null;
-          Entry entry = new Entry(value, options.flags(), nextCas(), expiresAt);
+          Entry entry =
+              staleWrite
+                  ? new Entry(value, options.flags(), nextCas(), expiresAt,
+                      Entry.staleWriteState(old.accessState(), now))
+                  : newEntry(value, options.flags(), expiresAt, now);
           if (entry.isExpiredAt(now)) {
             result[0] = new SetResult(Outcome.STORED, previous, null);
             return null;
@@ -209,6 +287,11 @@ public final class MemoryStore implements CacheStore {
           return entry;
         });
     return CompletableFuture.completedFuture(result[0]);
+  }
+
+  /** memcached meta set {@code I}: the client's CAS is older than the entry's, store as stale. */
+  private static boolean isOlderCas(SetOptions options, Entry old) {
+    return options.staleIfCasOlder() && Long.compareUnsigned(options.expectedCas(), old.cas()) < 0;
   }
 
   private static Outcome refusal(SetOptions options, Entry old) {
@@ -241,6 +324,33 @@ public final class MemoryStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<Outcome> delete(Key key, DeleteOptions options) {
+    long now = ticker.millis();
+    Outcome[] outcome = {Outcome.NOT_FOUND};
+    map.computeIfPresent(
+        key,
+        (k, old) -> {
+          if (old.isExpiredAt(now)) {
+            return null;
+          }
+          if (options.compareCas() && old.cas() != options.expectedCas()) {
+            outcome[0] = Outcome.EXISTS;
+            return old;
+          }
+          outcome[0] = Outcome.STORED;
+          if (!options.invalidate()) {
+            return null;
+          }
+          long expiresAt = options.expiresAt() == NOT_SET ? old.expiresAt() : options.expiresAt();
+          Entry stale =
+              new Entry(old.value(), old.flags(), nextCas(), expiresAt,
+                  Entry.staleState(old.accessState()));
+          return stale.isExpiredAt(now) ? null : stale;
+        });
+    return CompletableFuture.completedFuture(outcome[0]);
+  }
+
+  @Override
   public CompletionStage<Boolean> exists(Key key) {
     return live(key, ticker.millis()) != null ? TRUE : FALSE;
   }
@@ -270,8 +380,8 @@ public final class MemoryStore implements CacheStore {
             }
             result[0] = next;
             return old == null
-                ? new Entry(Numbers.toBytes(next), 0, nextCas(), Entry.NO_EXPIRY)
-                : new Entry(Numbers.toBytes(next), old.flags(), nextCas(), old.expiresAt());
+                ? newEntry(Numbers.toBytes(next), 0, Entry.NO_EXPIRY, now)
+                : newEntry(Numbers.toBytes(next), old.flags(), old.expiresAt(), now);
           });
     } catch (NotAnIntegerException | IncrementOverflowException e) {
       return CompletableFuture.failedFuture(e);
@@ -281,14 +391,35 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
+    return incrementUnsigned(key, delta, decrement, CounterOptions.NONE)
+        .thenApply(r -> r.outcome() == Outcome.STORED ? r.value() : null);
+  }
+
+  @Override
+  public CompletionStage<CounterResult> incrementUnsigned(
+      Key key, long delta, boolean decrement, CounterOptions options) {
     long now = ticker.millis();
-    Long[] result = new Long[1];
+    CounterResult[] result = {new CounterResult(Outcome.NOT_FOUND, null, 0, false)};
     try {
-      map.computeIfPresent(
+      map.compute(
           key,
           (k, old) -> {
-            if (old.isExpiredAt(now)) {
-              return null;
+            if (old != null && old.isExpiredAt(now)) {
+              old = null;
+            }
+            if (old == null) {
+              if (options.vivifyExpiresAt() == NOT_SET) {
+                return null;
+              }
+              Entry created =
+                  newEntry(
+                      Numbers.toUnsignedBytes(options.initial()), 0, options.vivifyExpiresAt(), now);
+              result[0] = new CounterResult(Outcome.STORED, created, options.initial(), true);
+              return created.isExpiredAt(now) ? null : created;
+            }
+            if (options.compareCas() && old.cas() != options.expectedCas()) {
+              result[0] = new CounterResult(Outcome.EXISTS, null, 0, false);
+              return old;
             }
             long current;
             try {
@@ -302,8 +433,11 @@ public final class MemoryStore implements CacheStore {
             } else {
               next = Long.compareUnsigned(current, delta) < 0 ? 0 : current - delta;
             }
-            result[0] = next;
-            return new Entry(Numbers.toUnsignedBytes(next), old.flags(), nextCas(), old.expiresAt());
+            long expiresAt =
+                options.touchExpiresAt() == NOT_SET ? old.expiresAt() : options.touchExpiresAt();
+            Entry entry = newEntry(Numbers.toUnsignedBytes(next), old.flags(), expiresAt, now);
+            result[0] = new CounterResult(Outcome.STORED, entry, next, false);
+            return entry.isExpiredAt(now) ? null : entry;
           });
     } catch (NotAnIntegerException e) {
       return CompletableFuture.failedFuture(e);
@@ -335,7 +469,7 @@ public final class MemoryStore implements CacheStore {
               return null;
             }
             length[0] = part.length;
-            return new Entry(part, 0, nextCas(), Entry.NO_EXPIRY);
+            return newEntry(part, 0, Entry.NO_EXPIRY, now);
           }
           byte[] value = new byte[old.length() + part.length];
           byte[] first = before ? part : old.value();
@@ -343,7 +477,7 @@ public final class MemoryStore implements CacheStore {
           System.arraycopy(first, 0, value, 0, first.length);
           System.arraycopy(second, 0, value, first.length, second.length);
           length[0] = value.length;
-          return new Entry(value, old.flags(), nextCas(), old.expiresAt());
+          return newEntry(value, old.flags(), old.expiresAt(), now);
         });
     return CompletableFuture.completedFuture(length[0]);
   }
@@ -397,9 +531,11 @@ public final class MemoryStore implements CacheStore {
           }
           if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
             result[0] = old;
+            old.recordAccess(now);
             return null;
           }
           result[0] = old.expiresAt() == expiresAt ? old : old.withExpiry(expiresAt);
+          result[0].recordAccess(now);
           return result[0];
         });
     return CompletableFuture.completedFuture(result[0]);
@@ -434,8 +570,8 @@ public final class MemoryStore implements CacheStore {
           System.arraycopy(bytes, 0, value, (int) offset, bytes.length);
           length[0] = newLength;
           return old == null
-              ? new Entry(value, 0, nextCas(), Entry.NO_EXPIRY)
-              : new Entry(value, old.flags(), nextCas(), old.expiresAt());
+              ? newEntry(value, 0, Entry.NO_EXPIRY, now)
+              : newEntry(value, old.flags(), old.expiresAt(), now);
         });
     return CompletableFuture.completedFuture(length[0]);
   }
@@ -454,8 +590,8 @@ public final class MemoryStore implements CacheStore {
             byte[] next = Numbers.addRedisFloat(old == null ? null : old.value(), increment);
             result[0] = next;
             return old == null
-                ? new Entry(next, 0, nextCas(), Entry.NO_EXPIRY)
-                : new Entry(next, old.flags(), nextCas(), old.expiresAt());
+                ? newEntry(next, 0, Entry.NO_EXPIRY, now)
+                : newEntry(next, old.flags(), old.expiresAt(), now);
           });
     } catch (NotAFloatException | NotFiniteException e) {
       return CompletableFuture.failedFuture(e);
@@ -500,7 +636,7 @@ public final class MemoryStore implements CacheStore {
             outcome[0] = Outcome.NOT_STORED;
             return old;
           }
-          return new Entry(source.value(), source.flags(), nextCas(), source.expiresAt());
+          return newEntry(source.value(), source.flags(), source.expiresAt(), now);
         });
     return outcome[0];
   }

@@ -10,8 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.CounterResult;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAFloatException;
@@ -425,5 +430,195 @@ class MemoryStoreTest {
     } finally {
       scheduler.shutdownNow();
     }
+  }
+
+  private static final long NS = io.sidecache.store.CacheStore.NOT_SET;
+
+  private FetchResult fetch(long touch, long vivify, long recache, boolean record) {
+    return done(store.fetch(k, new FetchOptions(touch, vivify, recache, record)));
+  }
+
+  @Test
+  void get_recordsAccessOncePerSecond() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    Entry e = done(store.get(k));
+    assertTrue(e.fetched());
+    now.addAndGet(5_000);
+    FetchResult r = done(store.fetch(k, FetchOptions.READ));
+    assertTrue(Entry.isFetched(r.accessBefore()));
+    assertEquals(5, Entry.secondsSinceAccess(r.accessBefore(), now.get()));
+    assertEquals(0, Entry.secondsSinceAccess(r.entry().accessState(), now.get()));
+  }
+
+  @Test
+  void fetch_reportsStateBeforeThisRead() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    now.addAndGet(3_000);
+    FetchResult first = fetch(NS, NS, NS, true);
+    assertFalse(Entry.isFetched(first.accessBefore()));
+    assertEquals(3, Entry.secondsSinceAccess(first.accessBefore(), now.get()));
+    assertTrue(Entry.isFetched(fetch(NS, NS, NS, true).accessBefore()));
+  }
+
+  @Test
+  void fetch_withoutRecordingLeavesUnfetched() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    fetch(NS, NS, NS, false);
+    assertFalse(Entry.isFetched(fetch(NS, NS, NS, false).accessBefore()));
+  }
+
+  @Test
+  void fetch_missIsNull_vivifyCreatesAndWinsOnce() {
+    assertNull(fetch(NS, NS, NS, true));
+    FetchResult created = fetch(NS, now.get() + 30_000, NS, true);
+    assertTrue(created.created());
+    assertTrue(created.won());
+    assertFalse(created.tokenAlreadySent());
+    assertEquals(0, created.entry().length());
+    assertEquals(now.get() + 30_000, created.entry().expiresAt());
+    FetchResult again = fetch(NS, now.get() + 30_000, NS, true);
+    assertFalse(again.created());
+    assertFalse(again.won());
+    assertTrue(again.tokenAlreadySent());
+  }
+
+  @Test
+  void fetch_touchKeepsCasAndAccessState() {
+    long cas = done(store.set(k, b("v"), SetOptions.DEFAULT)).current().cas();
+    fetch(NS, NS, NS, true);
+    FetchResult touched = fetch(now.get() + 9_000, NS, NS, true);
+    assertEquals(cas, touched.entry().cas());
+    assertEquals(now.get() + 9_000, touched.entry().expiresAt());
+    assertTrue(Entry.isFetched(touched.accessBefore()));
+    assertEquals(now.get() + 9_000, done(store.get(k)).expiresAt());
+  }
+
+  @Test
+  void fetch_recacheWinsOnlyBelowThresholdAndOnce() {
+    done(store.set(k, b("v"), SetOptions.builder().expiresAt(now.get() + 10_000).build()));
+    assertFalse(fetch(NS, NS, now.get() + 5_000, true).won());
+    FetchResult win = fetch(NS, NS, now.get() + 20_000, true);
+    assertTrue(win.won());
+    FetchResult lose = fetch(NS, NS, now.get() + 20_000, true);
+    assertFalse(lose.won());
+    assertTrue(lose.tokenAlreadySent());
+    // A new write clears the token.
+    done(store.set(k, b("w"), SetOptions.builder().expiresAt(now.get() + 10_000).build()));
+    assertTrue(fetch(NS, NS, now.get() + 20_000, true).won());
+  }
+
+  @Test
+  void fetch_recacheNeverWinsWithoutExpiry() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    assertFalse(fetch(NS, NS, now.get() + 20_000, true).won());
+  }
+
+  @Test
+  void fetch_winTokenClaimedByExactlyOneThread() throws Exception {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    done(store.delete(k, new DeleteOptions(false, 0, true, NS)));
+    int threads = 8;
+    java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<Boolean>> wins = new java.util.ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        wins.add(pool.submit(() -> {
+          go.await();
+          return fetch(NS, NS, NS, true).won();
+        }));
+      }
+      go.countDown();
+      int won = 0;
+      for (java.util.concurrent.Future<Boolean> f : wins) {
+        won += f.get() ? 1 : 0;
+      }
+      assertEquals(1, won);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void deleteOptions_invalidateMarksStaleNewCasNextReaderWins() {
+    long cas = done(store.set(k, b("v"), SetOptions.DEFAULT)).current().cas();
+    assertEquals(Outcome.EXISTS, done(store.delete(k, new DeleteOptions(true, cas + 1, true, NS))));
+    assertEquals(Outcome.STORED, done(store.delete(k, new DeleteOptions(true, cas, true, NS))));
+    Entry stale = done(store.get(k));
+    assertTrue(stale.isStale());
+    assertNotEquals(cas, stale.cas());
+    assertEquals("v", value(k));
+    FetchResult first = fetch(NS, NS, NS, true);
+    assertTrue(first.won());
+    FetchResult second = fetch(NS, NS, NS, true);
+    assertFalse(second.won());
+    assertTrue(second.tokenAlreadySent());
+    // Invalidating again hands the token out anew, and can set a new expiry.
+    done(store.delete(k, new DeleteOptions(false, 0, true, now.get() + 1_000)));
+    assertEquals(now.get() + 1_000, done(store.get(k)).expiresAt());
+    assertTrue(fetch(NS, NS, NS, true).won());
+  }
+
+  @Test
+  void deleteOptions_casDeleteAndMiss() {
+    assertEquals(Outcome.NOT_FOUND, done(store.delete(k, new DeleteOptions(false, 0, false, NS))));
+    long cas = done(store.set(k, b("v"), SetOptions.DEFAULT)).current().cas();
+    assertEquals(Outcome.EXISTS, done(store.delete(k, new DeleteOptions(true, cas - 1, false, NS))));
+    assertEquals(Outcome.STORED, done(store.delete(k, new DeleteOptions(true, cas, false, NS))));
+    assertNull(done(store.get(k)));
+  }
+
+  @Test
+  void set_staleIfCasOlder() {
+    long old = done(store.set(k, b("a"), SetOptions.DEFAULT)).current().cas();
+    long exp = now.get() + 60_000;
+    long cas = done(store.set(k, b("b"), SetOptions.builder().expiresAt(exp).build()))
+        .current().cas();
+    fetch(NS, NS, now.get() + 120_000, true); // hands out the token
+    SetResult newer = done(store.set(k, b("c"),
+        SetOptions.builder().ifCas(cas + 5).staleIfCasOlder().build()));
+    assertEquals(Outcome.EXISTS, newer.outcome());
+    SetResult stale = done(store.set(k, b("d"),
+        SetOptions.builder().ifCas(old).staleIfCasOlder().expiresAt(now.get() + 5).build()));
+    assertEquals(Outcome.STORED, stale.outcome());
+    assertTrue(stale.current().isStale());
+    assertTrue(stale.current().winTokenSent());
+    assertEquals(exp, stale.current().expiresAt());
+    assertEquals("d", value(k));
+    SetResult match = done(store.set(k, b("e"),
+        SetOptions.builder().ifCas(stale.current().cas()).staleIfCasOlder().build()));
+    assertFalse(match.current().isStale());
+    assertThrows(IllegalStateException.class, () -> SetOptions.builder().staleIfCasOlder().build());
+  }
+
+  @Test
+  void incrementUnsigned_counterOptions() {
+    CounterResult miss = done(store.incrementUnsigned(k, 1, false, CounterOptions.NONE));
+    assertEquals(Outcome.NOT_FOUND, miss.outcome());
+    CounterResult created = done(store.incrementUnsigned(k, 5, false,
+        new CounterOptions(false, 0, now.get() + 10_000, 42, NS)));
+    assertTrue(created.created());
+    assertEquals(42, created.value());
+    assertEquals(now.get() + 10_000, created.entry().expiresAt());
+    CounterResult bad = done(store.incrementUnsigned(k, 1, false,
+        new CounterOptions(true, created.entry().cas() + 1, NS, 0, NS)));
+    assertEquals(Outcome.EXISTS, bad.outcome());
+    CounterResult down = done(store.incrementUnsigned(k, 50, true,
+        new CounterOptions(true, created.entry().cas(), NS, 0, now.get() + 99_000)));
+    assertEquals(0, down.value());
+    assertEquals(now.get() + 99_000, down.entry().expiresAt());
+    assertEquals("0", value(k));
+    done(store.set(k, b("x"), SetOptions.DEFAULT));
+    assertInstanceOf(NotAnIntegerException.class,
+        failure(store.incrementUnsigned(k, 1, false, CounterOptions.NONE)));
+  }
+
+  @Test
+  void getAndTouch_recordsAccessKeepsStaleness() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    done(store.delete(k, new DeleteOptions(false, 0, true, NS)));
+    Entry e = done(store.getAndTouch(k, now.get() + 5_000));
+    assertTrue(e.isStale());
+    assertTrue(e.fetched());
   }
 }
