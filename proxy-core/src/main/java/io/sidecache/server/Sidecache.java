@@ -7,7 +7,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.sidecache.http.HttpServerInitializer;
+import io.sidecache.memcached.MemcachedSasl;
 import io.sidecache.memcached.MemcachedServerInitializer;
+import io.sidecache.memcached.MemcachedStats;
+import io.sidecache.memcached.StoreStatsSource;
 import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
@@ -42,6 +45,7 @@ public final class Sidecache implements AutoCloseable {
   private final InetSocketAddress respAddress;
   private final InetSocketAddress memcachedAddress;
   private final InetSocketAddress httpAddress;
+  private MemcachedServerInitializer memcached;
   private boolean closed;
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
@@ -53,7 +57,8 @@ public final class Sidecache implements AutoCloseable {
         .executor(Runnable::run).build();
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
-    this.workers = transport.group(Runtime.getRuntime().availableProcessors());
+    int threads = Runtime.getRuntime().availableProcessors();
+    this.workers = transport.group(threads);
     try {
       RespServerContext resp =
           new RespServerContext(
@@ -64,8 +69,15 @@ public final class Sidecache implements AutoCloseable {
               RespCommands.standard());
       respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
           new RespServerInitializer(resp));
+      MemcachedSasl sasl = config.memcachedSaslPassword() == null
+          ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
+      // Interim: the store-wide numbers of memcached "stats" until CacheStore reports them.
+      StoreStatsSource storeStats = () -> new StoreStatsSource.Numbers(
+          store.estimatedSize(), store.weightedSize(), store.maximumBytes(), -1);
+      memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
+          sasl, storeStats);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
-          new MemcachedServerInitializer(store, ticker, config.maxItemBytes()));
+          memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
           new HttpServerInitializer(store, config.maxHttpBodyBytes()));
       log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
@@ -113,6 +125,11 @@ public final class Sidecache implements AutoCloseable {
   /** Returns the keyspace shared by every listener. */
   public CacheStore store() {
     return store;
+  }
+
+  /** Returns the memcached listener's counters (memcached {@code stats}). */
+  public MemcachedStats memcachedStats() {
+    return memcached.stats();
   }
 
   /** Returns the bound RESP address. */

@@ -15,6 +15,9 @@ import java.nio.file.Path;
  * @param maxItemBytes the largest value memcached accepts (memcached {@code -I}), in bytes
  * @param maxBulkBytes the largest RESP bulk string (Redis {@code proto-max-bulk-len}), in bytes
  * @param maxHttpBodyBytes the largest HTTP request body, in bytes
+ * @param memcachedSaslUser the user memcached binary clients authenticate as (SASL PLAIN)
+ * @param memcachedSaslPassword the password of {@code memcachedSaslUser}, or {@code null} for no
+ *     authentication; with a password only the binary protocol is served on the memcached port
  */
 public record SidecacheConfig(
     String bind,
@@ -25,7 +28,12 @@ public record SidecacheConfig(
     Path dataDir,
     int maxItemBytes,
     long maxBulkBytes,
-    int maxHttpBodyBytes) {
+    int maxHttpBodyBytes,
+    String memcachedSaslUser,
+    String memcachedSaslPassword) {
+
+  /** The default SASL user of the memcached listener. */
+  public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
 
   /** Validates the settings. */
   public SidecacheConfig {
@@ -37,6 +45,13 @@ public record SidecacheConfig(
     }
     if (maxItemBytes < 1) {
       throw new IllegalArgumentException("maxItemBytes: " + maxItemBytes + " (expected: >= 1)");
+    }
+    if (memcachedSaslUser == null || memcachedSaslUser.isEmpty()) {
+      throw new IllegalArgumentException("memcachedSaslUser: must not be empty");
+    }
+    if (memcachedSaslPassword != null && memcachedSaslPassword.isEmpty()) {
+      throw new IllegalArgumentException(
+          "memcachedSaslPassword: must not be empty (expected: null for no authentication)");
     }
     if (maxHttpBodyBytes < 1) {
       throw new IllegalArgumentException(
@@ -58,6 +73,18 @@ public record SidecacheConfig(
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
-        64 * 1024 * 1024);
+        64 * 1024 * 1024, DEFAULT_MEMCACHED_SASL_USER, null);
+  }
+
+  /**
+   * Returns these settings with SASL PLAIN authentication on the memcached listener.
+   *
+   * @param user the user name, must not be empty
+   * @param password the password, must not be empty
+   * @return the new settings
+   */
+  public SidecacheConfig withMemcachedSasl(String user, String password) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, user, password);
   }
 }
