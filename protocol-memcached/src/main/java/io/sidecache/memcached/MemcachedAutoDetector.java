@@ -11,9 +11,10 @@ import io.netty.util.ReferenceCountUtil;
  * request magic, installs the binary decoder and handler; anything else installs the text ones.
  * It then removes itself and passes the bytes it saw on, so nothing is read twice or lost.
  *
- * <p>With SASL credentials every connection is binary, as memcached started with {@code -S}
- * allows no ASCII: a text command then fails the binary magic check and the connection closes
- * without an answer.
+ * <p>With SASL credentials every connection must be binary, as memcached started with {@code -S}
+ * allows no ASCII: a first byte other than 0x80 closes the connection without an answer
+ * (memcached waits for 24 bytes, fails the magic check, then closes; here the first byte
+ * decides).
  *
  * <p>Not sharable: one instance per channel, created by {@link MemcachedServerInitializer}.
  */
@@ -35,8 +36,12 @@ final class MemcachedAutoDetector extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean binary =
-        listener.requiresBinary()
-            || buf.getUnsignedByte(buf.readerIndex()) == MemcachedBinaryDecoder.REQUEST_MAGIC;
+        buf.getUnsignedByte(buf.readerIndex()) == MemcachedBinaryDecoder.REQUEST_MAGIC;
+    if (!binary && listener.requiresBinary()) {
+      ReferenceCountUtil.release(buf);
+      ctx.close();
+      return;
+    }
     listener.installDialect(ctx.pipeline(), ctx.name(), binary);
     ctx.pipeline().remove(this);
     ctx.fireChannelRead(buf);
