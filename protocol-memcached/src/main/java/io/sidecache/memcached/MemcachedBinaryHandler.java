@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
@@ -50,7 +49,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Not sharable: one instance per channel, used from its event loop only.
  */
-public final class MemcachedBinaryHandler extends PipelinedRequestHandler<BinaryRequest> {
+public final class MemcachedBinaryHandler extends MemcachedRequestHandler<BinaryRequest> {
   /** The response magic byte. */
   static final int RESPONSE_MAGIC = 0x81;
 
@@ -74,7 +73,6 @@ public final class MemcachedBinaryHandler extends PipelinedRequestHandler<Binary
   private final MemcachedSasl sasl;
 
   private ChannelHandlerContext ctx;
-  private ReplyBuffer replies;
   private boolean authenticated;
 
   /**
@@ -108,7 +106,6 @@ public final class MemcachedBinaryHandler extends PipelinedRequestHandler<Binary
   public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
     this.ctx = ctx;
-    this.replies = new ReplyBuffer(ctx);
   }
 
   @Override
@@ -667,27 +664,5 @@ public final class MemcachedBinaryHandler extends PipelinedRequestHandler<Binary
         .writeInt(body)
         .writeInt(request.opaque())
         .writeLong(cas);
-  }
-
-  @Override
-  protected void flushReplies(ChannelHandlerContext ctx) {
-    replies.flush();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    logger.warn("{}: closing memcached connection after an unexpected error", ctx.channel(), cause);
-    ctx.close();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    replies.release();
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    replies.release();
   }
 }

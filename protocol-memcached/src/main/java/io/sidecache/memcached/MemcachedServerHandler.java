@@ -46,7 +46,7 @@ import java.util.function.Function;
  * per channel, used from its event loop only; create it through {@link
  * MemcachedServerInitializer}.
  */
-public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRequest> {
+public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRequest> {
   /** The longest exptime that counts as relative, in seconds (30 days, protocol.txt). */
   static final long MAX_RELATIVE_EXPTIME_SECONDS = 2_592_000;
 
@@ -74,7 +74,6 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
   private final MemcachedStats stats;
 
   private ChannelHandlerContext ctx;
-  private ReplyBuffer replies;
 
   /**
    * Creates the handler of one connection.
@@ -140,7 +139,6 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
   public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
     this.ctx = ctx;
-    this.replies = new ReplyBuffer(ctx);
   }
 
   @Override
@@ -458,27 +456,5 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
 
   private void writeThroughIfLarge() {
     replies.writeThroughIfLarge();
-  }
-
-  @Override
-  protected void flushReplies(ChannelHandlerContext ctx) {
-    replies.flush();
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    logger.warn("{}: closing memcached connection after an unexpected error", ctx.channel(), cause);
-    ctx.close();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    replies.release();
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    replies.release();
   }
 }
