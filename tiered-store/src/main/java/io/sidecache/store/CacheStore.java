@@ -141,6 +141,114 @@ public interface CacheStore {
   CompletionStage<Long> ttl(Key key);
 
   /**
+   * Reads an entry and changes its expiry in one step (Redis 7 {@code GETEX}, memcached {@code
+   * gat}/{@code gats} and binary GAT). The CAS version is kept, as memcached {@code touch} keeps
+   * it.
+   *
+   * @param key the key, must not be {@code null}
+   * @param expiresAt the new absolute expiry in milliseconds since the epoch, or {@link
+   *     Entry#NO_EXPIRY} to persist the key; a time at or before now deletes the key
+   * @return a stage completed with the entry after the change (as it was, when the change deleted
+   *     it), or with {@code null} when the key is absent
+   */
+  CompletionStage<Entry> getAndTouch(Key key, long expiresAt);
+
+  /**
+   * Removes a key and returns what it held (Redis 7 {@code GETDEL}).
+   *
+   * @param key the key, must not be {@code null}
+   * @return a stage completed with the removed live entry, or with {@code null} when absent
+   */
+  CompletionStage<Entry> getAndDelete(Key key);
+
+  /**
+   * Overwrites part of a value as Redis 7 {@code SETRANGE}: a missing key counts as empty, the
+   * value is zero-padded up to {@code offset}, flags and expiry are kept; writing nothing to a
+   * missing key leaves it missing. The caller checks {@code offset + bytes.length} against its
+   * size limit.
+   *
+   * @param key the key, must not be {@code null}
+   * @param offset the byte offset to write at, at least 0
+   * @param bytes the bytes to write, must not be {@code null}
+   * @return a stage completed with the length of the value afterwards, in bytes
+   */
+  CompletionStage<Long> setRange(Key key, long offset, byte[] bytes);
+
+  /**
+   * Adds to a decimal floating-point value as Redis 7 {@code INCRBYFLOAT}: a missing key counts as
+   * 0, expiry and flags are kept, the result is stored and returned in Redis's human-friendly
+   * form (no exponent, no trailing zeros).
+   *
+   * @param key the key, must not be {@code null}
+   * @param increment the increment as text, as the client sent it, must not be {@code null}
+   * @return a stage completed with the new value's text, or failed with {@link
+   *     NotAFloatException} when the value or the increment is not a valid float, or {@link
+   *     NotFiniteException} when the result would be NaN or infinite
+   */
+  CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment);
+
+  /**
+   * Moves a value to another key, with its flags and expiry (Redis 7 {@code RENAME} and {@code
+   * RENAMENX}); renaming a key to itself changes nothing. Atomic for each key on its own; a
+   * caller that needs both keys to change together with no command in between runs it
+   * exclusively.
+   *
+   * @param from the source key, must not be {@code null}
+   * @param to the target key, must not be {@code null}
+   * @param onlyIfAbsent {@code true} to refuse when the target exists ({@code RENAMENX})
+   * @return a stage completed with {@code STORED} when moved, {@code NOT_FOUND} when the source is
+   *     absent, or {@code NOT_STORED} when the target exists and {@code onlyIfAbsent} was given
+   */
+  CompletionStage<SetResult.Outcome> rename(Key from, Key to, boolean onlyIfAbsent);
+
+  /**
+   * Copies a value to another key with its flags and expiry (Redis 7 {@code COPY}). Atomicity as
+   * {@link #rename}.
+   *
+   * @param from the source key, must not be {@code null}
+   * @param to the target key, must not be {@code null} nor equal to {@code from}
+   * @param replace {@code true} to overwrite an existing target ({@code REPLACE})
+   * @return a stage completed with {@code STORED} when copied, {@code NOT_FOUND} when the source
+   *     is absent, or {@code NOT_STORED} when the target exists and {@code replace} was not given
+   */
+  CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace);
+
+  /**
+   * Returns the next page of a cursor-based iteration over the keys held on this node (Redis 7
+   * {@code SCAN}): cursor 0 starts an iteration and a returned cursor of 0 ends it. Every key
+   * present for the whole iteration is returned at least once; keys added or removed meanwhile
+   * may or may not be; a key may be returned more than once. An unknown or expired cursor starts
+   * over, which keeps that guarantee.
+   *
+   * @param cursor 0, or a cursor returned by the previous page
+   * @param count the number of keys to visit for this page, at least 1 (a hint, as Redis's COUNT)
+   * @return a stage completed with the page
+   */
+  CompletionStage<ScanPage> scan(long cursor, int count);
+
+  /**
+   * Picks a live key at random (Redis 7 {@code RANDOMKEY}).
+   *
+   * @return a stage completed with a key, or with {@code null} when the store is empty
+   */
+  CompletionStage<Key> randomKey();
+
+  /**
+   * Counts the keys held on this node (Redis 7 {@code DBSIZE}, memcached {@code curr_items}); as in
+   * Redis, keys that expired but were not yet reclaimed may be counted.
+   *
+   * @return a stage completed with the number of keys
+   */
+  CompletionStage<Long> size();
+
+  /**
+   * Returns counters of this node's store for {@code INFO}, memcached {@code stats} and metrics.
+   *
+   * @return a snapshot, never {@code null}
+   */
+  StoreStats stats();
+
+  /**
    * Removes every entry (Redis {@code FLUSHALL}, memcached {@code flush_all}).
    *
    * @return a stage completed when the store is empty of entries written before the call

@@ -58,6 +58,16 @@ public final class Entry {
     return expiresAt;
   }
 
+  /**
+   * Returns this entry with another expiry; value, flags and CAS version are kept.
+   *
+   * @param expiresAt the new absolute expiry in milliseconds since the epoch, or {@link #NO_EXPIRY}
+   * @return a new entry
+   */
+  public Entry withExpiry(long expiresAt) {
+    return new Entry(value, flags, cas, expiresAt);
+  }
+
   /** Returns whether this entry has an expiry time. */
   public boolean hasExpiry() {
     return expiresAt != NO_EXPIRY;

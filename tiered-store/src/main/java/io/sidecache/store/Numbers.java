@@ -1,5 +1,7 @@
 package io.sidecache.store;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -124,5 +126,71 @@ public final class Numbers {
    */
   public static byte[] toUnsignedBytes(long v) {
     return Long.toUnsignedString(v).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Adds a decimal increment to a decimal value as Redis 7 {@code INCRBYFLOAT} does, and returns
+   * the result in Redis's human-friendly form ({@code "%.17Lf"} with trailing zeros removed, and
+   * {@code -0} written as {@code 0}).
+   *
+   * <p>Both operands are parsed with Redis's {@code string2ld} acceptance rules: no leading space,
+   * no trailing bytes, no NaN. The sum is exact and rounded to 17 decimal places; Redis computes
+   * in x87 80-bit {@code long double}, so for values with more than about 19 significant digits
+   * the last printed digits can differ.
+   *
+   * @param value the stored value, or {@code null} for a missing key (0)
+   * @param increment the increment text, must not be {@code null}
+   * @return the new value's text
+   * @throws NotAFloatException if either operand is not a valid float
+   * @throws NotFiniteException if the result would be infinite
+   */
+  public static byte[] addRedisFloat(byte[] value, byte[] increment) {
+    BigDecimal inc = parseRedisFloat(increment);
+    BigDecimal cur = value == null ? BigDecimal.ZERO : parseRedisFloat(value);
+    if (inc == null || cur == null) {
+      throw new NotFiniteException();
+    }
+    String text = cur.add(inc).setScale(17, RoundingMode.HALF_EVEN).toPlainString();
+    int end = text.length();
+    if (text.indexOf('.') >= 0) {
+      while (text.charAt(end - 1) == '0') {
+        end--;
+      }
+      if (text.charAt(end - 1) == '.') {
+        end--;
+      }
+    }
+    text = text.substring(0, end);
+    if (text.equals("-0")) {
+      text = "0";
+    }
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Parses a float with Redis's {@code string2ld} rules; returns {@code null} for an infinity.
+   *
+   * @throws NotAFloatException if the bytes are not a valid float
+   */
+  private static BigDecimal parseRedisFloat(byte[] b) {
+    if (b.length == 0 || isSpace(b[0])) {
+      throw new NotAFloatException();
+    }
+    String s = new String(b, StandardCharsets.US_ASCII);
+    String unsigned = s.startsWith("+") || s.startsWith("-") ? s.substring(1) : s;
+    if (unsigned.equalsIgnoreCase("inf") || unsigned.equalsIgnoreCase("infinity")) {
+      return null;
+    }
+    for (int i = 0; i < unsigned.length(); i++) {
+      char c = unsigned.charAt(i);
+      if (!(c >= '0' && c <= '9') && c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-') {
+        throw new NotAFloatException();
+      }
+    }
+    try {
+      return new BigDecimal(s.startsWith("+") ? unsigned : s);
+    } catch (NumberFormatException e) {
+      throw new NotAFloatException();
+    }
   }
 }

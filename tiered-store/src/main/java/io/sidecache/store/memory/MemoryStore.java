@@ -3,25 +3,35 @@ package io.sidecache.store.memory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
+import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.NotFiniteException;
 import io.sidecache.store.Numbers;
+import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.SetResult.Outcome;
+import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueSlice;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The memory tier: a {@link CacheStore} on a Caffeine cache bounded by bytes, with W-TinyLFU
@@ -31,6 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * read-modify-write operations run inside Caffeine's per-key atomic {@code compute}, so operations
  * on one key are linearizable. The weight of an entry is its key and value bytes plus {@link
  * #ENTRY_OVERHEAD} bytes of bookkeeping, so the configured bound approximates heap held.
+ *
+ * <p>Expired entries are removed lazily when read and, when the builder was given a {@link
+ * Builder#activeExpiry scheduler}, promptly at their expiry time by Caffeine's timer wheel (the
+ * active sweep), so they do not hold memory for long.
  *
  * <p>Thread-safe.
  */
@@ -50,6 +64,9 @@ public final class MemoryStore implements CacheStore {
   private final Ticker ticker;
   private final long maximumBytes;
   private final AtomicLong casSequence = new AtomicLong();
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder expirations = new LongAdder();
+  private final KeyScans scans;
 
   private MemoryStore(Builder b) {
     this.ticker = b.ticker;
@@ -61,12 +78,25 @@ public final class MemoryStore implements CacheStore {
     if (b.executor != null) {
       caffeine.executor(b.executor);
     }
+    if (b.expiryScheduler != null) {
+      caffeine.scheduler(Scheduler.forScheduledExecutorService(b.expiryScheduler));
+    }
     this.cache =
         caffeine
             .<Key, Entry>weigher((k, e) -> weigh(k, e))
             .expireAfter(new EntryExpiry())
+            .evictionListener((Key k, Entry e, RemovalCause cause) -> countRemoval(cause))
             .build();
     this.map = cache.asMap();
+    this.scans = new KeyScans(map);
+  }
+
+  private void countRemoval(RemovalCause cause) {
+    if (cause == RemovalCause.EXPIRED) {
+      expirations.increment();
+    } else {
+      evictions.increment();
+    }
   }
 
   /** Returns a builder; {@link Builder#maximumBytes(long)} must be called. */
@@ -335,7 +365,7 @@ public final class MemoryStore implements CacheStore {
           if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
             return null;
           }
-          return new Entry(old.value(), old.flags(), old.cas(), expiresAt);
+          return old.withExpiry(expiresAt);
         });
     return changed[0] ? TRUE : FALSE;
   }
@@ -353,6 +383,176 @@ public final class MemoryStore implements CacheStore {
       ttl = e.expiresAt() - now;
     }
     return CompletableFuture.completedFuture(ttl);
+  }
+
+  @Override
+  public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+    long now = ticker.millis();
+    Entry[] result = new Entry[1];
+    map.computeIfPresent(
+        key,
+        (k, old) -> {
+          if (old.isExpiredAt(now)) {
+            return null;
+          }
+          if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
+            result[0] = old;
+            return null;
+          }
+          result[0] = old.expiresAt() == expiresAt ? old : old.withExpiry(expiresAt);
+          return result[0];
+        });
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  @Override
+  public CompletionStage<Entry> getAndDelete(Key key) {
+    long now = ticker.millis();
+    Entry removed = map.remove(key);
+    return CompletableFuture.completedFuture(
+        removed == null || removed.isExpiredAt(now) ? null : removed);
+  }
+
+  @Override
+  public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
+    long now = ticker.millis();
+    long[] length = new long[1];
+    map.compute(
+        key,
+        (k, old) -> {
+          if (old != null && old.isExpiredAt(now)) {
+            old = null;
+          }
+          if (bytes.length == 0) {
+            length[0] = old == null ? 0 : old.length();
+            return old;
+          }
+          int oldLength = old == null ? 0 : old.length();
+          int newLength = (int) Math.max(oldLength, offset + bytes.length);
+          byte[] value =
+              old == null ? new byte[newLength] : Arrays.copyOf(old.value(), newLength);
+          System.arraycopy(bytes, 0, value, (int) offset, bytes.length);
+          length[0] = newLength;
+          return old == null
+              ? new Entry(value, 0, nextCas(), Entry.NO_EXPIRY)
+              : new Entry(value, old.flags(), nextCas(), old.expiresAt());
+        });
+    return CompletableFuture.completedFuture(length[0]);
+  }
+
+  @Override
+  public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
+    long now = ticker.millis();
+    byte[][] result = new byte[1][];
+    try {
+      map.compute(
+          key,
+          (k, old) -> {
+            if (old != null && old.isExpiredAt(now)) {
+              old = null;
+            }
+            byte[] next = Numbers.addRedisFloat(old == null ? null : old.value(), increment);
+            result[0] = next;
+            return old == null
+                ? new Entry(next, 0, nextCas(), Entry.NO_EXPIRY)
+                : new Entry(next, old.flags(), nextCas(), old.expiresAt());
+          });
+    } catch (NotAFloatException | NotFiniteException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(result[0]);
+  }
+
+  @Override
+  public CompletionStage<Outcome> rename(Key from, Key to, boolean onlyIfAbsent) {
+    long now = ticker.millis();
+    Entry source = live(from, now);
+    if (source == null) {
+      return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
+    }
+    if (from.equals(to)) {
+      return CompletableFuture.completedFuture(onlyIfAbsent ? Outcome.NOT_STORED : Outcome.STORED);
+    }
+    Outcome outcome = copyEntry(source, to, !onlyIfAbsent, now);
+    if (outcome == Outcome.STORED) {
+      map.remove(from, source);
+    }
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  @Override
+  public CompletionStage<Outcome> copy(Key from, Key to, boolean replace) {
+    long now = ticker.millis();
+    Entry source = live(from, now);
+    if (source == null) {
+      return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
+    }
+    return CompletableFuture.completedFuture(copyEntry(source, to, replace, now));
+  }
+
+  /** Writes a copy of {@code source} (value, flags, expiry; a new CAS) under {@code to}. */
+  private Outcome copyEntry(Entry source, Key to, boolean replace, long now) {
+    Outcome[] outcome = {Outcome.STORED};
+    map.compute(
+        to,
+        (k, old) -> {
+          if (!replace && old != null && !old.isExpiredAt(now)) {
+            outcome[0] = Outcome.NOT_STORED;
+            return old;
+          }
+          return new Entry(source.value(), source.flags(), nextCas(), source.expiresAt());
+        });
+    return outcome[0];
+  }
+
+  @Override
+  public CompletionStage<ScanPage> scan(long cursor, int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count: " + count + " (expected: >= 1)");
+    }
+    return CompletableFuture.completedFuture(scans.next(cursor, count, ticker.millis()));
+  }
+
+  @Override
+  public CompletionStage<Key> randomKey() {
+    long now = ticker.millis();
+    long size = cache.estimatedSize();
+    if (size == 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // Caffeine offers no random access: walk to a random position, then take the first live key
+    // from there (wrapping once), so a live key is found whenever one exists. O(n) in the worst
+    // case, as Redis's RANDOMKEY can be with many expired keys.
+    long skip = ThreadLocalRandom.current().nextLong(size);
+    Key fallback = null;
+    long index = 0;
+    for (Map.Entry<Key, Entry> e : map.entrySet()) {
+      if (e.getValue().isExpiredAt(now)) {
+        continue;
+      }
+      if (index++ >= skip) {
+        return CompletableFuture.completedFuture(e.getKey());
+      }
+      if (fallback == null) {
+        fallback = e.getKey();
+      }
+    }
+    return CompletableFuture.completedFuture(fallback);
+  }
+
+  @Override
+  public CompletionStage<Long> size() {
+    return CompletableFuture.completedFuture(cache.estimatedSize());
+  }
+
+  @Override
+  public StoreStats stats() {
+    return new StoreStats(
+        cache.estimatedSize(),
+        weightedSize(),
+        maximumBytes,
+        evictions.sum(),
+        expirations.sum());
   }
 
   @Override
@@ -394,6 +594,7 @@ public final class MemoryStore implements CacheStore {
     private long maximumBytes = -1;
     private Ticker ticker;
     private Executor executor;
+    private ScheduledExecutorService expiryScheduler;
 
     private Builder() {}
 
@@ -443,6 +644,26 @@ public final class MemoryStore implements CacheStore {
         throw new NullPointerException("executor");
       }
       this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Turns on the active expiry sweep: Caffeine schedules its maintenance on {@code scheduler} at
+     * the next expiry time, so expired entries are reclaimed without being read. The work per run
+     * is proportional to the entries that expired (timer wheel), not to the size of the store.
+     * Without it, expired entries are reclaimed when read or during maintenance triggered by
+     * other operations.
+     *
+     * @param scheduler the scheduler, must not be {@code null}; the caller shuts it down
+     */
+    public Builder activeExpiry(ScheduledExecutorService scheduler) {
+      if (this.expiryScheduler != null) {
+        throw new IllegalStateException("activeExpiry was already set");
+      }
+      if (scheduler == null) {
+        throw new NullPointerException("scheduler");
+      }
+      this.expiryScheduler = scheduler;
       return this;
     }
 

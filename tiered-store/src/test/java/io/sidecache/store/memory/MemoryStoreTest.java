@@ -14,14 +14,21 @@ import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
+import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.NotFiniteException;
+import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.SetResult.Outcome;
 import io.sidecache.store.ValueSlice;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -257,5 +264,166 @@ class MemoryStoreTest {
     small.cleanUp();
     assertTrue(small.weightedSize() <= 64 * 1024, "weighted size " + small.weightedSize());
     assertTrue(small.estimatedSize() < 1000);
+  }
+
+  @Test
+  void getAndTouch_changesExpiryKeepsCas() {
+    Entry set = done(store.set(k, b("v"), SetOptions.builder().flags(7).build())).current();
+    Entry touched = done(store.getAndTouch(k, now.get() + 1000));
+    assertEquals(set.cas(), touched.cas());
+    assertEquals(7, touched.flags());
+    assertEquals(1000L, done(store.ttl(k)));
+    done(store.getAndTouch(k, Entry.NO_EXPIRY));
+    assertEquals(CacheStore.TTL_NONE, done(store.ttl(k)));
+    assertEquals("v", new String(done(store.getAndTouch(k, now.get())).value(),
+        StandardCharsets.UTF_8), "a past expiry returns the value and deletes the key");
+    assertNull(done(store.get(k)));
+    assertNull(done(store.getAndTouch(k, Entry.NO_EXPIRY)));
+  }
+
+  @Test
+  void getAndDelete_returnsLiveEntryOnly() {
+    done(store.set(k, b("v"), SetOptions.builder().expiresAt(now.get() + 10).build()));
+    assertEquals("v", new String(done(store.getAndDelete(k)).value(), StandardCharsets.UTF_8));
+    assertNull(done(store.getAndDelete(k)));
+    done(store.set(k, b("v"), SetOptions.builder().expiresAt(now.get() + 10).build()));
+    now.addAndGet(10);
+    assertNull(done(store.getAndDelete(k)));
+  }
+
+  @Test
+  void setRange_redisRules() {
+    assertEquals(0L, done(store.setRange(k, 5, new byte[0])));
+    assertNull(done(store.get(k)), "writing nothing to a missing key leaves it missing");
+    assertEquals(8L, done(store.setRange(k, 5, b("abc"))));
+    assertArrayEquals(b("\0\0\0\0\0abc"), done(store.get(k)).value());
+    done(store.set(k, b("Hello World"), SetOptions.builder().flags(3).build()));
+    done(store.expire(k, now.get() + 5000, ExpireCondition.ALWAYS));
+    assertEquals(11L, done(store.setRange(k, 6, b("Redis"))));
+    assertEquals("Hello Redis", value(k));
+    assertEquals(3, done(store.get(k)).flags());
+    assertEquals(5000L, done(store.ttl(k)));
+  }
+
+  @Test
+  void incrementByFloat_redisFormatting() {
+    done(store.set(k, b("10.50"), SetOptions.DEFAULT));
+    assertEquals("10.6", new String(done(store.incrementByFloat(k, b("0.1"))), StandardCharsets.UTF_8));
+    assertEquals("5.6", new String(done(store.incrementByFloat(k, b("-5"))), StandardCharsets.UTF_8));
+    done(store.set(k, b("5.0e3"), SetOptions.DEFAULT));
+    assertEquals("5200", new String(done(store.incrementByFloat(k, b("2.0e2"))), StandardCharsets.UTF_8));
+    assertEquals("0.3", new String(done(store.incrementByFloat(Key.of("f"), b("0.3"))),
+        StandardCharsets.UTF_8));
+    assertInstanceOf(NotAFloatException.class, failure(store.incrementByFloat(k, b("1f"))));
+    assertInstanceOf(NotAFloatException.class, failure(store.incrementByFloat(k, b(" 1"))));
+    assertInstanceOf(NotFiniteException.class, failure(store.incrementByFloat(k, b("inf"))));
+    done(store.set(k, b("abc"), SetOptions.DEFAULT));
+    assertInstanceOf(NotAFloatException.class, failure(store.incrementByFloat(k, b("1"))));
+    assertEquals("abc", value(k));
+  }
+
+  @Test
+  void rename_movesValueFlagsAndExpiry() {
+    Key to = Key.of("to");
+    assertEquals(Outcome.NOT_FOUND, done(store.rename(k, to, false)));
+    done(store.set(k, b("v"), SetOptions.builder().flags(9).expiresAt(now.get() + 100).build()));
+    done(store.set(to, b("old"), SetOptions.DEFAULT));
+    assertEquals(Outcome.NOT_STORED, done(store.rename(k, to, true)));
+    assertEquals(Outcome.STORED, done(store.rename(k, k, false)));
+    assertEquals(Outcome.NOT_STORED, done(store.rename(k, k, true)));
+    assertEquals(Outcome.STORED, done(store.rename(k, to, false)));
+    assertNull(done(store.get(k)));
+    assertEquals("v", value(to));
+    assertEquals(9, done(store.get(to)).flags());
+    assertEquals(100L, done(store.ttl(to)));
+  }
+
+  @Test
+  void copy_keepsSourceAndRespectsReplace() {
+    Key to = Key.of("to");
+    assertEquals(Outcome.NOT_FOUND, done(store.copy(k, to, false)));
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    done(store.set(to, b("old"), SetOptions.DEFAULT));
+    assertEquals(Outcome.NOT_STORED, done(store.copy(k, to, false)));
+    assertEquals("old", value(to));
+    assertEquals(Outcome.STORED, done(store.copy(k, to, true)));
+    assertEquals("v", value(to));
+    assertEquals("v", value(k));
+    assertNotEquals(done(store.get(k)).cas(), done(store.get(to)).cas());
+  }
+
+  @Test
+  void scan_returnsEveryKeyPresentThroughout() {
+    Set<Key> expected = new HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      Key key = Key.of("key:" + i);
+      expected.add(key);
+      done(store.set(key, b("v"), SetOptions.DEFAULT));
+    }
+    Set<Key> seen = new HashSet<>();
+    long cursor = 0;
+    int pages = 0;
+    do {
+      ScanPage page = done(store.scan(cursor, 7));
+      seen.addAll(page.keys());
+      cursor = page.cursor();
+      // Writes during the scan must not make it miss keys present throughout.
+      done(store.set(Key.of("new:" + pages), b("v"), SetOptions.DEFAULT));
+      done(store.delete(Key.of("new:" + (pages - 1))));
+      pages++;
+    } while (cursor != 0);
+    assertTrue(seen.containsAll(expected), "missed keys");
+    assertTrue(pages > 100, "COUNT bounds each page");
+  }
+
+  @Test
+  void scan_unknownCursorStartsOverAndExpiredKeysAreSkipped() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    done(store.set(Key.of("e"), b("v"), SetOptions.builder().expiresAt(now.get() + 1).build()));
+    now.addAndGet(1);
+    ScanPage page = done(store.scan(123456789L, 10));
+    assertEquals(Set.of(k), Set.copyOf(page.keys()));
+    assertEquals(0, page.cursor());
+  }
+
+  @Test
+  void randomKey_liveKeyOrNull() {
+    assertNull(done(store.randomKey()));
+    done(store.set(Key.of("e"), b("v"), SetOptions.builder().expiresAt(now.get() + 1).build()));
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    now.addAndGet(1);
+    for (int i = 0; i < 20; i++) {
+      assertEquals(k, done(store.randomKey()));
+    }
+  }
+
+  @Test
+  void sizeAndStats() {
+    done(store.set(k, b("value"), SetOptions.DEFAULT));
+    assertEquals(1L, done(store.size()));
+    assertEquals(1, store.stats().keys());
+    assertEquals(1 + 5 + MemoryStore.ENTRY_OVERHEAD, store.stats().usedBytes());
+    assertEquals(1 << 20, store.stats().maximumBytes());
+  }
+
+  @Test
+  void activeExpiry_reclaimsWithoutReads() throws InterruptedException {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try {
+      MemoryStore active = MemoryStore.builder().maximumBytes(1 << 20)
+          .activeExpiry(scheduler).build();
+      for (int i = 0; i < 100; i++) {
+        done(active.set(Key.of("k" + i), b("v"),
+            SetOptions.builder().expiresAt(System.currentTimeMillis() + 50).build()));
+      }
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (active.stats().expirations() < 100 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(100, active.stats().expirations());
+      assertEquals(0, active.estimatedSize());
+    } finally {
+      scheduler.shutdownNow();
+    }
   }
 }
