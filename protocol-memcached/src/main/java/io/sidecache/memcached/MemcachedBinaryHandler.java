@@ -6,7 +6,6 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
-import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.Numbers;
@@ -39,6 +38,8 @@ import java.util.concurrent.CompletionStage;
  *       opcode; in a Delete, Append, Prepend, Incr or Decr header the item must have that CAS;
  *   <li>Incr/Decr on a missing key stores the initial value with the given expiration, unless the
  *       expiration is 0xffffffff (then "Not found"); incr wraps at 2^64, decr stops at 0;
+ *   <li>Touch/GAT answer with the item after the touch; an expiration already past removes the
+ *       item and answers it as it was (memcached's {@code item_touch} returns it too);
  *   <li>Incr/Decr and Append/Prepend read the item and write it back under its CAS, retrying when
  *       another write lands in between, so that the reply carries the CAS of the very write it
  *       made;
@@ -235,24 +236,10 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
         });
   }
 
-  /**
-   * Touch, GAT and GATK: sets the expiration, answering with the item as it was before the touch.
-   * Until the store offers a get-and-touch in one step, this reads then touches: a write landing
-   * between the two is kept, but the reply shows the value read before it.
-   */
+  /** Touch, GAT and GATK: sets the expiration, answering with the item after the touch. */
   private void touch(BinaryRequest request) {
-    Key key = Key.of(request.key());
-    long expiresAt = expiresAt(request.expiration());
     CompletionStage<Entry> touched =
-        store
-            .get(key)
-            .thenCompose(
-                entry ->
-                    entry == null
-                        ? CompletableFuture.<Entry>completedFuture(null)
-                        : store
-                            .expire(key, expiresAt, ExpireCondition.ALWAYS)
-                            .thenApply(existed -> existed ? entry : null));
+        store.getAndTouch(Key.of(request.key()), expiresAt(request.expiration()));
     await(
         touched,
         (entry, cause) -> {

@@ -86,7 +86,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
   MemcachedServerHandler(
       CacheStore store, Ticker ticker, int maxItemSizeBytes, DelayedFlush delayedFlush) {
     this(store, ticker, maxItemSizeBytes, delayedFlush,
-        new StatsReport(new MemcachedStats(ticker.millis()), StoreStatsSource.UNKNOWN, ticker,
+        new StatsReport(new MemcachedStats(ticker.millis()), store, ticker,
             maxItemSizeBytes, 1, false));
   }
 

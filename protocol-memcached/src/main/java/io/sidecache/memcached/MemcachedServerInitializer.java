@@ -40,8 +40,8 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
   private final ConnectionStatsHandler statsHandler;
 
   /**
-   * Creates the initializer of a listener without authentication, reporting one thread and no
-   * store-wide numbers in {@code stats}.
+   * Creates the initializer of a listener without authentication, reporting one thread in {@code
+   * stats}.
    *
    * @param store the keyspace, must not be {@code null}
    * @param ticker the clock that relative exptimes are measured from, in milliseconds since the
@@ -53,7 +53,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
    * @throws IllegalArgumentException if {@code maxItemSizeBytes} is not positive
    */
   public MemcachedServerInitializer(CacheStore store, Ticker ticker, int maxItemSizeBytes) {
-    this(store, ticker, maxItemSizeBytes, 1, null, StoreStatsSource.UNKNOWN);
+    this(store, ticker, maxItemSizeBytes, 1, null);
   }
 
   /**
@@ -67,10 +67,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
    *     threads}), positive
    * @param sasl the SASL PLAIN credentials clients must present, or {@code null} for none; with
    *     credentials only the binary protocol is served
-   * @param storeStats the store-wide numbers of {@code stats} (interim, until {@code CacheStore}
-   *     reports them), must not be {@code null}
-   * @throws NullPointerException if {@code store}, {@code ticker} or {@code storeStats} is {@code
-   *     null}
+   * @throws NullPointerException if {@code store} or {@code ticker} is {@code null}
    * @throws IllegalArgumentException if {@code maxItemSizeBytes} or {@code threads} is not
    *     positive
    */
@@ -79,16 +76,12 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
       Ticker ticker,
       int maxItemSizeBytes,
       int threads,
-      MemcachedSasl sasl,
-      StoreStatsSource storeStats) {
+      MemcachedSasl sasl) {
     if (store == null) {
       throw new NullPointerException("store");
     }
     if (ticker == null) {
       throw new NullPointerException("ticker");
-    }
-    if (storeStats == null) {
-      throw new NullPointerException("storeStats");
     }
     if (maxItemSizeBytes <= 0) {
       throw new IllegalArgumentException(
@@ -103,7 +96,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
     this.sasl = sasl;
     this.delayedFlush = new DelayedFlush(store);
     this.stats = new MemcachedStats(ticker.millis());
-    this.report = new StatsReport(stats, storeStats, ticker, maxItemSizeBytes, threads,
+    this.report = new StatsReport(stats, store, ticker, maxItemSizeBytes, threads,
         sasl != null);
     this.statsHandler = new ConnectionStatsHandler(stats);
   }

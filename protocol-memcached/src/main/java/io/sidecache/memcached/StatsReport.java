@@ -1,5 +1,7 @@
 package io.sidecache.memcached;
 
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 
 /**
@@ -27,7 +29,7 @@ final class StatsReport {
       System.getProperty("sun.arch.data.model", "64").equals("32") ? "32" : "64";
 
   private final MemcachedStats stats;
-  private final StoreStatsSource store;
+  private final CacheStore store;
   private final Ticker ticker;
   private final int maxItemSize;
   private final int threads;
@@ -35,7 +37,7 @@ final class StatsReport {
 
   StatsReport(
       MemcachedStats stats,
-      StoreStatsSource store,
+      CacheStore store,
       Ticker ticker,
       int maxItemSize,
       int threads,
@@ -79,7 +81,7 @@ final class StatsReport {
 
   private void general(Sink sink) {
     long now = ticker.millis();
-    StoreStatsSource.Numbers numbers = store.read();
+    StoreStats numbers = store.stats();
     MemcachedStats s = stats;
     sink.stat("pid", Long.toString(ProcessHandle.current().pid()));
     sink.stat("uptime", Long.toString(Math.max(0, (now - s.startedAtMillis()) / 1000)));
@@ -109,22 +111,15 @@ final class StatsReport {
     sink.stat("auth_errors", Long.toString(s.authErrors()));
     sink.stat("bytes_read", Long.toString(s.bytesRead()));
     sink.stat("bytes_written", Long.toString(s.bytesWritten()));
-    statIfKnown(sink, "limit_maxbytes", numbers.maximumBytes());
+    sink.stat("limit_maxbytes", Long.toString(numbers.maximumBytes()));
     sink.stat("threads", Integer.toString(threads));
-    statIfKnown(sink, "bytes", numbers.usedBytes());
-    statIfKnown(sink, "curr_items", numbers.items());
-    statIfKnown(sink, "evictions", numbers.evictions());
-  }
-
-  private static void statIfKnown(Sink sink, String name, long value) {
-    if (value >= 0) {
-      sink.stat(name, Long.toString(value));
-    }
+    sink.stat("bytes", Long.toString(numbers.usedBytes()));
+    sink.stat("curr_items", Long.toString(numbers.keys()));
+    sink.stat("evictions", Long.toString(numbers.evictions()));
   }
 
   private void settings(int tcpPort, Sink sink) {
-    long maxBytes = store.read().maximumBytes();
-    statIfKnown(sink, "maxbytes", maxBytes);
+    sink.stat("maxbytes", Long.toString(store.stats().maximumBytes()));
     sink.stat("tcpport", Integer.toString(tcpPort));
     sink.stat("udpport", "0");
     sink.stat("evictions", "on");

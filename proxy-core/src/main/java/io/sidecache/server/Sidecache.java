@@ -10,7 +10,6 @@ import io.sidecache.http.HttpServerInitializer;
 import io.sidecache.memcached.MemcachedSasl;
 import io.sidecache.memcached.MemcachedServerInitializer;
 import io.sidecache.memcached.MemcachedStats;
-import io.sidecache.memcached.StoreStatsSource;
 import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
@@ -71,11 +70,8 @@ public final class Sidecache implements AutoCloseable {
           new RespServerInitializer(resp));
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
           ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
-      // Interim: the store-wide numbers of memcached "stats" until CacheStore reports them.
-      StoreStatsSource storeStats = () -> new StoreStatsSource.Numbers(
-          store.estimatedSize(), store.weightedSize(), store.maximumBytes(), -1);
       memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
-          sasl, storeStats);
+          sasl);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
