@@ -223,4 +223,37 @@ abstract class MemcachedConformance {
       c.shutdown(5, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void stats_groupsResetUnknown() throws IOException {
+    out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    String general = readUntil("END\r\n");
+    for (String name : new String[] {"pid", "uptime", "time", "version", "curr_connections",
+        "total_connections", "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "get_hits",
+        "get_misses", "delete_hits", "delete_misses", "incr_hits", "incr_misses", "decr_hits",
+        "decr_misses", "cas_hits", "cas_misses", "cas_badval", "touch_hits", "touch_misses",
+        "bytes_read", "bytes_written", "limit_maxbytes", "threads", "curr_items", "bytes"}) {
+      assertTrue(general.contains("\r\nSTAT " + name + " ") || general.startsWith("STAT " + name
+          + " "), name + " in " + general);
+    }
+    out.write("stats settings\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    assertTrue(readUntil("END\r\n").contains("STAT item_size_max 1048576\r\n"));
+    exchange("stats reset\r\n", "RESET\r\n");
+    exchange("stats nonsense\r\n", "ERROR\r\n");
+  }
+
+  /** Reads until the reply ends with {@code end}. */
+  private String readUntil(String end) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    while (!sb.toString().endsWith(end)) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      sb.append((char) b);
+    }
+    return sb.toString();
+  }
 }

@@ -5,6 +5,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.store.CacheStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +31,29 @@ final class DelayedFlush {
 
   DelayedFlush(CacheStore store) {
     this.store = store;
+  }
+
+  /**
+   * Runs a memcached {@code flush_all} with an optional delay (protocol.txt, "flush_all"): a delay
+   * in exptime form that ends in the future replaces the pending delayed flush; none (0 or less)
+   * or one already over cancels it and flushes now.
+   *
+   * @param delaySeconds the delay as sent, in exptime form (seconds, or a Unix time beyond 30
+   *     days)
+   * @param nowMillis the current time in milliseconds since the epoch
+   * @param executor where a delayed flush runs, must not be {@code null}
+   * @return a stage completed once the flush ran (now) or was scheduled (delayed)
+   */
+  CompletionStage<Void> flushAll(long delaySeconds, long nowMillis, EventExecutor executor) {
+    if (delaySeconds > 0) {
+      long waitMillis = MemcachedServerHandler.expiresAt(delaySeconds, nowMillis) - nowMillis;
+      if (waitMillis > 0) {
+        schedule(executor, waitMillis);
+        return CompletableFuture.completedFuture(null);
+      }
+    }
+    cancel();
+    return store.flush();
   }
 
   /** Cancels the pending delayed flush, if any. */

@@ -1,7 +1,6 @@
 package io.sidecache.memcached;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -29,11 +28,8 @@ import java.util.function.Function;
  * Runs decoded memcached text requests ({@link TextRequest}) against a {@link CacheStore} and
  * writes memcached 1.6's replies (protocol.txt; exact bytes checked against memcached 1.6.18).
  *
- * <p>Replies of one read batch accumulate in one outbound buffer, written and flushed once in
- * {@link #flushReplies}; a buffer that grows past {@value #WRITE_THROUGH_BYTES} bytes mid-batch is
- * written (not flushed) at once so that the channel's writability, and with it the back-pressure
- * of {@link PipelinedRequestHandler}, sees it. Values of {@value #ZERO_COPY_VALUE_BYTES} bytes or
- * more are written as wrapped buffers rather than copied.
+ * <p>Replies of one read batch accumulate in one {@link ReplyBuffer}, written and flushed once in
+ * {@link #flushReplies}, with the back-pressure of {@link PipelinedRequestHandler}.
  *
  * <p>Wire rules applied here rather than in the decoder:
  *
@@ -53,37 +49,34 @@ import java.util.function.Function;
  * per channel, used from its event loop only; create it through {@link
  * MemcachedServerInitializer}.
  */
-public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRequest> {
-  /** Replies buffered beyond this many bytes are written before the read batch ends. */
-  static final int WRITE_THROUGH_BYTES = 64 * 1024;
-
-  /** Values at least this long are written without copying them into the reply buffer. */
-  static final int ZERO_COPY_VALUE_BYTES = 16 * 1024;
-
+public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRequest> {
   /** The longest exptime that counts as relative, in seconds (30 days, protocol.txt). */
   static final long MAX_RELATIVE_EXPTIME_SECONDS = 2_592_000;
 
   /** An absolute expiry in the past, in milliseconds since the epoch: stored, never visible. */
   static final long ALREADY_EXPIRED = 1;
 
+  /** The version Sidecache reports: the memcached release whose behaviour it follows. */
+  static final String VERSION = "1.6.21-sidecache";
+
   /** The reply to {@code version}. */
-  static final byte[] VERSION_REPLY = TextReplies.line("VERSION 1.6.21-sidecache");
+  static final byte[] VERSION_REPLY = TextReplies.line("VERSION " + VERSION);
+
+  private static final byte[] STAT = "STAT ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] RESET = TextReplies.line("RESET");
 
   private static final InternalLogger logger =
       InternalLoggerFactory.getInstance(MemcachedServerHandler.class);
-  private static final int INITIAL_BUFFER_BYTES = 256;
   private static final CompletableFuture<Long> ABSENT = CompletableFuture.completedFuture(-1L);
 
   private final CacheStore store;
   private final Ticker ticker;
   private final int maxItemSize;
   private final DelayedFlush delayedFlush;
+  private final StatsReport report;
+  private final MemcachedStats stats;
 
   private ChannelHandlerContext ctx;
-  /** Replies not yet written, or {@code null}. */
-  private ByteBuf out;
-  /** Whether something was written since the last flush. */
-  private boolean unflushed;
 
   /**
    * Creates the handler of one connection.
@@ -95,11 +88,33 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
    */
   MemcachedServerHandler(
       CacheStore store, Ticker ticker, int maxItemSizeBytes, DelayedFlush delayedFlush) {
+    this(store, ticker, maxItemSizeBytes, delayedFlush,
+        new StatsReport(new MemcachedStats(ticker.millis()), store, ticker,
+            maxItemSizeBytes, 1, false));
+  }
+
+  /**
+   * Creates the handler of one connection that counts into a listener's statistics.
+   *
+   * @param store the keyspace, must not be {@code null}
+   * @param ticker the clock relative exptimes are measured from, must not be {@code null}
+   * @param maxItemSizeBytes the largest value in bytes, as given to the decoder
+   * @param delayedFlush the listener's pending delayed {@code flush_all}, must not be {@code null}
+   * @param report the listener's statistics, must not be {@code null}
+   */
+  MemcachedServerHandler(
+      CacheStore store,
+      Ticker ticker,
+      int maxItemSizeBytes,
+      DelayedFlush delayedFlush,
+      StatsReport report) {
     super(TextRequest.class);
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSizeBytes;
     this.delayedFlush = delayedFlush;
+    this.report = report;
+    this.stats = report.stats();
   }
 
   /**
@@ -196,6 +211,9 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
         case QUIT:
           closeAfterReplies();
           break;
+        case STATS:
+          stats(request);
+          break;
         default:
           throw new IllegalStateException("verb: " + request.verb());
       }
@@ -247,6 +265,7 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
               fail(request, cause);
               return;
             }
+            stats.get(entry != null);
             if (entry != null) {
               writeValue(keys[0], entry, withCas);
             }
@@ -267,6 +286,7 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
           }
           for (int i = 0; i < keys.length; i++) {
             Entry entry = entries.get(i);
+            stats.get(entry != null);
             if (entry != null) {
               writeValue(keys[i], entry, withCas);
             }
@@ -294,10 +314,17 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
       default:
         break;
     }
+    stats.set();
+    boolean cas = request.verb() == TextVerb.CAS;
     replyLine(
         request,
         store.set(Key.of(request.key()), request.data(), options.build()),
-        result -> outcomeLine(result.outcome()));
+        result -> {
+          if (cas) {
+            stats.cas(result.stored(), result.outcome() == SetResult.Outcome.EXISTS);
+          }
+          return outcomeLine(result.outcome());
+        });
   }
 
   private static byte[] outcomeLine(SetResult.Outcome outcome) {
@@ -324,6 +351,7 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     Key key = Key.of(request.key());
     byte[] part = request.data();
     boolean append = request.verb() == TextVerb.APPEND;
+    stats.set();
     CompletionStage<Long> length =
         store
             .get(key)
@@ -342,7 +370,10 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     replyLine(
         request,
         store.delete(Key.of(request.key())),
-        deleted -> deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND);
+        deleted -> {
+          stats.delete(deleted);
+          return deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND;
+        });
   }
 
   /** {@code incr}/{@code decr}: unsigned 64-bit, wrapping on incr, stopping at 0 on decr. */
@@ -351,6 +382,9 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     await(
         store.incrementUnsigned(Key.of(request.key()), request.number(), decrement),
         (value, cause) -> {
+          if (cause == null) {
+            stats.arithmetic(decrement, value != null);
+          }
           if (cause != null) {
             fail(request, cause);
           } else if (value == null) {
@@ -367,23 +401,45 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
     replyLine(
         request,
         store.expire(Key.of(request.key()), expiresAt, ExpireCondition.ALWAYS),
-        existed -> existed ? TextReplies.TOUCHED : TextReplies.NOT_FOUND);
+        existed -> {
+          stats.touch(existed);
+          return existed ? TextReplies.TOUCHED : TextReplies.NOT_FOUND;
+        });
   }
 
   /** {@code flush_all [delay]}: a delay in exptime form schedules the flush, 0 or less runs it. */
   private void flushAll(TextRequest request) {
-    long delay = request.number();
-    if (delay > 0) {
-      long now = ticker.millis();
-      long waitMillis = expiresAt(delay, now) - now;
-      if (waitMillis > 0) {
-        delayedFlush.schedule(ctx.executor(), waitMillis);
-        reply(request, TextReplies.OK);
-        return;
-      }
+    stats.flush();
+    replyLine(
+        request,
+        delayedFlush.flushAll(request.number(), ticker.millis(), ctx.executor()),
+        ignored -> TextReplies.OK);
+  }
+
+  /**
+   * {@code stats [group]}: {@code STAT <name> <value>} lines then {@code END}; {@code reset}
+   * answers {@code RESET}; an unknown group {@code ERROR} (memcached {@code process_stat}).
+   */
+  private void stats(TextRequest request) {
+    String group = request.keys().length == 0
+        ? "" : new String(request.key(), java.nio.charset.StandardCharsets.US_ASCII);
+    if (group.equals("reset")) {
+      stats.reset();
+      reply(request, RESET);
+      return;
     }
-    delayedFlush.cancel();
-    replyLine(request, store.flush(), ignored -> TextReplies.OK);
+    int port = ctx.channel().localAddress() instanceof java.net.InetSocketAddress address
+        ? address.getPort() : 0;
+    ByteBuf buf = buffer();
+    int mark = buf.writerIndex();
+    boolean known = report.write(group, port, (name, value) -> buffer().writeBytes(STAT)
+        .writeCharSequence(name + ' ' + value + "\r\n", java.nio.charset.StandardCharsets.US_ASCII));
+    if (!known) {
+      buf.writerIndex(mark);
+      reply(request, TextError.UNKNOWN_COMMAND.reply());
+      return;
+    }
+    reply(request, TextReplies.END);
   }
 
   /** A meta exptime flag as an absolute time, or {@link CacheStore#NOT_SET} when not given. */
@@ -793,76 +849,15 @@ public final class MemcachedServerHandler extends PipelinedRequestHandler<TextRe
 
   /** Writes a value and its {@code \r\n}, without copying a large value. */
   private void writeData(byte[] value) {
-    ByteBuf buf = buffer();
-    if (value.length >= ZERO_COPY_VALUE_BYTES) {
-      writeThrough();
-      ctx.write(Unpooled.wrappedBuffer(value));
-      unflushed = true;
-      buffer().writeBytes(TextReplies.CRLF);
-    } else {
-      buf.writeBytes(value).writeBytes(TextReplies.CRLF);
-      writeThroughIfLarge();
-    }
+    replies.writeValue(value);
+    buffer().writeBytes(TextReplies.CRLF);
   }
 
   private ByteBuf buffer() {
-    if (out == null) {
-      out = ctx.alloc().ioBuffer(INITIAL_BUFFER_BYTES);
-    }
-    return out;
+    return replies.buffer();
   }
 
   private void writeThroughIfLarge() {
-    if (out != null && out.readableBytes() >= WRITE_THROUGH_BYTES) {
-      writeThrough();
-    }
-  }
-
-  /** Hands the buffered replies to the channel, unflushed. */
-  private void writeThrough() {
-    ByteBuf buf = out;
-    if (buf == null) {
-      return;
-    }
-    out = null;
-    if (buf.isReadable()) {
-      ctx.write(buf);
-      unflushed = true;
-    } else {
-      buf.release();
-    }
-  }
-
-  @Override
-  protected void flushReplies(ChannelHandlerContext ctx) {
-    writeThrough();
-    if (unflushed) {
-      unflushed = false;
-      ctx.flush();
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    logger.warn("{}: closing memcached connection after an unexpected error", ctx.channel(), cause);
-    ctx.close();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    releaseBuffer();
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    releaseBuffer();
-  }
-
-  private void releaseBuffer() {
-    if (out != null) {
-      out.release();
-      out = null;
-    }
+    replies.writeThroughIfLarge();
   }
 }

@@ -260,6 +260,8 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       case VERSION:
       case QUIT:
         return TextRequest.keyless(verb, 0, false);
+      case STATS:
+        return TextRequest.stats(words > 1 ? copyWord(in, 1) : null);
       default:
         throw new IllegalStateException("verb: " + verb);
     }

@@ -73,6 +73,13 @@ public final class TextRequest {
     return new TextRequest(verb, null, NO_KEYS, 0, 0, number, null, noreply, null);
   }
 
+  /** {@code stats [group]}: the group name, when given, is kept as the request's one key. */
+  static TextRequest stats(byte[] group) {
+    return new TextRequest(
+        TextVerb.STATS, null, group == null ? NO_KEYS : new byte[][] {group}, 0, 0, 0, null,
+        false, null);
+  }
+
   /** An error to answer; {@code verb} is {@code null} for an unknown command. */
   static TextRequest error(TextVerb verb, TextError error, boolean noreply) {
     return new TextRequest(verb, error, NO_KEYS, 0, 0, 0, null, noreply, null);

@@ -65,7 +65,9 @@ public enum TextVerb {
   /** {@code verbosity <level> [noreply]}; accepted and ignored. */
   VERBOSITY("verbosity", 2, 3, false),
   /** {@code quit}: close the connection; extra words are ignored, as memcached does. */
-  QUIT("quit", 1, Integer.MAX_VALUE, false);
+  QUIT("quit", 1, Integer.MAX_VALUE, false),
+  /** {@code stats [group]} (protocol.txt, "Statistics"); words after the group are ignored. */
+  STATS("stats", 1, Integer.MAX_VALUE, false);
 
   /** Verbs by the length of their name, for matching a command word without decoding it. */
   private static final TextVerb[][] BY_LENGTH;

@@ -357,7 +357,7 @@ class MemcachedTextDecoderTest {
   @Test
   void unknown_commands() {
     assertDecodes(
-        "foo\r\n\r\n\n   \r\nGET k\r\ng k\r\nstats\r\n",
+        "foo\r\n\r\n\n   \r\nGET k\r\ng k\r\nSTATS\r\n",
         "? !UNKNOWN_COMMAND",
         "? !UNKNOWN_COMMAND",
         "? !UNKNOWN_COMMAND",

@@ -15,7 +15,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.memcached.MemcachedSasl;
 import io.sidecache.memcached.MemcachedServerInitializer;
+import io.sidecache.memcached.MemcachedStats;
 import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
@@ -56,6 +58,7 @@ public final class Sidecache implements AutoCloseable {
   private final InetSocketAddress respAddress;
   private final InetSocketAddress memcachedAddress;
   private final InetSocketAddress httpAddress;
+  private MemcachedServerInitializer memcached;
   private boolean closed;
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
@@ -73,7 +76,8 @@ public final class Sidecache implements AutoCloseable {
         .executor(Runnable::run).activeExpiry(expiry).build();
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
-    this.workers = transport.group(Runtime.getRuntime().availableProcessors());
+    int threads = Runtime.getRuntime().availableProcessors();
+    this.workers = transport.group(threads);
     List<EventExecutor> loops = new ArrayList<>();
     workers.forEach(loops::add);
     CommandGate gate = new CommandGate(loops);
@@ -96,8 +100,12 @@ public final class Sidecache implements AutoCloseable {
               new CommandMetrics(registry, "resp"));
       respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
           new RespServerInitializer(resp));
+      MemcachedSasl sasl = config.memcachedSaslPassword() == null
+          ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
+      memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
+          sasl);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
-          new MemcachedServerInitializer(store, ticker, config.maxItemBytes()));
+          memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
           new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
       log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
@@ -150,6 +158,11 @@ public final class Sidecache implements AutoCloseable {
   /** Returns the keyspace shared by every listener. */
   public CacheStore store() {
     return store;
+  }
+
+  /** Returns the memcached listener's counters (memcached {@code stats}). */
+  public MemcachedStats memcachedStats() {
+    return memcached.stats();
   }
 
   /** Returns the bound RESP address. */

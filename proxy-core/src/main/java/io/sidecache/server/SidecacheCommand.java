@@ -71,6 +71,16 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " Redis requirepass (default: none).")
   String requirePass;
 
+  @Option(names = "--memcached-sasl-user", description = "User memcached binary clients"
+      + " authenticate as with SASL PLAIN (default: ${DEFAULT-VALUE}).",
+      defaultValue = SidecacheConfig.DEFAULT_MEMCACHED_SASL_USER)
+  String memcachedSaslUser;
+
+  @Option(names = "--memcached-sasl-password", description = "Password for SASL PLAIN on the"
+      + " memcached port; when set, only the binary protocol is served there, as memcached -S"
+      + " (default: none, no authentication).")
+  String memcachedSaslPassword;
+
   /**
    * Runs the command line and exits with its status.
    *
@@ -85,7 +95,7 @@ public final class SidecacheCommand implements Callable<Integer> {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
-        requirePass);
+        requirePass, memcachedSaslUser, memcachedSaslPassword);
   }
 
   private int toInt(String option, long bytes) {

@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * @param maxHttpBodyBytes the largest HTTP request body, in bytes
  * @param requirePass the password RESP clients must give with {@code AUTH} (Redis {@code
  *     requirepass}), or {@code null} for none
+ * @param memcachedSaslUser the user memcached binary clients authenticate as (SASL PLAIN)
+ * @param memcachedSaslPassword the password of {@code memcachedSaslUser}, or {@code null} for no
+ *     authentication; with a password only the binary protocol is served on the memcached port
  */
 public record SidecacheConfig(
     String bind,
@@ -28,7 +31,12 @@ public record SidecacheConfig(
     int maxItemBytes,
     long maxBulkBytes,
     int maxHttpBodyBytes,
-    String requirePass) {
+    String requirePass,
+    String memcachedSaslUser,
+    String memcachedSaslPassword) {
+
+  /** The default SASL user of the memcached listener. */
+  public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
 
   /** Validates the settings. */
   public SidecacheConfig {
@@ -40,6 +48,13 @@ public record SidecacheConfig(
     }
     if (maxItemBytes < 1) {
       throw new IllegalArgumentException("maxItemBytes: " + maxItemBytes + " (expected: >= 1)");
+    }
+    if (memcachedSaslUser == null || memcachedSaslUser.isEmpty()) {
+      throw new IllegalArgumentException("memcachedSaslUser: must not be empty");
+    }
+    if (memcachedSaslPassword != null && memcachedSaslPassword.isEmpty()) {
+      throw new IllegalArgumentException(
+          "memcachedSaslPassword: must not be empty (expected: null for no authentication)");
     }
     if (maxHttpBodyBytes < 1) {
       throw new IllegalArgumentException(
@@ -61,16 +76,30 @@ public record SidecacheConfig(
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
-        64 * 1024 * 1024, null);
+        64 * 1024 * 1024, null, DEFAULT_MEMCACHED_SASL_USER, null);
   }
 
   /**
    * Returns these settings with another RESP password.
    *
    * @param password the password, or {@code null} for none
+   * @return the new settings
    */
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password);
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, memcachedSaslUser,
+        memcachedSaslPassword);
+  }
+
+  /**
+   * Returns these settings with SASL PLAIN authentication on the memcached listener.
+   *
+   * @param user the user name, must not be empty
+   * @param password the password, must not be empty
+   * @return the new settings
+   */
+  public SidecacheConfig withMemcachedSasl(String user, String password) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, user, password);
   }
 }

@@ -46,6 +46,18 @@ class SidecacheCommandTest {
   }
 
   @Test
+  void memcachedSasl_offByDefault_onWithPassword() {
+    SidecacheConfig off = parse();
+    assertEquals("sidecache", off.memcachedSaslUser());
+    assertEquals(null, off.memcachedSaslPassword());
+    SidecacheConfig on = parse("--memcached-sasl-user", "app", "--memcached-sasl-password", "pw");
+    assertEquals("app", on.memcachedSaslUser());
+    assertEquals("pw", on.memcachedSaslPassword());
+    assertThrows(IllegalArgumentException.class,
+        () -> parse("--memcached-sasl-password", ""));
+  }
+
+  @Test
   void badValues_rejected() {
     assertThrows(CommandLine.ParameterException.class, () -> parse("--memory", "lots"));
     assertThrows(IllegalArgumentException.class, () -> parse("--resp-port", "70000"));
@@ -92,7 +104,7 @@ class SidecacheCommandTest {
   void start_portTaken_failsAndReleasesOthers() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
-          1 << 20, Path.of("data"), 1024, 1024, 1024, null);
+          1 << 20, Path.of("data"), 1024, 1024, 1024, null, "sidecache", null);
       assertThrows(Exception.class, () -> Sidecache.start(config));
     }
   }
