@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
@@ -85,6 +86,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
    * @param delayedFlush the listener's pending delayed flush, must not be {@code null}
    * @param report the listener's statistics, must not be {@code null}
    * @param sasl the credentials clients must present, or {@code null} for no authentication
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
    */
   MemcachedBinaryHandler(
       CacheStore store,
@@ -92,8 +94,9 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
       int maxItemSizeBytes,
       DelayedFlush delayedFlush,
       StatsReport report,
-      MemcachedSasl sasl) {
-    super(BinaryRequest.class);
+      MemcachedSasl sasl,
+      CommandGate gate) {
+    super(BinaryRequest.class, gate);
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSizeBytes;

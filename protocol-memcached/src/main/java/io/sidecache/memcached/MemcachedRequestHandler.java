@@ -3,6 +3,7 @@ package io.sidecache.memcached;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
 
 /**
@@ -21,8 +22,8 @@ abstract class MemcachedRequestHandler<I> extends PipelinedRequestHandler<I> {
   /** The connection's replies; set once the handler is added to the pipeline. */
   ReplyBuffer replies;
 
-  MemcachedRequestHandler(Class<I> requestType) {
-    super(requestType);
+  MemcachedRequestHandler(Class<I> requestType, CommandGate gate) {
+    super(requestType, gate);
   }
 
   @Override

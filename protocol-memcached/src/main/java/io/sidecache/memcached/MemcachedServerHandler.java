@@ -6,6 +6,7 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.DeleteOptions;
@@ -90,7 +91,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       CacheStore store, Ticker ticker, int maxItemSizeBytes, DelayedFlush delayedFlush) {
     this(store, ticker, maxItemSizeBytes, delayedFlush,
         new StatsReport(new MemcachedStats(ticker.millis()), store, ticker,
-            maxItemSizeBytes, 1, false));
+            maxItemSizeBytes, 1, false), null);
   }
 
   /**
@@ -101,14 +102,16 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
    * @param maxItemSizeBytes the largest value in bytes, as given to the decoder
    * @param delayedFlush the listener's pending delayed {@code flush_all}, must not be {@code null}
    * @param report the listener's statistics, must not be {@code null}
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
    */
   MemcachedServerHandler(
       CacheStore store,
       Ticker ticker,
       int maxItemSizeBytes,
       DelayedFlush delayedFlush,
-      StatsReport report) {
-    super(TextRequest.class);
+      StatsReport report,
+      CommandGate gate) {
+    super(TextRequest.class, gate);
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSizeBytes;

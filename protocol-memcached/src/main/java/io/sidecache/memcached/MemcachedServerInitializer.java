@@ -3,6 +3,7 @@ package io.sidecache.memcached;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Ticker;
 
@@ -34,6 +35,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
   private final Ticker ticker;
   private final int maxItemSizeBytes;
   private final MemcachedSasl sasl;
+  private final CommandGate gate;
   private final DelayedFlush delayedFlush;
   private final MemcachedStats stats;
   private final StatsReport report;
@@ -53,7 +55,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
    * @throws IllegalArgumentException if {@code maxItemSizeBytes} is not positive
    */
   public MemcachedServerInitializer(CacheStore store, Ticker ticker, int maxItemSizeBytes) {
-    this(store, ticker, maxItemSizeBytes, 1, null);
+    this(store, ticker, maxItemSizeBytes, 1, null, null);
   }
 
   /**
@@ -67,6 +69,8 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
    *     threads}), positive
    * @param sasl the SASL PLAIN credentials clients must present, or {@code null} for none; with
    *     credentials only the binary protocol is served
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}): requests wait while
+   *     it is closed; {@code null} for none
    * @throws NullPointerException if {@code store} or {@code ticker} is {@code null}
    * @throws IllegalArgumentException if {@code maxItemSizeBytes} or {@code threads} is not
    *     positive
@@ -76,7 +80,8 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
       Ticker ticker,
       int maxItemSizeBytes,
       int threads,
-      MemcachedSasl sasl) {
+      MemcachedSasl sasl,
+      CommandGate gate) {
     if (store == null) {
       throw new NullPointerException("store");
     }
@@ -94,6 +99,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
     this.ticker = ticker;
     this.maxItemSizeBytes = maxItemSizeBytes;
     this.sasl = sasl;
+    this.gate = gate;
     this.delayedFlush = new DelayedFlush(store);
     this.stats = new MemcachedStats(ticker.millis());
     this.report = new StatsReport(stats, store, ticker, maxItemSizeBytes, threads,
@@ -128,14 +134,15 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
               DECODER_NAME,
               HANDLER_NAME,
               new MemcachedBinaryHandler(
-                  store, ticker, maxItemSizeBytes, delayedFlush, report, sasl));
+                  store, ticker, maxItemSizeBytes, delayedFlush, report, sasl, gate));
     } else {
       pipeline
           .addAfter(after, DECODER_NAME, new MemcachedTextDecoder(maxItemSizeBytes))
           .addAfter(
               DECODER_NAME,
               HANDLER_NAME,
-              new MemcachedServerHandler(store, ticker, maxItemSizeBytes, delayedFlush, report));
+              new MemcachedServerHandler(
+                  store, ticker, maxItemSizeBytes, delayedFlush, report, gate));
     }
   }
 

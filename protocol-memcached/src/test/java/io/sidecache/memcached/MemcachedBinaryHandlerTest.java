@@ -78,7 +78,7 @@ class MemcachedBinaryHandlerTest {
   }
 
   private EmbeddedChannel channel(MemcachedSasl sasl) {
-    return new EmbeddedChannel(new MemcachedServerInitializer(store, now::get, MAX_ITEM, 2, sasl));
+    return new EmbeddedChannel(new MemcachedServerInitializer(store, now::get, MAX_ITEM, 2, sasl, null));
   }
 
   @AfterEach

@@ -33,6 +33,7 @@ final class ServerCommands {
                 .body(ServerCommands::commandDocs))
             .build(),
         InfoCommand.definition().build(),
+        ConfigCommand.definition().build(),
         RespCommand.named("time", 1).flags("loading", "stale", "fast").acl("@fast")
             .doc("server", "2.6.0", "Returns the server time.")
             .body(ServerCommands::time).build(),

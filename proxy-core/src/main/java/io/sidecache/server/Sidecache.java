@@ -103,7 +103,7 @@ public final class Sidecache implements AutoCloseable {
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
           ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
       memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
-          sasl);
+          sasl, gate);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
