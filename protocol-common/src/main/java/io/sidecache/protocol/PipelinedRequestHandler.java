@@ -1,9 +1,11 @@
 package io.sidecache.protocol;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
@@ -28,6 +30,11 @@ import java.util.function.BiConsumer;
  * <p>When the handler is given a {@link CommandGate}, requests also wait while the gate is closed
  * for another connection's exclusive section ({@code EXEC}), the same way.
  *
+ * <p>A connection whose unwritten replies exceed {@link #OUTPUT_LIMIT} bytes (a channel attribute,
+ * like Redis's {@code client-output-buffer-limit} hard limit) is closed. Without it, the pause on
+ * an unwritable channel already bounds a connection to the water mark plus one read batch of
+ * replies.
+ *
  * <p>Each request message is released after {@link #handle} returns, so a handler copies what it
  * needs from a reference-counted message before awaiting. Not sharable: one instance per channel,
  * used only from its event loop.
@@ -35,11 +42,20 @@ import java.util.function.BiConsumer;
  * @param <I> the request type produced by the protocol's decoder
  */
 public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAdapter {
+  /**
+   * The most bytes of replies a connection may have written but not yet sent; above it the
+   * connection is closed. Set on the channel (e.g. {@code ServerBootstrap.childAttr}); absent or
+   * 0 means no limit.
+   */
+  public static final AttributeKey<Long> OUTPUT_LIMIT =
+      AttributeKey.valueOf(PipelinedRequestHandler.class, "OUTPUT_LIMIT");
+
   private final Class<I> requestType;
   private final CommandGate gate;
   private final ArrayDeque<Object> backlog = new ArrayDeque<>();
   private final Runnable resumeAfterGate = this::resumeAfterGate;
   private ChannelHandlerContext ctx;
+  private long outputLimit;
   private boolean waiting;
   private boolean heldByGate;
   private boolean closing;
@@ -138,6 +154,21 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    Long limit = ctx.channel().attr(OUTPUT_LIMIT).get();
+    this.outputLimit = limit == null ? 0 : limit;
+  }
+
+  /** Flushes the replies, then closes the connection if its unsent replies exceed the limit. */
+  private void flushAndCheck(ChannelHandlerContext ctx) {
+    flushReplies(ctx);
+    if (outputLimit > 0) {
+      ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+      if (out != null && out.totalPendingWriteBytes() > outputLimit) {
+        closing = true;
+        releaseBacklog();
+        ctx.close();
+      }
+    }
   }
 
   @Override
@@ -195,8 +226,8 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       flushAndClose();
       return;
     }
-    flushReplies(ctx);
-    if (!waiting && !heldByGate && backlog.isEmpty() && ctx.channel().isWritable()) {
+    flushAndCheck(ctx);
+    if (!waiting && !closing && !heldByGate && backlog.isEmpty() && ctx.channel().isWritable()) {
       resumeReading();
     }
   }
@@ -231,8 +262,8 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (!closing) {
-      flushReplies(ctx);
-      if (!ctx.channel().isWritable()) {
+      flushAndCheck(ctx);
+      if (!closing && !ctx.channel().isWritable()) {
         pauseReading();
       }
     }

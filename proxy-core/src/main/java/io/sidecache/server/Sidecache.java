@@ -15,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.memcached.MemcachedMetrics;
 import io.sidecache.memcached.MemcachedSasl;
 import io.sidecache.memcached.MemcachedServerInitializer;
 import io.sidecache.memcached.MemcachedStats;
@@ -55,6 +57,7 @@ public final class Sidecache implements AutoCloseable {
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final List<Channel> listeners = new ArrayList<>();
+  private final long outputLimit;
   private final InetSocketAddress respAddress;
   private final InetSocketAddress memcachedAddress;
   private final InetSocketAddress httpAddress;
@@ -63,6 +66,7 @@ public final class Sidecache implements AutoCloseable {
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
     Ticker ticker = Ticker.system();
+    this.outputLimit = config.outputLimitBytes();
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sidecache-expiry");
       t.setDaemon(true);
@@ -106,6 +110,7 @@ public final class Sidecache implements AutoCloseable {
           sasl, gate);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
+      new MemcachedMetrics(memcached.stats()).bindTo(registry);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
           new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
       log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
@@ -139,6 +144,7 @@ public final class Sidecache implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+            .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
             .childHandler(initializer)
             .bind(host, port)
             .sync()

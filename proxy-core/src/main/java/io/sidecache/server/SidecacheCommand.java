@@ -71,6 +71,12 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " Redis requirepass (default: none).")
   String requirePass;
 
+  @Option(names = "--client-output-buffer-limit", converter = ByteSize.class, description =
+      "Close a connection whose unsent replies exceed this, like Redis's"
+      + " client-output-buffer-limit hard limit; 0 for none (default: ${DEFAULT-VALUE}).",
+      defaultValue = "0")
+  long outputLimit;
+
   @Option(names = "--memcached-sasl-user", description = "User memcached binary clients"
       + " authenticate as with SASL PLAIN (default: ${DEFAULT-VALUE}).",
       defaultValue = SidecacheConfig.DEFAULT_MEMCACHED_SASL_USER)
@@ -95,7 +101,7 @@ public final class SidecacheCommand implements Callable<Integer> {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
-        requirePass, memcachedSaslUser, memcachedSaslPassword);
+        requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword);
   }
 
   private int toInt(String option, long bytes) {

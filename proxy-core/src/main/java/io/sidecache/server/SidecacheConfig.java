@@ -17,6 +17,8 @@ import java.nio.file.Path;
  * @param maxHttpBodyBytes the largest HTTP request body, in bytes
  * @param requirePass the password RESP clients must give with {@code AUTH} (Redis {@code
  *     requirepass}), or {@code null} for none
+ * @param outputLimitBytes the most reply bytes a connection may have unsent before it is closed
+ *     (Redis's {@code client-output-buffer-limit} hard limit), 0 for none
  * @param memcachedSaslUser the user memcached binary clients authenticate as (SASL PLAIN)
  * @param memcachedSaslPassword the password of {@code memcachedSaslUser}, or {@code null} for no
  *     authentication; with a password only the binary protocol is served on the memcached port
@@ -32,6 +34,7 @@ public record SidecacheConfig(
     long maxBulkBytes,
     int maxHttpBodyBytes,
     String requirePass,
+    long outputLimitBytes,
     String memcachedSaslUser,
     String memcachedSaslPassword) {
 
@@ -45,6 +48,10 @@ public record SidecacheConfig(
     checkPort("httpPort", httpPort);
     if (memoryBytes < 1) {
       throw new IllegalArgumentException("memoryBytes: " + memoryBytes + " (expected: >= 1)");
+    }
+    if (outputLimitBytes < 0) {
+      throw new IllegalArgumentException(
+          "outputLimitBytes: " + outputLimitBytes + " (expected: >= 0)");
     }
     if (maxItemBytes < 1) {
       throw new IllegalArgumentException("maxItemBytes: " + maxItemBytes + " (expected: >= 1)");
@@ -76,7 +83,7 @@ public record SidecacheConfig(
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
-        64 * 1024 * 1024, null, DEFAULT_MEMCACHED_SASL_USER, null);
+        64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null);
   }
 
   /**
@@ -87,8 +94,8 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, memcachedSaslUser,
-        memcachedSaslPassword);
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword);
   }
 
   /**
@@ -100,6 +107,19 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withMemcachedSasl(String user, String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, user, password);
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, user,
+        password);
+  }
+
+  /**
+   * Returns these settings with another output buffer limit.
+   *
+   * @param bytes the most unsent reply bytes per connection, 0 for none
+   * @return the new settings
+   */
+  public SidecacheConfig withOutputLimit(long bytes) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes, memcachedSaslUser,
+        memcachedSaslPassword);
   }
 }
