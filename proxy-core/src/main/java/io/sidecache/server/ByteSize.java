@@ -15,6 +15,14 @@ public final class ByteSize implements ITypeConverter<Long> {
     return parse(value);
   }
 
+  /** Like {@link ByteSize}, and also accepts {@code 0} (for "no limit" options). */
+  public static final class OrZero implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return value.trim().equals("0") ? 0L : parse(value);
+    }
+  }
+
   /**
    * Parses a size.
    *

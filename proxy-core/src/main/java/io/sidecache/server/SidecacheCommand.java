@@ -71,7 +71,7 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " Redis requirepass (default: none).")
   String requirePass;
 
-  @Option(names = "--client-output-buffer-limit", converter = ByteSize.class, description =
+  @Option(names = "--client-output-buffer-limit", converter = ByteSize.OrZero.class, description =
       "Close a connection whose unsent replies exceed this, like Redis's"
       + " client-output-buffer-limit hard limit; 0 for none (default: ${DEFAULT-VALUE}).",
       defaultValue = "0")

@@ -32,6 +32,16 @@ class SidecacheCommandTest {
     assertEquals(1024 * 1024, c.maxItemBytes());
     assertEquals(512L * 1024 * 1024, c.maxBulkBytes());
     assertEquals(Math.max(1, Runtime.getRuntime().maxMemory() / 2), c.memoryBytes());
+    assertEquals(0, c.outputLimitBytes());
+    assertEquals(null, c.requirePass());
+  }
+
+  @Test
+  void requirepassAndOutputLimit_parsed() {
+    SidecacheConfig c = parse("--requirepass", "pw", "--client-output-buffer-limit", "64m");
+    assertEquals("pw", c.requirePass());
+    assertEquals(64L << 20, c.outputLimitBytes());
+    assertEquals(0, parse("--client-output-buffer-limit", "0").outputLimitBytes());
   }
 
   @Test
