@@ -173,7 +173,9 @@ public final class RespDecoder extends ByteToMessageDecoder {
 
   /**
    * Finds the {@code \r} that ends a {@code *} or {@code $} header and checks that the byte after
-   * it has arrived, as Redis does.
+   * it has arrived, as Redis does. Only the first {@code maxInlineLength + 1} bytes are searched,
+   * so the outcome does not depend on how the input was split into reads: a {@code \r} among them
+   * waits for one more byte; none among them is "too big" once they have all arrived.
    *
    * @return the index of {@code \r}; -1 when more input is needed; -2 when the header is too long
    */
@@ -181,10 +183,10 @@ public final class RespDecoder extends ByteToMessageDecoder {
     int start = in.readerIndex();
     int limit = Math.min(in.writerIndex(), start + limits.maxInlineLength() + 1);
     int cr = in.indexOf(start, limit, (byte) '\r');
-    if (cr < 0 || cr + 1 >= in.writerIndex()) {
+    if (cr < 0) {
       return in.readableBytes() > limits.maxInlineLength() ? -2 : -1;
     }
-    return cr;
+    return cr + 1 < in.writerIndex() ? cr : -1;
   }
 
   /**
