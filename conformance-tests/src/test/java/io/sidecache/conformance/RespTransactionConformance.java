@@ -248,4 +248,23 @@ abstract class RespTransactionConformance {
     assertTrue(!oddSeen.get(), "a reader saw half of a transaction");
     assertEquals("$4\r\n1200\r\n", raw.call("GET", k));
   }
+
+  /**
+   * A client that sends a transaction and half-closes its socket ({@code printf ... | nc}) still
+   * gets every reply, EXEC's included, before the server closes.
+   */
+  @Test
+  void halfClosedClient_getsExecReply() throws IOException {
+    String k = key();
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(respAddress());
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("MULTI\r\nINCR " + k + "\r\nEXEC\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.shutdownOutput();
+      String all = new String(socket.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("+OK\r\n+QUEUED\r\n*1\r\n:1\r\n", all);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -35,6 +36,10 @@ import java.util.function.BiConsumer;
  * an unwritable channel already bounds a connection to the water mark plus one read batch of
  * replies.
  *
+ * <p>When the peer shuts down its output (a half-close, as {@code printf ... | nc} does) with
+ * {@code ALLOW_HALF_CLOSURE} on, the requests already received still run and are answered; the
+ * connection closes once they are.
+ *
  * <p>Each request message is released after {@link #handle} returns, so a handler copies what it
  * needs from a reference-counted message before awaiting. Not sharable: one instance per channel,
  * used only from its event loop.
@@ -60,6 +65,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private boolean heldByGate;
   private boolean closing;
   private boolean closeScheduled;
+  private boolean inputShutdown;
 
   /**
    * Creates the handler.
@@ -227,8 +233,12 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       return;
     }
     flushAndCheck(ctx);
-    if (!waiting && !closing && !heldByGate && backlog.isEmpty() && ctx.channel().isWritable()) {
-      resumeReading();
+    if (!waiting && !closing && !heldByGate && backlog.isEmpty()) {
+      if (inputShutdown) {
+        flushAndClose();
+      } else if (ctx.channel().isWritable()) {
+        resumeReading();
+      }
     }
   }
 
@@ -276,6 +286,17 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       drain();
     }
     ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      inputShutdown = true;
+      if (!closing && !waiting && !heldByGate && backlog.isEmpty()) {
+        flushAndClose();
+      }
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -143,6 +143,9 @@ public final class Sidecache implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // A half-close (printf ... | nc) still gets every reply: the handler closes the
+            // connection once the requests received are answered.
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
             .childHandler(initializer)
