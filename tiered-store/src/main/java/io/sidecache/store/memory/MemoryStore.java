@@ -756,13 +756,7 @@ public final class MemoryStore implements CacheStore {
      * @param ticker the ticker, must not be {@code null}
      */
     public Builder ticker(Ticker ticker) {
-      if (this.ticker != null) {
-        throw new IllegalStateException("ticker was already set");
-      }
-      if (ticker == null) {
-        throw new NullPointerException("ticker");
-      }
-      this.ticker = ticker;
+      this.ticker = setOnce(this.ticker, ticker, "ticker");
       return this;
     }
 
@@ -773,13 +767,7 @@ public final class MemoryStore implements CacheStore {
      * @param executor the executor, must not be {@code null}
      */
     public Builder executor(Executor executor) {
-      if (this.executor != null) {
-        throw new IllegalStateException("executor was already set");
-      }
-      if (executor == null) {
-        throw new NullPointerException("executor");
-      }
-      this.executor = executor;
+      this.executor = setOnce(this.executor, executor, "executor");
       return this;
     }
 
@@ -793,14 +781,19 @@ public final class MemoryStore implements CacheStore {
      * @param scheduler the scheduler, must not be {@code null}; the caller shuts it down
      */
     public Builder activeExpiry(ScheduledExecutorService scheduler) {
-      if (this.expiryScheduler != null) {
-        throw new IllegalStateException("activeExpiry was already set");
-      }
-      if (scheduler == null) {
-        throw new NullPointerException("scheduler");
-      }
-      this.expiryScheduler = scheduler;
+      this.expiryScheduler = setOnce(this.expiryScheduler, scheduler, "activeExpiry");
       return this;
+    }
+
+    /** Returns {@code value} for an option not set before; the checks every setter shares. */
+    private static <T> T setOnce(T current, T value, String option) {
+      if (current != null) {
+        throw new IllegalStateException(option + " was already set");
+      }
+      if (value == null) {
+        throw new NullPointerException(option);
+      }
+      return value;
     }
 
     /**
