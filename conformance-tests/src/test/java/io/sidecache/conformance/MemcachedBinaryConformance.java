@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -62,9 +59,7 @@ abstract class MemcachedBinaryConformance {
   private static final int GAT = 0x1d;
   private static final int GATQ = 0x1e;
 
-  private Socket socket;
-  private DataInputStream in;
-  private OutputStream out;
+  private RawMemcached raw;
   private String prefix;
   private int opaque = 0x1000;
 
@@ -73,17 +68,13 @@ abstract class MemcachedBinaryConformance {
 
   @BeforeEach
   void connect(TestInfo info) throws IOException {
-    socket = new Socket();
-    socket.connect(memcachedAddress(), 5000);
-    socket.setSoTimeout(5000);
-    in = new DataInputStream(socket.getInputStream());
-    out = socket.getOutputStream();
+    raw = new RawMemcached(memcachedAddress());
     prefix = "b:" + info.getTestMethod().orElseThrow().getName() + ":" + System.nanoTime() + ":";
   }
 
   @AfterEach
   void disconnect() throws IOException {
-    socket.close();
+    raw.close();
   }
 
   private String key() {
@@ -124,8 +115,7 @@ abstract class MemcachedBinaryConformance {
     for (byte[] p : packets) {
       all.writeBytes(p);
     }
-    out.write(all.toByteArray());
-    out.flush();
+    raw.send(all.toByteArray());
   }
 
   /** One response packet. */
@@ -142,7 +132,7 @@ abstract class MemcachedBinaryConformance {
 
   private Response read() throws IOException {
     byte[] h = new byte[24];
-    in.readFully(h);
+    raw.readFully(h);
     ByteBuffer b = ByteBuffer.wrap(h);
     assertEquals(0x81, b.get() & 0xFF, "response magic");
     int op = b.get() & 0xFF;
@@ -154,11 +144,11 @@ abstract class MemcachedBinaryConformance {
     int op2 = b.getInt();
     long cas = b.getLong();
     byte[] e = new byte[extrasLength];
-    in.readFully(e);
+    raw.readFully(e);
     byte[] k = new byte[keyLength];
-    in.readFully(k);
+    raw.readFully(k);
     byte[] v = new byte[body - extrasLength - keyLength];
-    in.readFully(v);
+    raw.readFully(v);
     return new Response(op, status, op2, cas, e, new String(k, StandardCharsets.ISO_8859_1),
         new String(v, StandardCharsets.ISO_8859_1));
   }
@@ -179,14 +169,6 @@ abstract class MemcachedBinaryConformance {
     assertEquals(0, r.cas, "errors carry no CAS");
   }
 
-  private void assertClosed() throws IOException {
-    try {
-      int b = in.read();
-      assertEquals(-1, b, "connection closed");
-    } catch (java.net.SocketException reset) {
-      // closed with a reset: also closed
-    }
-  }
 
   // ---- raw-socket tests
 
@@ -394,13 +376,13 @@ abstract class MemcachedBinaryConformance {
   @Test
   void keyTooLong_invalidArgumentsThenClose() throws IOException {
     assertError(4, "Invalid arguments", exchange(packet(GET, "k".repeat(251))));
-    assertClosed();
+    raw.assertClosed();
   }
 
   @Test
   void wrongShape_invalidArgumentsThenClose() throws IOException {
     assertError(4, "Invalid arguments", exchange(packet(GET, key(), exptime(1), new byte[0], 0)));
-    assertClosed();
+    raw.assertClosed();
   }
 
   @Test
@@ -409,13 +391,13 @@ abstract class MemcachedBinaryConformance {
     bad[0] = (byte) 0x81;
     send(packet(NOOP, ""), bad);
     assertEquals(NOOP, read().opcode);
-    assertClosed();
+    raw.assertClosed();
   }
 
   @Test
   void quit_answersThenCloses() throws IOException {
     assertEquals(0, exchange(packet(QUIT, "")).status);
-    assertClosed();
+    raw.assertClosed();
   }
 
   private static byte[] bytes(String s) {

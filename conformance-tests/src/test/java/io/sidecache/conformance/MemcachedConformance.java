@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +25,7 @@ import org.junit.jupiter.api.TestInfo;
  */
 abstract class MemcachedConformance {
   private static final AtomicInteger KEYS = new AtomicInteger();
-  private Socket socket;
-  private InputStream in;
-  private OutputStream out;
+  private RawMemcached raw;
   private String prefix;
 
   /** Returns the address of the server under test. */
@@ -39,29 +33,21 @@ abstract class MemcachedConformance {
 
   @BeforeEach
   void connect(TestInfo info) throws IOException {
-    socket = new Socket();
-    socket.connect(memcachedAddress(), 5000);
-    socket.setSoTimeout(5000);
-    in = socket.getInputStream();
-    out = socket.getOutputStream();
+    raw = new RawMemcached(memcachedAddress());
     prefix = info.getTestMethod().orElseThrow().getName() + ":" + System.nanoTime() + ":";
   }
 
   @AfterEach
   void disconnect() throws IOException {
-    socket.close();
+    raw.close();
   }
 
   private String key() {
     return prefix + KEYS.incrementAndGet();
   }
 
-  /** Sends {@code request} and asserts the reply is exactly {@code expected}. */
   private void exchange(String request, String expected) throws IOException {
-    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
-    byte[] reply = in.readNBytes(expected.length());
-    assertEquals(expected, new String(reply, StandardCharsets.ISO_8859_1), "reply to " + request);
+    raw.exchange(request, expected);
   }
 
   private MemcachedClient spy() throws IOException {
@@ -226,9 +212,8 @@ abstract class MemcachedConformance {
 
   @Test
   void stats_groupsResetUnknown() throws IOException {
-    out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    String general = readUntil("END\r\n");
+    raw.send("stats\r\n");
+    String general = raw.readUntil("END\r\n");
     for (String name : new String[] {"pid", "uptime", "time", "version", "curr_connections",
         "total_connections", "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "get_hits",
         "get_misses", "delete_hits", "delete_misses", "incr_hits", "incr_misses", "decr_hits",
@@ -237,23 +222,9 @@ abstract class MemcachedConformance {
       assertTrue(general.contains("\r\nSTAT " + name + " ") || general.startsWith("STAT " + name
           + " "), name + " in " + general);
     }
-    out.write("stats settings\r\n".getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    assertTrue(readUntil("END\r\n").contains("STAT item_size_max 1048576\r\n"));
+    raw.send("stats settings\r\n");
+    assertTrue(raw.readUntil("END\r\n").contains("STAT item_size_max 1048576\r\n"));
     exchange("stats reset\r\n", "RESET\r\n");
     exchange("stats nonsense\r\n", "ERROR\r\n");
-  }
-
-  /** Reads until the reply ends with {@code end}. */
-  private String readUntil(String end) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    while (!sb.toString().endsWith(end)) {
-      int b = in.read();
-      if (b < 0) {
-        break;
-      }
-      sb.append((char) b);
-    }
-    return sb.toString();
   }
 }

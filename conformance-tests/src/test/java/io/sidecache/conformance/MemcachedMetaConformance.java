@@ -3,12 +3,8 @@ package io.sidecache.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,9 +24,7 @@ import org.junit.jupiter.api.TestInfo;
  */
 abstract class MemcachedMetaConformance {
   private static final AtomicInteger KEYS = new AtomicInteger();
-  private Socket socket;
-  private InputStream in;
-  private OutputStream out;
+  private RawMemcached raw;
   private String prefix;
 
   /** Returns the address of the server under test. */
@@ -38,17 +32,13 @@ abstract class MemcachedMetaConformance {
 
   @BeforeEach
   void connect(TestInfo info) throws IOException {
-    socket = new Socket();
-    socket.connect(memcachedAddress(), 5000);
-    socket.setSoTimeout(5000);
-    in = socket.getInputStream();
-    out = socket.getOutputStream();
+    raw = new RawMemcached(memcachedAddress());
     prefix = "m" + System.nanoTime() % 100_000_000 + ":";
   }
 
   @AfterEach
   void disconnect() throws IOException {
-    socket.close();
+    raw.close();
   }
 
   private String key() {
@@ -56,33 +46,16 @@ abstract class MemcachedMetaConformance {
   }
 
   private void send(String request) throws IOException {
-    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-    out.flush();
+    raw.send(request);
   }
 
-  /** Reads one reply line without its CRLF. */
   private String line() throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int prev = -1;
-    for (; ; ) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed after " + buf);
-      }
-      if (prev == '\r' && b == '\n') {
-        byte[] bytes = buf.toByteArray();
-        return new String(bytes, 0, bytes.length - 1, StandardCharsets.ISO_8859_1);
-      }
-      buf.write(b);
-      prev = b;
-    }
+    return raw.line();
   }
 
   /** Sends {@code request} and asserts the reply is exactly {@code expected}. */
   private void exchange(String request, String expected) throws IOException {
-    send(request);
-    byte[] reply = in.readNBytes(expected.length());
-    assertEquals(expected, new String(reply, StandardCharsets.ISO_8859_1), "reply to " + request);
+    raw.exchange(request, expected);
   }
 
   /** Sends {@code request} and matches one reply line per pattern; returns the first match. */

@@ -1,11 +1,15 @@
 package io.sidecache.resp;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** Connection commands, with Redis 7 semantics and error texts (server.c, networking.c). */
 final class ConnectionCommands {
   /** The Redis version Sidecache answers as: the release its conformance suite runs against. */
   static final String REDIS_VERSION = "7.0.15";
+
+  /** The one ACL user: Redis's {@code default}, whose password is {@code requirepass}. */
+  private static final byte[] DEFAULT_USER = {'d', 'e', 'f', 'a', 'u', 'l', 't'};
 
   private ConnectionCommands() {}
 
@@ -106,11 +110,9 @@ final class ConnectionCommands {
     s.reply().ok();
   }
 
-  private static final byte[] DEFAULT_USER = {'d', 'e', 'f', 'a', 'u', 'l', 't'};
-
   /** Authenticates as {@code user} or throws Redis 7.0's WRONGPASS error. */
   private static void authenticate(RespSession s, byte[] user, byte[] password) {
-    if (!java.util.Arrays.equals(user, DEFAULT_USER) || !s.context().passwordMatches(password)) {
+    if (!Arrays.equals(user, DEFAULT_USER) || !s.context().passwordMatches(password)) {
       throw new RespException("WRONGPASS invalid username-password pair or user is disabled.");
     }
     s.authenticate();
