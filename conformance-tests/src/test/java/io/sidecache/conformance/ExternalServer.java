@@ -38,14 +38,19 @@ final class ExternalServer implements AutoCloseable {
     }));
   }
 
-  /** Starts {@code memcached} with one worker thread, if installed. */
-  static Optional<ExternalServer> memcached() {
+  /**
+   * Starts {@code memcached} with one worker thread and a 64 MB cache, if installed.
+   *
+   * @param options more command-line options, e.g. {@code "-I", "2m"}
+   */
+  static Optional<ExternalServer> memcached(String... options) {
     return find("memcached").map(bin -> start(port -> {
       List<String> cmd = new ArrayList<>(List.of(bin, "-l", "127.0.0.1", "-p",
           Integer.toString(port), "-U", "0", "-t", "1", "-m", "64"));
       if ("root".equals(System.getProperty("user.name"))) {
         cmd.addAll(List.of("-u", "nobody"));
       }
+      cmd.addAll(List.of(options));
       return cmd;
     }));
   }

@@ -3,6 +3,7 @@ package io.sidecache.conformance;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sidecache.server.Sidecache;
+import io.sidecache.server.SidecacheConfig;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -16,21 +17,32 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class RespTarget implements BeforeAllCallback, AfterAllCallback {
   private final boolean redis;
+  private final long memoryBytes;
   private Sidecache sidecache;
   private ExternalServer external;
 
-  private RespTarget(boolean redis) {
+  private RespTarget(boolean redis, long memoryBytes) {
     this.redis = redis;
+    this.memoryBytes = memoryBytes;
   }
 
-  /** Returns a target that runs Sidecache. */
+  /** Returns a target that runs Sidecache with {@link SidecacheServer#MEMORY_BYTES}. */
   static RespTarget sidecache() {
-    return new RespTarget(false);
+    return sidecache(SidecacheServer.MEMORY_BYTES);
+  }
+
+  /**
+   * Returns a target that runs Sidecache with another memory tier.
+   *
+   * @param memoryBytes the memory tier bound, in bytes
+   */
+  static RespTarget sidecache(long memoryBytes) {
+    return new RespTarget(false, memoryBytes);
   }
 
   /** Returns a target that runs a real redis-server. */
   static RespTarget redisServer() {
-    return new RespTarget(true);
+    return new RespTarget(true, 0);
   }
 
   @Override
@@ -40,7 +52,7 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
       assumeTrue(server.isPresent(), "redis-server is not installed");
       external = server.get();
     } else {
-      sidecache = SidecacheServer.start();
+      sidecache = SidecacheServer.start(SidecacheConfig.ephemeral(memoryBytes));
     }
   }
 

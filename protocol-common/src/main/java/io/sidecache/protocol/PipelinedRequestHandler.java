@@ -62,6 +62,9 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private ChannelHandlerContext ctx;
   private long outputLimit;
   private boolean waiting;
+  // True while a request, a stage's continuation or the backlog runs: a writability change fired
+  // synchronously inside one of their writes must not start the backlog inside it.
+  private boolean running;
   private boolean heldByGate;
   private boolean closing;
   private boolean closeScheduled;
@@ -135,10 +138,13 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     future.whenCompleteAsync(
         (value, cause) -> {
           waiting = false;
+          running = true;
           try {
             then.accept(value, cause == null ? null : unwrap(cause));
           } catch (Throwable t) {
             ctx.fireExceptionCaught(t);
+          } finally {
+            running = false;
           }
           drain();
         },
@@ -193,7 +199,12 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       pauseReading();
       return;
     }
-    dispatch(msg);
+    running = true;
+    try {
+      dispatch(msg);
+    } finally {
+      running = false;
+    }
   }
 
   /** Registers for the gate's opening when it is closed; returns whether it was. */
@@ -223,16 +234,31 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
   }
 
+  /**
+   * Runs the backlog while nothing holds it, then flushes; resumes reading once it is empty. Not
+   * reentrant: called while a request or the backlog runs (a writability change inside a write),
+   * it returns at once and the running loop sees the change when it checks writability again.
+   */
   private void drain() {
-    while (!waiting && !closing && ctx.channel().isWritable() && !backlog.isEmpty()
-        && !heldByClosedGate()) {
-      dispatch(backlog.poll());
-    }
-    if (closing) {
-      flushAndClose();
+    if (running) {
       return;
     }
-    flushAndCheck(ctx);
+    running = true;
+    try {
+      do {
+        while (canRunBacklog()) {
+          dispatch(backlog.poll());
+        }
+        if (closing) {
+          flushAndClose();
+          return;
+        }
+        // The flush may make the channel writable again, with requests left to run.
+        flushAndCheck(ctx);
+      } while (canRunBacklog());
+    } finally {
+      running = false;
+    }
     if (!waiting && !closing && !heldByGate && backlog.isEmpty()) {
       if (inputShutdown) {
         flushAndClose();
@@ -240,6 +266,11 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
         resumeReading();
       }
     }
+  }
+
+  private boolean canRunBacklog() {
+    return !waiting && !closing && ctx.channel().isWritable() && !backlog.isEmpty()
+        && !heldByClosedGate();
   }
 
   private void flushAndClose() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
@@ -601,6 +602,19 @@ class MemcachedServerHandlerTest {
         new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
     FetchResult r = store.fetch(Key.of(key), peek).toCompletableFuture().getNow(null);
     return r == null ? null : r.entry();
+  }
+
+  @Test
+  void get_largeValuesWhileWritabilityFlipsArriveOnceInOrder() {
+    // Values past ReplyBuffer's zero-copy size go out as their own buffers; with tiny water marks
+    // every write flips writability, and the events fire inside the handler's own writes.
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+    String value = "v".repeat(ReplyBuffer.ZERO_COPY_VALUE_BYTES * 2);
+    assertEquals("STORED\r\n", send("set k 0 0 " + value.length() + "\r\n" + value + "\r\n"));
+    String item = "VALUE k 0 " + value.length() + "\r\n" + value + "\r\n";
+    assertEquals(item + "END\r\n" + item + item + "END\r\n" + "VERSION ",
+        send("get k\r\nget k k\r\nversion\r\n").substring(0, 3 * item.length() + 18));
+    readAll();
   }
 
   private String send(String request) {

@@ -176,24 +176,33 @@ public final class RespReply {
     b.writerIndex(end);
   }
 
-  /** Hands the buffer to the channel without flushing once it holds many bytes. */
+  /**
+   * Writes and flushes what has accumulated once it holds {@link #FLUSH_THRESHOLD} bytes or more,
+   * so that a large reply reaches the socket (and the channel's writability) mid-batch.
+   */
   void flushIfLarge(ChannelHandlerContext ctx) {
     if (buf != null && buf.readableBytes() >= FLUSH_THRESHOLD) {
-      ctx.writeAndFlush(buf, ctx.voidPromise());
-      buf = null;
+      flush(ctx);
     }
   }
 
-  /** Writes and flushes what has accumulated. */
+  /**
+   * Writes and flushes what has accumulated.
+   *
+   * <p>The buffer is detached before it is handed to the channel: the channel owns it from then
+   * on, and a handler that runs inside this write (a writability change fires synchronously while
+   * the socket takes the bytes) writes into a new buffer instead of handing this one over again.
+   */
   void flush(ChannelHandlerContext ctx) {
-    if (buf != null) {
-      ByteBuf b = buf;
-      buf = null;
-      if (b.isReadable()) {
-        ctx.writeAndFlush(b, ctx.voidPromise());
-      } else {
-        b.release();
-      }
+    ByteBuf b = buf;
+    if (b == null) {
+      return;
+    }
+    buf = null;
+    if (b.isReadable()) {
+      ctx.writeAndFlush(b, ctx.voidPromise());
+    } else {
+      b.release();
     }
   }
 

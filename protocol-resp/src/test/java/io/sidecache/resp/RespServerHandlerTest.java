@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
@@ -412,6 +413,19 @@ class RespServerHandlerTest {
             + "-ERR wrong number of arguments for 'object|encoding' command\r\n",
         send("OBJECT IDLETIME i\r\nOBJECT ENCODING\r\n"));
     assertTrue(send("OBJECT HELP\r\n").startsWith("*12\r\n+OBJECT <subcommand>"));
+  }
+
+  @Test
+  void largeReply_writabilityRegainedDuringItsWriteSendsItOnce() {
+    // The reply is handed to the channel mid-batch; writing it drains the outbound buffer below
+    // the low water mark, and the writability event that fires inside that write must neither
+    // hand the same buffer over again nor run later requests inside the running one.
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+    String value = "v".repeat(RespReply.FLUSH_THRESHOLD + 1000);
+    String bulk = "$" + value.length() + "\r\n" + value + "\r\n";
+    assertEquals("+OK\r\n", send("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n" + bulk));
+    assertEquals(bulk + bulk + "+PONG\r\n", send("GET big\r\nGET big\r\nPING\r\n"));
+    assertTrue(channel.isOpen());
   }
 
   /** Delegates to a real store, but GET completes only when the test says so. */

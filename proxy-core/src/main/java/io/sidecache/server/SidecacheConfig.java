@@ -112,6 +112,18 @@ public record SidecacheConfig(
   }
 
   /**
+   * Returns these settings with another largest memcached value.
+   *
+   * @param bytes the largest value memcached accepts (memcached {@code -I}), in bytes, at least 1
+   * @return the new settings
+   */
+  public SidecacheConfig withMaxItemBytes(int bytes) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, memcachedSaslUser,
+        memcachedSaslPassword);
+  }
+
+  /**
    * Returns these settings with another output buffer limit.
    *
    * @param bytes the most unsent reply bytes per connection, 0 for none

@@ -1,0 +1,106 @@
+package io.sidecache.conformance;
+
+import static io.sidecache.conformance.LargeValues.assertSame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+
+/**
+ * Large values on one connection, after Redis's own "Very big payload" test
+ * (tests/unit/protocol.tcl): a 4 MB GET, then 100 SETs of up to 500 KB with GETs between them,
+ * sent one at a time and pipelined 16 deep, over a raw socket and through Jedis. Every reply must
+ * arrive whole and in order and the connection must stay usable (a double release of a reply
+ * buffer once shut the connection's output here). Run against Sidecache and a real redis-server.
+ */
+abstract class RespLargeValuesConformance extends RespClientSuite {
+  private static final int BIG = 4 * 1024 * 1024;
+  private static final int LARGE = 500 * 1024;
+  private static final int SETS = 100;
+
+  /** One command and the exact reply it must get. */
+  private record Exchange(String[] command, String reply) {}
+
+  /**
+   * The commands after the big value: each SET of a large value is followed by a GET of it, and
+   * every tenth by a GET of the big value again.
+   */
+  private List<Exchange> largeSetsAndGets(Random random, String big, String bigValue) {
+    List<Exchange> exchanges = new ArrayList<>();
+    for (int i = 0; i < SETS; i++) {
+      String k = key();
+      String v = LargeValues.random(random, 1 + random.nextInt(LARGE));
+      exchanges.add(new Exchange(new String[] {"SET", k, v}, "+OK\r\n"));
+      exchanges.add(new Exchange(new String[] {"GET", k}, bulk(v)));
+      if (i % 10 == 9) {
+        exchanges.add(new Exchange(new String[] {"GET", big}, bulk(bigValue)));
+      }
+    }
+    return exchanges;
+  }
+
+  @ParameterizedTest(name = "pipeline {0}")
+  @ValueSource(ints = {1, 16})
+  void raw_bigGetThenLargeSetsAndGets(int depth) throws IOException {
+    Random random = new Random(depth);
+    String big = key();
+    String bigValue = LargeValues.random(random, BIG);
+    assertEquals("+OK\r\n", raw.call("SET", big, bigValue));
+    assertSame("GET " + big, bulk(bigValue), raw.call("GET", big));
+    List<Exchange> exchanges = largeSetsAndGets(random, big, bigValue);
+    for (int from = 0; from < exchanges.size(); from += depth) {
+      List<Exchange> batch = exchanges.subList(from, Math.min(exchanges.size(), from + depth));
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      for (Exchange e : batch) {
+        bytes.writeBytes(RawResp.command(e.command()));
+      }
+      raw.send(bytes.toByteArray());
+      for (int i = 0; i < batch.size(); i++) {
+        assertSame("reply " + (from + i) + " (" + batch.get(i).command()[0] + ")",
+            batch.get(i).reply(), raw.reply());
+      }
+    }
+    assertEquals("+PONG\r\n", raw.call("PING"));
+  }
+
+  @ParameterizedTest(name = "pipeline {0}")
+  @ValueSource(ints = {1, 16})
+  void jedis_bigGetThenLargeSetsAndGets(int depth) {
+    Random random = new Random(100 + depth);
+    String big = key();
+    String bigValue = LargeValues.random(random, BIG);
+    assertEquals("OK", jedis.set(LargeValues.bytes(big), LargeValues.bytes(bigValue)));
+    assertSame("GET " + big, LargeValues.bytes(bigValue), jedis.get(LargeValues.bytes(big)));
+    List<Exchange> exchanges = largeSetsAndGets(random, big, bigValue);
+    for (int from = 0; from < exchanges.size(); from += depth) {
+      List<Exchange> batch = exchanges.subList(from, Math.min(exchanges.size(), from + depth));
+      List<Response<byte[]>> gets = new ArrayList<>();
+      Pipeline pipeline = jedis.pipelined();
+      for (Exchange e : batch) {
+        byte[] k = LargeValues.bytes(e.command()[1]);
+        if (e.command()[0].equals("SET")) {
+          pipeline.set(k, LargeValues.bytes(e.command()[2]));
+          gets.add(null);
+        } else {
+          gets.add(pipeline.get(k));
+        }
+      }
+      pipeline.sync();
+      for (int i = 0; i < batch.size(); i++) {
+        if (gets.get(i) != null) {
+          String reply = batch.get(i).reply();
+          String value = reply.substring(reply.indexOf('\n') + 1, reply.length() - 2);
+          assertSame("reply " + (from + i), LargeValues.bytes(value), gets.get(i).get());
+        }
+      }
+    }
+    assertEquals("PONG", jedis.ping());
+  }
+}
