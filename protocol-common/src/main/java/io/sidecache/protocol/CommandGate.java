@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -20,10 +21,13 @@ import java.util.function.Supplier;
  * synchronous part by then, and every command after it sees the gate closed: {@link
  * PipelinedRequestHandler} holds such commands in its backlog (reading paused) and resumes them
  * when the gate opens. When all loops have passed the barrier the section runs on the caller's
- * loop; sections queued meanwhile run one after another before the gate opens again. Commands
- * waiting on an incomplete store stage (a disk read, a forwarded request) when the gate closes
- * are not waited for; the memory tier completes every stage inline, so with it the section is
- * isolated from every other command.
+ * loop; sections queued meanwhile run one after another before the gate opens again.
+ *
+ * <p>Commands whose store stage is still incomplete when the gate closes (a disk read, a
+ * forwarded request) are waited for as well: handlers report each incomplete stage through
+ * {@link #stageStarted()} and {@link #stageCompleted()}, and the first section runs only once
+ * every loop has passed the barrier <em>and</em> no reported stage is in flight. So a section is
+ * isolated from every other command whatever store is behind the handlers.
  *
  * <p>The cost of a section is two hops between event loops; a command on the normal path pays
  * one volatile read. Thread-safe.
@@ -33,6 +37,9 @@ public final class CommandGate {
   private final Queue<Section<?>> sections = new ConcurrentLinkedQueue<>();
   private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean active = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  // Set when the barrier has passed every loop but stages are in flight: what runs once they end.
+  private final AtomicReference<Runnable> whenDrained = new AtomicReference<>();
   private volatile boolean closed;
 
   /**
@@ -70,6 +77,35 @@ public final class CommandGate {
   }
 
   /**
+   * Reports that a command is waiting for an incomplete store stage; a section does not start
+   * until {@link #stageCompleted()} has been called as often. Thread-safe; any thread.
+   */
+  public void stageStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  /**
+   * Reports that a stage reported by {@link #stageStarted()} completed (its store operation has
+   * taken effect). Thread-safe; any thread, e.g. the store's.
+   */
+  public void stageCompleted() {
+    if (inFlight.decrementAndGet() == 0) {
+      Runnable r = whenDrained.getAndSet(null);
+      if (r != null) {
+        r.run();
+      }
+    }
+  }
+
+  /** Runs {@code action} now when no stage is in flight, else when the last one completes. */
+  private void whenNoStageInFlight(Runnable action) {
+    whenDrained.set(action);
+    if (inFlight.get() == 0 && whenDrained.compareAndSet(action, null)) {
+      action.run();
+    }
+  }
+
+  /**
    * Runs {@code section} on {@code executor} once every event loop has paused its commands; the
    * gate stays closed until the stage the section returns completes.
    *
@@ -95,11 +131,11 @@ public final class CommandGate {
     Runnable barrier =
         () -> {
           if (pending.decrementAndGet() == 0) {
-            runNext();
+            whenNoStageInFlight(this::runNext);
           }
         };
     if (loops.isEmpty()) {
-      runNext();
+      whenNoStageInFlight(this::runNext);
       return;
     }
     for (EventExecutor loop : loops) {

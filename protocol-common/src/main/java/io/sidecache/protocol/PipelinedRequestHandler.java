@@ -135,6 +135,11 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
     waiting = true;
     pauseReading();
+    if (gate != null) {
+      // An exclusive section waits for this stage's store operation (CommandGate).
+      gate.stageStarted();
+      future.whenComplete((v, t) -> gate.stageCompleted());
+    }
     future.whenCompleteAsync(
         (value, cause) -> {
           waiting = false;

@@ -90,6 +90,25 @@ class CommandGateTest {
   }
 
   @Test
+  void runExclusive_waitsForStagesInFlight() throws Exception {
+    gate.stageStarted();
+    AtomicBoolean ran = new AtomicBoolean();
+    CompletableFuture<String> result = gate.runExclusive(loops.get(0), () -> {
+      ran.set(true);
+      return CompletableFuture.completedFuture("ran");
+    }).toCompletableFuture();
+    // Both loops pass the barrier, but a stage (a disk read, say) is still in flight.
+    loops.get(0).submit(() -> { }).sync();
+    loops.get(1).submit(() -> { }).sync();
+    assertFalse(gate.isOpen());
+    Thread.sleep(50);
+    assertFalse(ran.get(), "section ran while a stage was in flight");
+    gate.stageCompleted();
+    assertEquals("ran", result.get(5, TimeUnit.SECONDS));
+    assertTrue(gate.isOpen());
+  }
+
+  @Test
   void runExclusive_throwingSectionFailsItsStageAndOpensGate() throws Exception {
     CompletableFuture<Object> result = gate.runExclusive(loops.get(0), () -> {
       throw new IllegalStateException("boom");

@@ -28,6 +28,10 @@ import io.sidecache.store.CacheStore;
 import io.sidecache.store.StoreMetrics;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.memory.MemoryStore;
+import io.sidecache.store.tiered.TieredStore;
+import io.sidecache.store.tiered.TieredStoreMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +54,9 @@ public final class Sidecache implements AutoCloseable {
   private static final WriteBufferWaterMark WATER_MARK =
       new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
-  private final MemoryStore store;
+  private final CacheStore store;
+  private final MemoryStore memoryTier;
+  private final TieredStore tiered;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
   private final ScheduledExecutorService expiry;
@@ -76,8 +82,23 @@ public final class Sidecache implements AutoCloseable {
     // non-blocking work, and handing it to ForkJoinPool.commonPool() competed with the event
     // loops for the core (docs/benchmarks.md). The active expiry sweep runs it on the expiry
     // thread at each expiry time.
-    this.store = MemoryStore.builder().maximumBytes(config.memoryBytes()).ticker(ticker)
-        .executor(Runnable::run).activeExpiry(expiry).build();
+    MemoryStore.Builder memoryBuilder = MemoryStore.builder().maximumBytes(config.memoryBytes())
+        .executor(Runnable::run).activeExpiry(expiry);
+    if (config.diskBytes() > 0) {
+      try {
+        this.tiered = TieredStore.open(memoryBuilder, config.dataDir(), config.diskBytes(),
+            TieredStore.PENDING_BYTES_DEFAULT, ticker);
+      } catch (IOException e) {
+        expiry.shutdownNow();
+        throw new UncheckedIOException("disk tier " + config.dataDir() + ": " + e.getMessage(), e);
+      }
+      this.memoryTier = tiered.memoryTier();
+      this.store = tiered;
+    } else {
+      this.tiered = null;
+      this.memoryTier = memoryBuilder.ticker(ticker).build();
+      this.store = memoryTier;
+    }
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
     int threads = Runtime.getRuntime().availableProcessors();
@@ -90,7 +111,10 @@ public final class Sidecache implements AutoCloseable {
     this.gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    new StoreMetrics(store).bindTo(registry);
+    new StoreMetrics(memoryTier).bindTo(registry);
+    if (tiered != null) {
+      new TieredStoreMetrics(tiered).bindTo(registry);
+    }
     try {
       RespServerContext resp =
           new RespServerContext(
@@ -113,7 +137,10 @@ public final class Sidecache implements AutoCloseable {
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
           new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
-      log.info("transport {}, memory tier {} bytes", transport, config.memoryBytes());
+      log.info("transport {}, memory tier {} bytes, disk tier {}", transport,
+          config.memoryBytes(), tiered == null ? "off"
+              : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath()
+                  + (tiered.diskTier().recovered() ? " (verified after an unclean shutdown)" : ""));
     } catch (InterruptedException | RuntimeException e) {
       close();
       throw e;
@@ -190,7 +217,9 @@ public final class Sidecache implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, lets queued work finish (up to 5 seconds), then closes every connection.
+   * Stops accepting, lets queued work finish (up to 5 seconds), closes every connection, then
+   * moves the memory tier to the disk tier and closes it cleanly (when there is one), so that a
+   * restart on the same data directory serves the same keys.
    */
   @Override
   public synchronized void close() {
@@ -205,7 +234,14 @@ public final class Sidecache implements AutoCloseable {
     workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     expiry.shutdownNow();
     gcMetrics.close();
-    store.cleanUp();
+    memoryTier.cleanUp();
+    if (tiered != null) {
+      try {
+        tiered.close();
+      } catch (IOException e) {
+        log.warn("disk tier did not close cleanly; the next start verifies every record", e);
+      }
+    }
     log.info("stopped");
   }
 }

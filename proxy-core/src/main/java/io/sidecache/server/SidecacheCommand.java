@@ -50,9 +50,13 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " 256m or 2g (default: half of the JVM's maximum heap).")
   Long memory;
 
-  @Option(names = "--data-dir", description = "Disk tier directory; used once the disk tier"
-      + " exists (default: ${DEFAULT-VALUE}).", defaultValue = "./data")
+  @Option(names = "--data-dir", description = "Disk tier directory (default: ${DEFAULT-VALUE}).",
+      defaultValue = "./data")
   Path dataDir;
+
+  @Option(names = "--disk-size", converter = ByteSize.OrZero.class, description = "Disk tier size,"
+      + " e.g. 4g; 0 turns the disk tier off (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
+  long diskSize;
 
   @Option(names = "--max-item-size", converter = ByteSize.class, description = "Largest value"
       + " memcached accepts, like memcached -I (default: ${DEFAULT-VALUE}).", defaultValue = "1m")
@@ -100,7 +104,7 @@ public final class SidecacheCommand implements Callable<Integer> {
   SidecacheConfig config() {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
+        diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
         requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword);
   }
 

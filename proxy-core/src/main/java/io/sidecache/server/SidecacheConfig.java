@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * @param memcachedPort the memcached port, 0 for ephemeral
  * @param httpPort the HTTP port, 0 for ephemeral
  * @param memoryBytes the memory tier bound, in bytes
- * @param dataDir the disk tier directory (not used until the disk tier exists)
+ * @param dataDir the disk tier directory
+ * @param diskBytes the disk tier bound, in bytes; 0 turns the disk tier off (memory only)
  * @param maxItemBytes the largest value memcached accepts (memcached {@code -I}), in bytes
  * @param maxBulkBytes the largest RESP bulk string (Redis {@code proto-max-bulk-len}), in bytes
  * @param maxHttpBodyBytes the largest HTTP request body, in bytes
@@ -30,6 +31,7 @@ public record SidecacheConfig(
     int httpPort,
     long memoryBytes,
     Path dataDir,
+    long diskBytes,
     int maxItemBytes,
     long maxBulkBytes,
     int maxHttpBodyBytes,
@@ -48,6 +50,9 @@ public record SidecacheConfig(
     checkPort("httpPort", httpPort);
     if (memoryBytes < 1) {
       throw new IllegalArgumentException("memoryBytes: " + memoryBytes + " (expected: >= 1)");
+    }
+    if (diskBytes < 0) {
+      throw new IllegalArgumentException("diskBytes: " + diskBytes + " (expected: >= 0)");
     }
     if (outputLimitBytes < 0) {
       throw new IllegalArgumentException(
@@ -76,13 +81,14 @@ public record SidecacheConfig(
   }
 
   /**
-   * Returns the defaults on loopback with every port ephemeral, for tests and embedding.
+   * Returns the defaults on loopback with every port ephemeral and no disk tier, for tests and
+   * embedding.
    *
    * @param memoryBytes the memory tier bound, in bytes
    */
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
-        "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 1024 * 1024, 512L * 1024 * 1024,
+        "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
         64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null);
   }
 
@@ -94,7 +100,7 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword);
   }
 
@@ -107,8 +113,21 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withMemcachedSasl(String user, String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, user,
-        password);
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        user, password);
+  }
+
+  /**
+   * Returns these settings with a disk tier.
+   *
+   * @param dir the disk tier directory
+   * @param bytes the disk tier bound in bytes, 0 for none
+   * @return the new settings
+   */
+  public SidecacheConfig withDisk(Path dir, long bytes) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
+        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword);
   }
 
   /**
@@ -119,7 +138,7 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withMaxItemBytes(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, memcachedSaslUser,
+        diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, memcachedSaslUser,
         memcachedSaslPassword);
   }
 
@@ -131,7 +150,7 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withOutputLimit(long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes, memcachedSaslUser,
-        memcachedSaslPassword);
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
+        memcachedSaslUser, memcachedSaslPassword);
   }
 }

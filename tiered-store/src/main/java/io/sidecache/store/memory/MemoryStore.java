@@ -76,6 +76,8 @@ public final class MemoryStore implements CacheStore {
   private MemoryStore(Builder b) {
     this.ticker = b.ticker;
     this.maximumBytes = b.maximumBytes;
+    this.casSequence.set(b.casFloor);
+    LowerTier lower = b.lowerTier;
     Caffeine<Object, Object> caffeine =
         Caffeine.newBuilder()
             .maximumWeight(b.maximumBytes)
@@ -90,9 +92,14 @@ public final class MemoryStore implements CacheStore {
         caffeine
             .<Key, Entry>weigher((k, e) -> weigh(k, e))
             .expireAfter(new EntryExpiry())
-            .evictionListener((Key k, Entry e, RemovalCause cause) -> countRemoval(cause))
+            .evictionListener((Key k, Entry e, RemovalCause cause) -> {
+              countRemoval(cause);
+              if (lower != null && cause == RemovalCause.SIZE) {
+                lower.evicted(k, e);
+              }
+            })
             .build();
-    this.map = cache.asMap();
+    this.map = lower == null ? cache.asMap() : new LayeredMap(cache.asMap(), lower);
     this.scans = new KeyScans(map);
   }
 
@@ -127,6 +134,30 @@ public final class MemoryStore implements CacheStore {
   /** Returns the approximate bytes held, as weighed against {@link #maximumBytes()}. */
   public long weightedSize() {
     return cache.policy().eviction().orElseThrow().weightedSize().orElse(0L);
+  }
+
+  /**
+   * Returns whether this tier itself holds {@code key} (not a tier below it); no side effects.
+   *
+   * @param key the key
+   */
+  public boolean containsInMemory(Key key) {
+    return cache.asMap().containsKey(key);
+  }
+
+  /**
+   * Visits every live entry held in this tier (not below it), in no particular order; for an
+   * orderly shutdown that moves the tier to disk. Weakly consistent with concurrent writes.
+   *
+   * @param visitor receives each key and entry
+   */
+  public void forEachInMemory(java.util.function.BiConsumer<Key, Entry> visitor) {
+    long now = ticker.millis();
+    cache.asMap().forEach((k, e) -> {
+      if (!e.isExpiredAt(now)) {
+        visitor.accept(k, e);
+      }
+    });
   }
 
   /** Runs pending maintenance (eviction, expiry) now; for tests and orderly shutdown. */
@@ -731,6 +762,8 @@ public final class MemoryStore implements CacheStore {
     private Ticker ticker;
     private Executor executor;
     private ScheduledExecutorService expiryScheduler;
+    private LowerTier lowerTier;
+    private long casFloor = -1;
 
     private Builder() {}
 
@@ -785,6 +818,34 @@ public final class MemoryStore implements CacheStore {
       return this;
     }
 
+    /**
+     * Puts a lower tier under this one: keys absent from memory are looked up there by every
+     * operation, and entries evicted by size are handed to it (see {@link LowerTier}).
+     *
+     * @param lowerTier the tier below, must not be {@code null}
+     */
+    public Builder lowerTier(LowerTier lowerTier) {
+      this.lowerTier = setOnce(this.lowerTier, lowerTier, "lowerTier");
+      return this;
+    }
+
+    /**
+     * Makes every CAS version this store hands out greater than {@code cas}, e.g. the highest CAS
+     * of a disk tier opened after a restart, so that versions stay unique per write across it.
+     *
+     * @param cas the highest CAS in use, at least 0; defaults to 0
+     */
+    public Builder casFloor(long cas) {
+      if (casFloor != -1) {
+        throw new IllegalStateException("casFloor was already set to " + casFloor);
+      }
+      if (cas < 0) {
+        throw new IllegalArgumentException("casFloor: " + cas + " (expected: >= 0)");
+      }
+      casFloor = cas;
+      return this;
+    }
+
     /** Returns {@code value} for an option not set before; the checks every setter shares. */
     private static <T> T setOnce(T current, T value, String option) {
       if (current != null) {
@@ -807,6 +868,9 @@ public final class MemoryStore implements CacheStore {
       }
       if (ticker == null) {
         ticker = Ticker.system();
+      }
+      if (casFloor == -1) {
+        casFloor = 0;
       }
       return new MemoryStore(this);
     }

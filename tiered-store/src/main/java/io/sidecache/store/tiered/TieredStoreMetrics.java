@@ -1,0 +1,63 @@
+package io.sidecache.store.tiered;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.sidecache.store.disk.DiskTier;
+
+/**
+ * Meters of the disk tier and of the movement between tiers, tagged {@code tier=disk} beside the
+ * memory tier's {@code StoreMetrics}: {@code sidecache.store.keys}, {@code
+ * sidecache.store.bytes}, {@code sidecache.store.max.bytes} (gauges), {@code
+ * sidecache.store.evictions}, {@code sidecache.store.expirations}, {@code
+ * sidecache.store.gets} by {@code result} (hit/miss of reads that looked a record up), {@code
+ * sidecache.store.demotions}, {@code sidecache.store.demotions.shed}, {@code
+ * sidecache.store.promotions}, {@code sidecache.store.checksum.failures} and {@code
+ * sidecache.store.faults} (counters), and {@code sidecache.store.pending.bytes} (gauge). Reads
+ * happen at scrape time; thread-safe.
+ */
+public final class TieredStoreMetrics implements MeterBinder {
+  private final TieredStore store;
+
+  /**
+   * Creates the binder.
+   *
+   * @param store the tiered store, must not be {@code null}
+   */
+  public TieredStoreMetrics(TieredStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    DiskTier disk = store.diskTier();
+    String tier = "disk";
+    Gauge.builder("sidecache.store.keys", disk, DiskTier::entries).tag("tier", tier)
+        .description("Records in the tier").register(registry);
+    Gauge.builder("sidecache.store.bytes", disk, DiskTier::bytes).tag("tier", tier)
+        .baseUnit("bytes").description("Bytes accounted against the bound").register(registry);
+    Gauge.builder("sidecache.store.max.bytes", disk, DiskTier::maximumBytes).tag("tier", tier)
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("sidecache.store.pending.bytes", store, TieredStore::pendingBytes)
+        .tag("tier", tier).baseUnit("bytes")
+        .description("Evicted entries waiting to be written").register(registry);
+    counter(registry, "sidecache.store.evictions", disk, DiskTier::evictions, tier);
+    counter(registry, "sidecache.store.expirations", disk, DiskTier::expirations, tier);
+    FunctionCounter.builder("sidecache.store.gets", disk, DiskTier::hits).tag("tier", tier)
+        .tag("result", "hit").register(registry);
+    FunctionCounter.builder("sidecache.store.gets", disk, d -> d.reads() - d.hits())
+        .tag("tier", tier).tag("result", "miss").register(registry);
+    counter(registry, "sidecache.store.demotions", store, TieredStore::demotions, tier);
+    counter(registry, "sidecache.store.demotions.shed", store, TieredStore::shedDemotions, tier);
+    counter(registry, "sidecache.store.promotions", store, TieredStore::promotions, tier);
+    counter(registry, "sidecache.store.checksum.failures", disk, DiskTier::checksumFailures,
+        tier);
+    counter(registry, "sidecache.store.faults", disk, DiskTier::faults, tier);
+  }
+
+  private static <T> void counter(MeterRegistry registry, String name, T obj,
+      java.util.function.ToDoubleFunction<T> f, String tier) {
+    FunctionCounter.builder(name, obj, f).tag("tier", tier).register(registry);
+  }
+}
