@@ -18,6 +18,7 @@ import io.sidecache.store.StoreException;
 import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueSlice;
+import io.sidecache.store.disk.DiskFaultException;
 import io.sidecache.store.disk.DiskTier;
 import io.sidecache.store.memory.LowerTier;
 import io.sidecache.store.memory.MemoryStore;
@@ -55,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * eviction (Caffeine's {@code evictionListener}), so a key is never in none of them; the disk
  * thread writes it and only then lets go of the hand-off copy. When the hand-off already holds
  * {@link #PENDING_BYTES_DEFAULT its byte bound}, the demotion is shed and counted: that entry is
- * lost (a miss, never an older value), and eviction never waits.
+ * lost (a miss, never an older value), and eviction never waits. Before it comes to that, writes
+ * slow down: while the hand-off is more than half full they queue behind the demotions (see
+ * {@link #write}).
  *
  * <p><b>Operations.</b> Every operation keeps the memory tier's semantics (the memory tier runs
  * it, inside the key's atomic {@code compute}). When neither the hand-off nor the disk tier's
@@ -193,6 +196,20 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     return onDisk(key, null, op);
   }
 
+  /**
+   * Runs an operation that may add bytes to the memory tier (and so evict): as {@link #run(Key,
+   * Supplier)}, but while the hand-off is more than half full it queues on the disk thread behind
+   * the demotions, so its stage completes only once the disk has caught up. That is the
+   * back-pressure on writers: their connections wait (reading paused) instead of the store
+   * shedding demotions or buffering without bound.
+   */
+  private <T> CompletionStage<T> write(Key key, Supplier<CompletionStage<T>> op) {
+    if (pendingBytes.get() > maxPendingBytes / 2) {
+      return onDisk(key, null, op);
+    }
+    return run(key, op);
+  }
+
   /** As {@link #run(Key, Supplier)} for an operation on two keys. */
   private <T> CompletionStage<T> run(Key a, Key b, Supplier<CompletionStage<T>> op) {
     if (!mayBeBelow(a) && !mayBeBelow(b)) {
@@ -254,7 +271,17 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       if (consumed != null) {
         releasePending(key, consumed);
       }
-      boolean removed = disk.remove(key);
+      boolean removed;
+      try {
+        removed = disk.remove(key);
+      } catch (DiskFaultException e) {
+        if (context.prefetched.get(key) != null) {
+          // A readable older copy stays behind: do not acknowledge what a restart could undo.
+          throw e;
+        }
+        // The record could not even be read (a damaged file): it is never served, a miss.
+        removed = false;
+      }
       if ((consumed != null || removed) && memory.containsInMemory(key)) {
         promotions.increment();
       }
@@ -388,7 +415,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
-    return run(key, () -> memory.set(key, value, options));
+    return write(key, () -> memory.set(key, value, options));
   }
 
   @Override
@@ -408,28 +435,28 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<Long> incrementBy(Key key, long delta) {
-    return run(key, () -> memory.incrementBy(key, delta));
+    return write(key, () -> memory.incrementBy(key, delta));
   }
 
   @Override
   public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
-    return run(key, () -> memory.incrementUnsigned(key, delta, decrement));
+    return write(key, () -> memory.incrementUnsigned(key, delta, decrement));
   }
 
   @Override
   public CompletionStage<CounterResult> incrementUnsigned(
       Key key, long delta, boolean decrement, CounterOptions options) {
-    return run(key, () -> memory.incrementUnsigned(key, delta, decrement, options));
+    return write(key, () -> memory.incrementUnsigned(key, delta, decrement, options));
   }
 
   @Override
   public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
-    return run(key, () -> memory.append(key, suffix, createIfAbsent));
+    return write(key, () -> memory.append(key, suffix, createIfAbsent));
   }
 
   @Override
   public CompletionStage<Long> prepend(Key key, byte[] prefix) {
-    return run(key, () -> memory.prepend(key, prefix));
+    return write(key, () -> memory.prepend(key, prefix));
   }
 
   @Override
@@ -454,12 +481,12 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
-    return run(key, () -> memory.setRange(key, offset, bytes));
+    return write(key, () -> memory.setRange(key, offset, bytes));
   }
 
   @Override
   public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
-    return run(key, () -> memory.incrementByFloat(key, increment));
+    return write(key, () -> memory.incrementByFloat(key, increment));
   }
 
   @Override

@@ -1,0 +1,121 @@
+package io.sidecache.conformance;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sidecache as a child process (the shaded jar {@code bin/sidecache} runs), for restart and crash
+ * tests: started on free loopback ports, stopped with SIGTERM or killed with SIGKILL ({@code kill
+ * -9}). Its output goes to a log file next to the data directory. Not thread-safe.
+ */
+final class SidecacheProcess implements AutoCloseable {
+  private final Process process;
+  private final InetSocketAddress resp;
+  private final InetSocketAddress memcached;
+  private final Path log;
+
+  private SidecacheProcess(Process process, InetSocketAddress resp, InetSocketAddress memcached,
+      Path log) {
+    this.process = process;
+    this.resp = resp;
+    this.memcached = memcached;
+    this.log = log;
+  }
+
+  /**
+   * Starts Sidecache and waits (at most 30 s) until its RESP port accepts connections.
+   *
+   * @param options command-line options after the ports, e.g. {@code --memory 8m}
+   */
+  static SidecacheProcess start(Path logFile, String... options) throws IOException {
+    int respPort = freePort();
+    int memcachedPort = freePort();
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", classpath(), "io.sidecache.server.SidecacheCommand",
+        "--resp-port", Integer.toString(respPort),
+        "--memcached-port", Integer.toString(memcachedPort),
+        "--http-port", Integer.toString(freePort())));
+    cmd.addAll(List.of(options));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    InetSocketAddress resp = new InetSocketAddress("127.0.0.1", respPort);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try (Socket s = new Socket()) {
+        s.connect(resp, 200);
+        return new SidecacheProcess(p, resp,
+            new InetSocketAddress("127.0.0.1", memcachedPort), logFile);
+      } catch (IOException notYet) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException("sidecache exited " + p.exitValue() + ":\n"
+              + Files.readString(logFile));
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    p.destroyForcibly();
+    throw new IllegalStateException("sidecache did not listen within 30 s:\n"
+        + Files.readString(logFile));
+  }
+
+  /** The shaded jar when built, else this JVM's class path (which holds proxy-core). */
+  private static String classpath() {
+    File jar = new File(System.getProperty("sidecache.jar", "../proxy-core/target/sidecache.jar"));
+    return jar.isFile() ? jar.getAbsolutePath() : System.getProperty("java.class.path");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  InetSocketAddress respAddress() {
+    return resp;
+  }
+
+  InetSocketAddress memcachedAddress() {
+    return memcached;
+  }
+
+  /** Returns what the process logged so far. */
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** Sends SIGTERM and waits (at most 60 s) for a clean exit; returns the exit status. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new IllegalStateException("sidecache did not stop within 60 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  /** Sends SIGKILL ({@code kill -9}) and waits for the process to be gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
