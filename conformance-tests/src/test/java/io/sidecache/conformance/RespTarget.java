@@ -18,12 +18,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class RespTarget implements BeforeAllCallback, AfterAllCallback {
   private final boolean redis;
   private final long memoryBytes;
+  private final boolean onDisk;
   private Sidecache sidecache;
   private ExternalServer external;
 
-  private RespTarget(boolean redis, long memoryBytes) {
+  private RespTarget(boolean redis, long memoryBytes, boolean onDisk) {
     this.redis = redis;
     this.memoryBytes = memoryBytes;
+    this.onDisk = onDisk;
   }
 
   /** Returns a target that runs Sidecache with {@link SidecacheServer#MEMORY_BYTES}. */
@@ -37,12 +39,17 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
    * @param memoryBytes the memory tier bound, in bytes
    */
   static RespTarget sidecache(long memoryBytes) {
-    return new RespTarget(false, memoryBytes);
+    return new RespTarget(false, memoryBytes, false);
+  }
+
+  /** Returns a target that runs Sidecache with every key on disk (see {@link SidecacheServer}). */
+  static RespTarget sidecacheOnDisk() {
+    return new RespTarget(false, 0, true);
   }
 
   /** Returns a target that runs a real redis-server. */
   static RespTarget redisServer() {
-    return new RespTarget(true, 0);
+    return new RespTarget(true, 0, false);
   }
 
   @Override
@@ -52,7 +59,8 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
       assumeTrue(server.isPresent(), "redis-server is not installed");
       external = server.get();
     } else {
-      sidecache = SidecacheServer.start(SidecacheConfig.ephemeral(memoryBytes));
+      sidecache = onDisk ? SidecacheServer.startOnDisk()
+          : SidecacheServer.start(SidecacheConfig.ephemeral(memoryBytes));
     }
   }
 

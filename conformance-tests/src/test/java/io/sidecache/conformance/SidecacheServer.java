@@ -2,6 +2,7 @@ package io.sidecache.conformance;
 
 import io.sidecache.server.Sidecache;
 import io.sidecache.server.SidecacheConfig;
+import java.nio.file.Path;
 
 /** Starts an in-process Sidecache on ephemeral loopback ports for a test class. */
 final class SidecacheServer {
@@ -13,6 +14,15 @@ final class SidecacheServer {
   /** Starts Sidecache with a 64 MiB memory tier. */
   static Sidecache start() {
     return start(SidecacheConfig.ephemeral(MEMORY_BYTES));
+  }
+
+  /**
+   * Starts Sidecache with a memory tier of one byte over a disk tier under {@code target/}: every
+   * entry is demoted as soon as it is written, so every command runs on disk-resident keys.
+   */
+  static Sidecache startOnDisk() {
+    Path dir = Path.of("target", "disk-tier-" + System.nanoTime());
+    return start(SidecacheConfig.ephemeral(1).withDisk(dir, 256L * 1024 * 1024));
   }
 
   /** Starts Sidecache with the given settings. */

@@ -24,10 +24,14 @@ import java.util.function.Supplier;
  * loop; sections queued meanwhile run one after another before the gate opens again.
  *
  * <p>Commands whose store stage is still incomplete when the gate closes (a disk read, a
- * forwarded request) are waited for as well: handlers report each incomplete stage through
- * {@link #stageStarted()} and {@link #stageCompleted()}, and the first section runs only once
- * every loop has passed the barrier <em>and</em> no reported stage is in flight. So a section is
- * isolated from every other command whatever store is behind the handlers.
+ * forwarded request) are waited for as well: handlers report each incomplete stage they start
+ * while the gate is open through {@link #stageStarted()} and {@link #stageCompleted()}, and the
+ * first section runs only once every loop has passed the barrier <em>and</em> no reported stage
+ * is in flight. A handler checks and reports within one event-loop task, so every report made
+ * before the gate closed is counted by the time that loop runs its barrier. Stages started while
+ * the gate is closed (the section's own, and the stage of the request that asked for it) are not
+ * reported. So a section is isolated from every other command whatever store is behind the
+ * handlers.
  *
  * <p>The cost of a section is two hops between event loops; a command on the normal path pays
  * one volatile read. Thread-safe.

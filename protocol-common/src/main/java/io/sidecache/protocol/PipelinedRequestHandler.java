@@ -135,8 +135,10 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
     waiting = true;
     pauseReading();
-    if (gate != null) {
-      // An exclusive section waits for this stage's store operation (CommandGate).
+    if (gate != null && gate.isOpen()) {
+      // A section about to start waits for this stage's store operation (CommandGate). Stages
+      // awaited while the gate is closed are the sections' own (the request that asked for one,
+      // the commands EXEC runs) and must not hold it.
       gate.stageStarted();
       future.whenComplete((v, t) -> gate.stageCompleted());
     }

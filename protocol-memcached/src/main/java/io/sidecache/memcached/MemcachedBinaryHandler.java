@@ -6,17 +6,18 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAnIntegerException;
-import io.sidecache.store.Numbers;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.Ticker;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -338,10 +339,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
         });
   }
 
-  /**
-   * Delete; with a CAS in the header, only an item of that CAS is deleted, atomically (a CAS write
-   * of an already expired value, which removes the key).
-   */
+  /** Delete; with a CAS in the header, only an item of that CAS is deleted (one store step). */
   private void delete(BinaryRequest request) {
     Key key = Key.of(request.key());
     if (request.cas() == 0) {
@@ -361,20 +359,15 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
           });
       return;
     }
-    SetOptions options =
-        SetOptions.builder()
-            .ifCas(request.cas())
-            .expiresAt(MemcachedServerHandler.ALREADY_EXPIRED)
-            .build();
     await(
-        store.set(key, BinaryRequest.NO_KEY, options),
-        (result, cause) -> {
+        store.delete(key, new DeleteOptions(true, request.cas(), false, CacheStore.NOT_SET)),
+        (outcome, cause) -> {
           if (cause != null) {
             fail(request, cause);
             return;
           }
-          stats.delete(result.stored());
-          switch (result.outcome()) {
+          stats.delete(outcome == SetResult.Outcome.STORED);
+          switch (outcome) {
             case STORED:
               success(request, 0);
               break;
@@ -388,163 +381,61 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
         });
   }
 
-  /** What a read-modify-write produced: a status, and for success the number and CAS. */
-  private record Rewrite(BinaryStatus status, long number, long cas) {
-    static final Rewrite MISS = new Rewrite(BinaryStatus.KEY_NOT_FOUND, 0, 0);
-    static final Rewrite CAS_MISMATCH = new Rewrite(BinaryStatus.KEY_EXISTS, 0, 0);
-    static final Rewrite NOT_STORED = new Rewrite(BinaryStatus.NOT_STORED, 0, 0);
-  }
-
   /** Append/Prepend: the item's flags and expiry are kept; a missing item is "Not stored.". */
   private void concat(BinaryRequest request) {
     stats.set();
-    boolean append = request.opcode().base() == BinaryOpcode.APPEND;
+    boolean prepend = request.opcode().base() == BinaryOpcode.PREPEND;
     await(
-        concat(Key.of(request.key()), request.value(), append, request.cas()),
-        (outcome, cause) -> {
+        store.concat(Key.of(request.key()), request.value(),
+            ConcatOptions.memcached(prepend, request.cas(), maxItemSize)),
+        (result, cause) -> {
           if (cause != null) {
             fail(request, cause);
-          } else if (outcome.status() == BinaryStatus.SUCCESS) {
-            success(request, outcome.cas());
+          } else if (result.stored()) {
+            success(request, result.cas());
           } else {
-            error(request, outcome.status());
+            error(request, result.outcome() == SetResult.Outcome.EXISTS
+                ? BinaryStatus.KEY_EXISTS : BinaryStatus.NOT_STORED);
           }
         });
-  }
-
-  private CompletionStage<Rewrite> concat(Key key, byte[] part, boolean append, long expectedCas) {
-    return store
-        .get(key)
-        .thenCompose(
-            entry -> {
-              if (entry == null) {
-                return completed(Rewrite.NOT_STORED);
-              }
-              if (expectedCas != 0 && entry.cas() != expectedCas) {
-                return completed(Rewrite.CAS_MISMATCH);
-              }
-              if ((long) entry.length() + part.length > maxItemSize) {
-                return completed(Rewrite.NOT_STORED);
-              }
-              byte[] joined = new byte[entry.length() + part.length];
-              System.arraycopy(append ? entry.value() : part, 0, joined, 0,
-                  append ? entry.length() : part.length);
-              System.arraycopy(append ? part : entry.value(), 0, joined,
-                  append ? entry.length() : part.length, append ? part.length : entry.length());
-              return writeBack(key, entry, joined, 0)
-                  .thenCompose(
-                      written ->
-                          written != null
-                              ? completed(written)
-                              : concat(key, part, append, expectedCas));
-            });
-  }
-
-  /** Incr/Decr with initial value and expiration, unsigned 64-bit as memcached. */
-  private void arithmetic(BinaryRequest request) {
-    boolean decrement = request.opcode().base() == BinaryOpcode.DECREMENT;
-    await(
-        arithmetic(Key.of(request.key()), request, decrement, false),
-        (outcome, cause) -> {
-          if (cause != null) {
-            fail(request, cause);
-          } else if (outcome.status() == BinaryStatus.SUCCESS) {
-            if (!request.opcode().isQuiet()) {
-              header(request, BinaryStatus.SUCCESS, 0, 0, 8, outcome.cas());
-              replies.buffer().writeLong(outcome.number());
-              replies.writeThroughIfLarge();
-            }
-          } else {
-            error(request, outcome.status());
-          }
-        });
-  }
-
-  private CompletionStage<Rewrite> arithmetic(
-      Key key, BinaryRequest request, boolean decrement, boolean counted) {
-    return store
-        .get(key)
-        .thenCompose(
-            entry -> {
-              if (entry == null) {
-                if (!counted) {
-                  stats.arithmetic(decrement, false);
-                }
-                return request.expiration() == NO_CREATE
-                    ? completed(Rewrite.MISS)
-                    : create(key, request, decrement);
-              }
-              if (request.cas() != 0 && entry.cas() != request.cas()) {
-                return completed(Rewrite.CAS_MISMATCH);
-              }
-              long current;
-              try {
-                current = Numbers.parseUnsignedLong(entry.value(), 0, entry.length());
-              } catch (NumberFormatException e) {
-                return CompletableFuture.<Rewrite>failedFuture(new NotAnIntegerException());
-              }
-              long delta = request.delta();
-              long next =
-                  !decrement
-                      ? current + delta
-                      : Long.compareUnsigned(current, delta) < 0 ? 0 : current - delta;
-              if (!counted) {
-                stats.arithmetic(decrement, true);
-              }
-              return writeBack(key, entry, Numbers.toUnsignedBytes(next), next)
-                  .thenCompose(
-                      written ->
-                          written != null
-                              ? completed(written)
-                              : arithmetic(key, request, decrement, true));
-            });
-  }
-
-  /** Stores the initial value of an Incr/Decr on a missing key (flags 0, as memcached). */
-  private CompletionStage<Rewrite> create(Key key, BinaryRequest request, boolean decrement) {
-    SetOptions options =
-        SetOptions.builder().ifAbsent().expiresAt(expiresAt(request.expiration())).build();
-    long initial = request.initial();
-    return store
-        .set(key, Numbers.toUnsignedBytes(initial), options)
-        .thenCompose(
-            result -> {
-              if (result.stored()) {
-                long cas = result.current() == null ? 0 : result.current().cas();
-                return completed(new Rewrite(BinaryStatus.SUCCESS, initial, cas));
-              }
-              return arithmetic(key, request, decrement, true); // created meanwhile
-            });
   }
 
   /**
-   * Writes {@code value} over {@code entry} if the key still holds it, keeping its flags and
-   * expiry.
-   *
-   * @return a stage completed with the success, or with {@code null} when another write came
-   *     first (the caller reads again)
+   * Incr/Decr, unsigned 64-bit as memcached: a missing item is created with the initial value
+   * and the expiration unless the expiration is {@link #NO_CREATE}; the CAS is checked on an
+   * existing item. One store operation.
    */
-  private CompletionStage<Rewrite> writeBack(Key key, Entry entry, byte[] value, long number) {
-    SetOptions options =
-        SetOptions.builder()
-            .ifCas(entry.cas())
-            .flags(entry.flags())
-            .expiresAt(entry.expiresAt())
-            .build();
-    return store
-        .set(key, value, options)
-        .thenApply(
-            result ->
-                result.stored()
-                    ? new Rewrite(
-                        BinaryStatus.SUCCESS,
-                        number,
-                        result.current() == null ? 0 : result.current().cas())
-                    : null);
-  }
-
-  private static CompletionStage<Rewrite> completed(Rewrite rewrite) {
-    return CompletableFuture.completedFuture(rewrite);
+  private void arithmetic(BinaryRequest request) {
+    boolean decrement = request.opcode().base() == BinaryOpcode.DECREMENT;
+    CounterOptions options = new CounterOptions(request.cas() != 0, request.cas(),
+        request.expiration() == NO_CREATE ? CacheStore.NOT_SET : expiresAt(request.expiration()),
+        request.initial(), CacheStore.NOT_SET);
+    await(
+        store.incrementUnsigned(Key.of(request.key()), request.delta(), decrement, options),
+        (result, cause) -> {
+          if (cause != null) {
+            fail(request, cause);
+            return;
+          }
+          stats.arithmetic(decrement, result.outcome() == SetResult.Outcome.STORED
+              && !result.created());
+          switch (result.outcome()) {
+            case STORED:
+              if (!request.opcode().isQuiet()) {
+                header(request, BinaryStatus.SUCCESS, 0, 0, 8,
+                    result.entry() == null ? 0 : result.entry().cas());
+                replies.buffer().writeLong(result.value());
+                replies.writeThroughIfLarge();
+              }
+              break;
+            case EXISTS:
+              error(request, BinaryStatus.KEY_EXISTS);
+              break;
+            default:
+              error(request, BinaryStatus.KEY_NOT_FOUND);
+              break;
+          }
+        });
   }
 
   /** Stat: one response per statistic (key = name, value = value), then an empty one. */

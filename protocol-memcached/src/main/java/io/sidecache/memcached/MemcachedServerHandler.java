@@ -8,6 +8,7 @@ import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ConcatOptions;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
@@ -68,7 +69,6 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   private static final InternalLogger logger =
       InternalLoggerFactory.getInstance(MemcachedServerHandler.class);
-  private static final CompletableFuture<Long> ABSENT = CompletableFuture.completedFuture(-1L);
 
   private final CacheStore store;
   private final Ticker ticker;
@@ -347,26 +347,15 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   /**
    * {@code append}/{@code prepend}: the item's flags and expiry are kept (the request's are
-   * ignored, as in memcached). The size check reads the item first, so two racing appends may
-   * together exceed the maximum item size; the store's own byte bound still holds.
+   * ignored, as in memcached); a result over the item size limit is not stored. One store step.
    */
   private void concat(TextRequest request) {
-    Key key = Key.of(request.key());
-    byte[] part = request.data();
-    boolean append = request.verb() == TextVerb.APPEND;
     stats.set();
-    CompletionStage<Long> length =
-        store
-            .get(key)
-            .thenCompose(
-                entry -> {
-                  if (entry == null || (long) entry.length() + part.length > maxItemSize) {
-                    return ABSENT;
-                  }
-                  return append ? store.append(key, part, false) : store.prepend(key, part);
-                });
     replyLine(
-        request, length, newLength -> newLength < 0 ? TextReplies.NOT_STORED : TextReplies.STORED);
+        request,
+        store.concat(Key.of(request.key()), request.data(),
+            ConcatOptions.memcached(request.verb() == TextVerb.PREPEND, 0, maxItemSize)),
+        result -> result.stored() ? TextReplies.STORED : TextReplies.NOT_STORED);
   }
 
   private void delete(TextRequest request) {

@@ -2,6 +2,7 @@ package io.sidecache.resp;
 
 import io.sidecache.protocol.Stages;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ConcatOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
@@ -387,7 +388,8 @@ final class StringCommands {
 
   /** Redis 7 {@code APPEND key value}: the new length. */
   static void append(RespSession s, byte[][] args) {
-    s.reply(s.store().append(Key.of(args[1]), args[2], true), RespReply::integer);
+    s.reply(s.store().concat(Key.of(args[1]), args[2], ConcatOptions.REDIS_APPEND),
+        (r, result) -> r.integer(result.length()));
   }
 
   /** Redis 7 {@code STRLEN key}: the length in bytes, 0 for a missing key. */

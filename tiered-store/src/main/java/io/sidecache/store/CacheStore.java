@@ -139,27 +139,17 @@ public interface CacheStore {
       Key key, long delta, boolean decrement, CounterOptions options);
 
   /**
-   * Appends bytes to a value, keeping its flags and expiry (Redis 7 {@code APPEND}, memcached
-   * {@code append}).
+   * Appends or prepends bytes to a value in one atomic step, keeping its flags and expiry (Redis
+   * 7 {@code APPEND}; memcached {@code append}/{@code prepend}, text and binary, protocol.txt
+   * "Storage commands"): the condition, the CAS check and the length limit are decided with the
+   * write, never by a read before it.
    *
    * @param key the key, must not be {@code null}
-   * @param suffix the bytes to append, must not be {@code null}
-   * @param createIfAbsent {@code true} to create a missing key with the suffix as its value
-   *     (Redis), {@code false} to leave it missing (memcached)
-   * @return a stage completed with the new length in bytes, or with -1 when the key was absent
-   *     and not created
+   * @param part the bytes to add, must not be {@code null}
+   * @param options which end, creation, CAS and length limit, must not be {@code null}
+   * @return a stage completed with what happened
    */
-  CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent);
-
-  /**
-   * Prepends bytes to a value, keeping its flags and expiry (memcached {@code prepend}); a
-   * missing key is not created.
-   *
-   * @param key the key, must not be {@code null}
-   * @param prefix the bytes to prepend, must not be {@code null}
-   * @return a stage completed with the new length in bytes, or with -1 when the key is absent
-   */
-  CompletionStage<Long> prepend(Key key, byte[] prefix);
+  CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options);
 
   /**
    * Sets or removes the expiry of a live entry without changing its value, flags or CAS version

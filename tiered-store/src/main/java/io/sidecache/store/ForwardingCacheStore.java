@@ -79,13 +79,8 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
-  public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
-    return delegate.append(key, suffix, createIfAbsent);
-  }
-
-  @Override
-  public CompletionStage<Long> prepend(Key key, byte[] prefix) {
-    return delegate.prepend(key, prefix);
+  public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
+    return delegate.concat(key, part, options);
   }
 
   @Override

@@ -228,14 +228,38 @@ public abstract class CacheStoreContract {
   }
 
   @Test
-  void append_prepend() {
-    assertEquals(-1, done(store.append(k, b("x"), false)));
+  void concat_appendPrepend() {
+    ConcatOptions append = ConcatOptions.memcached(false, 0, NS);
+    ConcatOptions prepend = ConcatOptions.memcached(true, 0, NS);
+    assertEquals(Outcome.NOT_STORED, done(store.concat(k, b("x"), append)).outcome());
     assertNull(value(k));
-    assertEquals(1, done(store.append(k, b("x"), true)));
-    assertEquals(3, done(store.append(k, b("yz"), false)));
-    assertEquals(5, done(store.prepend(k, b("ab"))));
+    ConcatResult created = done(store.concat(k, b("x"), ConcatOptions.REDIS_APPEND));
+    assertEquals(1, created.length());
+    assertEquals(3, done(store.concat(k, b("yz"), append)).length());
+    ConcatResult last = done(store.concat(k, b("ab"), prepend));
+    assertEquals(5, last.length());
     assertEquals("abxyz", value(k));
-    assertEquals(-1, done(store.prepend(Key.of("other"), b("a"))));
+    assertEquals(last.cas(), done(store.get(k)).cas());
+    assertEquals(Outcome.NOT_STORED,
+        done(store.concat(Key.of("other"), b("a"), prepend)).outcome());
+  }
+
+  @Test
+  void concat_keepsFlagsAndExpiryChecksCasAndLength() {
+    long cas = done(store.set(k, b("abc"),
+        SetOptions.builder().flags(5).expiresAt(now.get() + 10_000).build())).current().cas();
+    assertEquals(Outcome.EXISTS,
+        done(store.concat(k, b("d"), ConcatOptions.memcached(false, cas + 1, NS))).outcome());
+    assertEquals(Outcome.NOT_STORED,
+        done(store.concat(k, b("de"), ConcatOptions.memcached(false, 0, 4))).outcome());
+    assertEquals("abc", value(k));
+    ConcatResult r = done(store.concat(k, b("d"), ConcatOptions.memcached(false, cas, 4)));
+    assertEquals(Outcome.STORED, r.outcome());
+    Entry e = done(store.get(k));
+    assertEquals("abcd", new String(e.value(), StandardCharsets.UTF_8));
+    assertEquals(5, e.flags());
+    assertEquals(now.get() + 10_000, e.expiresAt());
+    assertNotEquals(cas, e.cas());
   }
 
   @Test

@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.ConcatResult;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
@@ -63,6 +65,8 @@ public final class MemoryStore implements CacheStore {
   private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
   private static final CompletableFuture<Boolean> FALSE = CompletableFuture.completedFuture(false);
   private static final byte[] EMPTY = new byte[0];
+  private static final ConcatResult NOT_CONCATENATED =
+      new ConcatResult(Outcome.NOT_STORED, 0, 0);
 
   private final Cache<Key, Entry> cache;
   private final ConcurrentMap<Key, Entry> map;
@@ -477,18 +481,9 @@ public final class MemoryStore implements CacheStore {
   }
 
   @Override
-  public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
-    return concat(key, suffix, false, createIfAbsent);
-  }
-
-  @Override
-  public CompletionStage<Long> prepend(Key key, byte[] prefix) {
-    return concat(key, prefix, true, false);
-  }
-
-  private CompletionStage<Long> concat(Key key, byte[] part, boolean before, boolean create) {
+  public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
     long now = ticker.millis();
-    long[] length = {-1};
+    ConcatResult[] result = {NOT_CONCATENATED};
     map.compute(
         key,
         (k, old) -> {
@@ -496,21 +491,33 @@ public final class MemoryStore implements CacheStore {
             old = null;
           }
           if (old == null) {
-            if (!create) {
+            if (!options.createIfAbsent()
+                || (options.maxLength() != NOT_SET && part.length > options.maxLength())) {
               return null;
             }
-            length[0] = part.length;
-            return newEntry(part, 0, Entry.NO_EXPIRY, now);
+            Entry created = newEntry(part, 0, Entry.NO_EXPIRY, now);
+            result[0] = new ConcatResult(Outcome.STORED, part.length, created.cas());
+            return created;
           }
-          byte[] value = new byte[old.length() + part.length];
-          byte[] first = before ? part : old.value();
-          byte[] second = before ? old.value() : part;
+          if (options.expectedCas() != 0 && old.cas() != options.expectedCas()) {
+            result[0] = new ConcatResult(Outcome.EXISTS, 0, 0);
+            return old;
+          }
+          long length = (long) old.length() + part.length;
+          if ((options.maxLength() != NOT_SET && length > options.maxLength())
+              || length > Integer.MAX_VALUE - 8) {
+            return old;
+          }
+          byte[] value = new byte[(int) length];
+          byte[] first = options.prepend() ? part : old.value();
+          byte[] second = options.prepend() ? old.value() : part;
           System.arraycopy(first, 0, value, 0, first.length);
           System.arraycopy(second, 0, value, first.length, second.length);
-          length[0] = value.length;
-          return newEntry(value, old.flags(), old.expiresAt(), now);
+          Entry written = newEntry(value, old.flags(), old.expiresAt(), now);
+          result[0] = new ConcatResult(Outcome.STORED, length, written.cas());
+          return written;
         });
-    return CompletableFuture.completedFuture(length[0]);
+    return CompletableFuture.completedFuture(result[0]);
   }
 
   @Override

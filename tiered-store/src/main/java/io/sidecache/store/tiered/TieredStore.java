@@ -3,6 +3,8 @@ package io.sidecache.store.tiered;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.ConcatResult;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
@@ -450,13 +452,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   }
 
   @Override
-  public CompletionStage<Long> append(Key key, byte[] suffix, boolean createIfAbsent) {
-    return write(key, () -> memory.append(key, suffix, createIfAbsent));
-  }
-
-  @Override
-  public CompletionStage<Long> prepend(Key key, byte[] prefix) {
-    return write(key, () -> memory.prepend(key, prefix));
+  public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
+    return write(key, () -> memory.concat(key, part, options));
   }
 
   @Override

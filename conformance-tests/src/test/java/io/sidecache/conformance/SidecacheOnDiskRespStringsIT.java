@@ -1,0 +1,13 @@
+package io.sidecache.conformance;
+
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link RespStringsConformance} against Sidecache with every key on disk (1-byte memory tier). */
+class SidecacheOnDiskRespStringsIT extends RespStringsConformance {
+  @RegisterExtension static final RespTarget TARGET = RespTarget.sidecacheOnDisk();
+
+  @Override
+  RespTarget target() {
+    return TARGET;
+  }
+}
