@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.params.SetParams;
@@ -139,6 +141,57 @@ class DiskTierRestartIT {
       }
       assertTrue(served > KEYS / 4, "disk-resident keys are served after kill -9: " + served);
       assertEquals("PONG", jedis.ping());
+    }
+  }
+
+  /**
+   * Invariant 2: 50 clients write ten times the memory tier in 16 KiB values as fast as they can,
+   * with the disk tier and without it; the heap is what {@code bin/sidecache} gives a 16 MiB
+   * memory tier (2 x 16 + 128 MiB), and an OutOfMemoryError ends the process
+   * ({@code -XX:+ExitOnOutOfMemoryError}).
+   */
+  @ParameterizedTest(name = "disk {0}")
+  @ValueSource(strings = {"256m", "0"})
+  void fiftyWriters_tenTimesTheMemoryTier_noOutOfMemory(String diskSize) throws Exception {
+    int clients = 50;
+    int valueBytes = 16 * 1024;
+    int perClient = (int) (10L * 16 * 1024 * 1024 / valueBytes / clients);
+    try (SidecacheProcess p = SidecacheProcess.start(dir.resolve("sidecache.log"),
+        List.of("-Xmx160m"), "--memory", "16m", "--disk-size", diskSize,
+        "--data-dir", dir.resolve("data").toString())) {
+      List<Thread> writers = new ArrayList<>();
+      List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int c = 0; c < clients; c++) {
+        int client = c;
+        Thread t = new Thread(() -> {
+          try (Jedis jedis = jedis(p)) {
+            byte[] value = new byte[valueBytes];
+            new Random(client).nextBytes(value);
+            Pipeline pipeline = jedis.pipelined();
+            for (int i = 0; i < perClient; i++) {
+              pipeline.set(("c" + client + ":" + i).getBytes(), value);
+              if (i % 16 == 15) {
+                pipeline.sync();
+              }
+            }
+            pipeline.sync();
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        t.start();
+        writers.add(t);
+      }
+      for (Thread t : writers) {
+        t.join(120_000);
+      }
+      assertTrue(p.isAlive(), "process died:\n" + p.log());
+      assertTrue(failures.isEmpty(), "client failures: " + failures);
+      assertTrue(!p.log().contains("OutOfMemoryError"), p.log());
+      try (Jedis jedis = jedis(p)) {
+        assertEquals("PONG", jedis.ping());
+        assertTrue(jedis.dbSize() > 0);
+      }
     }
   }
 

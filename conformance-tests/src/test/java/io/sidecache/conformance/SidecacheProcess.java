@@ -31,16 +31,28 @@ final class SidecacheProcess implements AutoCloseable {
   }
 
   /**
-   * Starts Sidecache and waits (at most 30 s) until its RESP port accepts connections.
-   *
-   * @param options command-line options after the ports, e.g. {@code --memory 8m}
+   * Starts Sidecache with a 512 MiB heap; see {@link #start(Path, List, String...)}.
    */
   static SidecacheProcess start(Path logFile, String... options) throws IOException {
+    return start(logFile, List.of("-Xmx512m"), options);
+  }
+
+  /**
+   * Starts Sidecache and waits (at most 30 s) until its RESP port accepts connections.
+   *
+   * @param logFile where its output goes
+   * @param jvmOptions JVM options, e.g. {@code -Xmx160m}
+   * @param options command-line options after the ports, e.g. {@code --memory 8m}
+   */
+  static SidecacheProcess start(Path logFile, List<String> jvmOptions, String... options)
+      throws IOException {
     int respPort = freePort();
     int memcachedPort = freePort();
     List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", classpath(), "io.sidecache.server.SidecacheCommand",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", classpath(),
+        "io.sidecache.server.SidecacheCommand",
         "--resp-port", Integer.toString(respPort),
         "--memcached-port", Integer.toString(memcachedPort),
         "--http-port", Integer.toString(freePort())));
@@ -107,15 +119,24 @@ final class SidecacheProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Returns whether the process is still running. */
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Sends SIGKILL ({@code kill -9}) and waits for the process to be gone. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
-      kill();
+      try {
+        kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
