@@ -1,6 +1,7 @@
 package io.sidecache.memcached;
 
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.DiskStats;
 import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 
@@ -116,6 +117,28 @@ final class StatsReport {
     sink.stat("bytes", Long.toString(numbers.usedBytes()));
     sink.stat("curr_items", Long.toString(numbers.keys()));
     sink.stat("evictions", Long.toString(numbers.evictions()));
+    numbers.disk().ifPresent(d -> extstore(d, sink));
+  }
+
+  /**
+   * The disk tier under memcached 1.6 extstore's names, where the meaning matches (memcached
+   * {@code doc/protocol.txt} and {@code stats} with {@code -o ext_path}); extstore's page and
+   * compaction figures have no counterpart and are left out.
+   */
+  private static void extstore(DiskStats d, Sink sink) {
+    sink.stat("get_extstore", Long.toString(d.reads()));
+    sink.stat("recache_from_extstore", Long.toString(d.promotions()));
+    sink.stat("miss_from_extstore", Long.toString(d.misses()));
+    sink.stat("badcrc_from_extstore", Long.toString(d.checksumFailures()));
+    sink.stat("extstore_objects_evicted", Long.toString(d.evictions()));
+    sink.stat("extstore_objects_read", Long.toString(d.hits()));
+    sink.stat("extstore_objects_written", Long.toString(d.writes()));
+    sink.stat("extstore_objects_used", Long.toString(d.keys()));
+    sink.stat("extstore_bytes_written", Long.toString(d.bytesWritten()));
+    sink.stat("extstore_bytes_read", Long.toString(d.bytesRead()));
+    sink.stat("extstore_bytes_used", Long.toString(d.usedBytes()));
+    sink.stat("extstore_limit_maxbytes", Long.toString(d.maximumBytes()));
+    sink.stat("extstore_io_queue", Long.toString(d.pendingKeys()));
   }
 
   private void settings(int tcpPort, Sink sink) {

@@ -1,6 +1,7 @@
 package io.sidecache.resp;
 
 import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.store.DiskStats;
 import io.sidecache.store.StoreStats;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -12,6 +13,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -23,10 +25,13 @@ import java.util.Set;
  * <p>Stateless and thread-safe; runs on the caller's event loop.
  */
 final class InfoCommand {
-  /** Sections of a bare {@code INFO} ({@code default}), in Redis's order. */
+  /**
+   * Sections of a bare {@code INFO} ({@code default}), in Redis's order, with Sidecache's {@code
+   * disk} (only when the store has a disk tier) after {@code stats}.
+   */
   private static final List<String> DEFAULT_SECTIONS = List.of(
-      "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
-      "errorstats", "cluster", "keyspace");
+      "server", "clients", "memory", "persistence", "stats", "disk", "replication", "cpu",
+      "modules", "errorstats", "cluster", "keyspace");
 
   private static final String RUN_ID = randomHex(40);
 
@@ -116,6 +121,13 @@ final class InfoCommand {
         }
       }
       case "commandstats" -> commandStats(c.metrics().meters(), out);
+      case "disk" -> {
+        Optional<DiskStats> disk = c.store().stats().disk();
+        if (disk.isEmpty()) {
+          return false;
+        }
+        disk(disk.get(), out);
+      }
       default -> {
         return false;
       }
@@ -183,6 +195,27 @@ final class InfoCommand {
     field(out, "keyspace_hits", c.keyspaceHits());
     field(out, "keyspace_misses", c.keyspaceMisses());
     field(out, "total_error_replies", errors);
+  }
+
+  /** Sidecache's own section: the disk tier and the movement between memory and disk. */
+  private static void disk(DiskStats d, StringBuilder out) {
+    header(out, "Disk");
+    field(out, "disk_keys", d.keys());
+    field(out, "disk_used_bytes", d.usedBytes());
+    field(out, "disk_max_bytes", d.maximumBytes());
+    field(out, "disk_reads", d.reads());
+    field(out, "disk_hits", d.hits());
+    field(out, "disk_misses", d.misses());
+    field(out, "disk_bytes_read", d.bytesRead());
+    field(out, "disk_writes", d.writes());
+    field(out, "disk_bytes_written", d.bytesWritten());
+    field(out, "disk_evicted_keys", d.evictions());
+    field(out, "disk_checksum_failures", d.checksumFailures());
+    field(out, "disk_faults", d.faults());
+    field(out, "disk_promotions", d.promotions());
+    field(out, "disk_demotions", d.demotions());
+    field(out, "disk_demotions_shed", d.shedDemotions());
+    field(out, "disk_pending_keys", d.pendingKeys());
   }
 
   private static void cpu(StringBuilder out) {

@@ -1,15 +1,42 @@
 package io.sidecache.store;
 
+import java.util.Optional;
+
 /**
  * Counters of a store on this node, read by Redis {@code INFO}, memcached {@code stats} and the
  * metrics.
  *
- * @param keys the number of keys held, expired ones not yet reclaimed possibly included
- * @param usedBytes the bytes held, as weighed against {@code maximumBytes}: key and value bytes
- *     plus a fixed per-entry overhead
- * @param maximumBytes the configured bound in bytes
- * @param evictions the number of entries evicted to stay within the bound since start
- * @param expirations the number of expired entries reclaimed since start
+ * @param keys the number of keys held in every tier, expired ones not yet reclaimed possibly
+ *     included
+ * @param usedBytes the bytes the memory tier holds, as weighed against {@code maximumBytes}: key
+ *     and value bytes plus a fixed per-entry overhead
+ * @param maximumBytes the memory tier's bound in bytes
+ * @param evictions the number of entries that left the store to stay within its bounds since
+ *     start (an entry moved from memory to disk is not evicted)
+ * @param expirations the number of expired entries reclaimed since start, in every tier
+ * @param disk the disk tier's counters, empty when the store has none
  */
 public record StoreStats(
-    long keys, long usedBytes, long maximumBytes, long evictions, long expirations) {}
+    long keys,
+    long usedBytes,
+    long maximumBytes,
+    long evictions,
+    long expirations,
+    Optional<DiskStats> disk) {
+
+  /**
+   * Returns the counters of a store without a disk tier.
+   *
+   * @param keys the number of keys held
+   * @param usedBytes the bytes held, as weighed against {@code maximumBytes}
+   * @param maximumBytes the bound in bytes
+   * @param evictions the number of entries evicted since start
+   * @param expirations the number of expired entries reclaimed since start
+   * @return the counters
+   */
+  public static StoreStats memoryOnly(
+      long keys, long usedBytes, long maximumBytes, long evictions, long expirations) {
+    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations,
+        Optional.empty());
+  }
+}

@@ -85,6 +85,8 @@ public final class DiskTier implements AutoCloseable {
   private final LongAdder reads = new LongAdder();
   private final LongAdder hits = new LongAdder();
   private final LongAdder writes = new LongAdder();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expirations = new LongAdder();
   private final LongAdder checksumFailures = new LongAdder();
@@ -225,6 +227,7 @@ public final class DiskTier implements AutoCloseable {
     if (record == null) {
       return null;
     }
+    bytesRead.add(record.length);
     DiskRecord.Decoded d;
     try {
       d = DiskRecord.decode(key, record);
@@ -273,6 +276,7 @@ public final class DiskTier implements AutoCloseable {
     bytes += cost(key, record.length);
     maxCas = Math.max(maxCas, entry.cas());
     writes.increment();
+    bytesWritten.add(record.length);
     evictOverflow();
     return true;
   }
@@ -424,6 +428,16 @@ public final class DiskTier implements AutoCloseable {
   /** Returns the number of reads that found a live, verified record. */
   public long hits() {
     return hits.sum();
+  }
+
+  /** Returns the bytes of records read. */
+  public long bytesRead() {
+    return bytesRead.sum();
+  }
+
+  /** Returns the bytes of records written. */
+  public long bytesWritten() {
+    return bytesWritten.sum();
   }
 
   /** Returns the number of records written. */

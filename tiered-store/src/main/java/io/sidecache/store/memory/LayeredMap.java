@@ -44,7 +44,7 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
       return installed[0];
     });
     if (below[0]) {
-      lower.superseded(k);
+      lower.superseded(k, installed[0] != null);
     }
     return installed[0];
   }
@@ -61,7 +61,7 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
       return f.apply(k, old);
     });
     if (below[0]) {
-      lower.superseded(key);
+      lower.superseded(key, result != null);
     }
     return result;
   }

@@ -32,8 +32,10 @@ public interface LowerTier {
    * lower copy is out of date.
    *
    * @param key the key
+   * @param promoted {@code true} when the memory tier now holds an entry for the key (the key was
+   *     brought up), {@code false} when the operation removed it
    */
-  void superseded(Key key);
+  void superseded(Key key, boolean promoted);
 
   /**
    * Receives an entry evicted by size, inside the eviction's atomic operation (Caffeine's {@code

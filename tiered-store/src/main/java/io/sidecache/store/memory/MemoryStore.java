@@ -141,15 +141,6 @@ public final class MemoryStore implements CacheStore {
   }
 
   /**
-   * Returns whether this tier itself holds {@code key} (not a tier below it); no side effects.
-   *
-   * @param key the key
-   */
-  public boolean containsInMemory(Key key) {
-    return cache.asMap().containsKey(key);
-  }
-
-  /**
    * Visits every live entry held in this tier (not below it), in no particular order; for an
    * orderly shutdown that moves the tier to disk. Weakly consistent with concurrent writes.
    *
@@ -721,7 +712,7 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public StoreStats stats() {
-    return new StoreStats(
+    return StoreStats.memoryOnly(
         cache.estimatedSize(),
         weightedSize(),
         maximumBytes,

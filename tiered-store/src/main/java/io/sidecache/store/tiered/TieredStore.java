@@ -8,6 +8,7 @@ import io.sidecache.store.ConcatResult;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
+import io.sidecache.store.DiskStats;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.FetchOptions;
@@ -34,6 +35,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -284,7 +286,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         // The record could not even be read (a damaged file): it is never served, a miss.
         removed = false;
       }
-      if ((consumed != null || removed) && memory.containsInMemory(key)) {
+      if ((consumed != null || removed) && context.promoted.contains(key)) {
         promotions.increment();
       }
     }
@@ -328,6 +330,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     final Map<Key, Entry> prefetched = new HashMap<>(4);
     final Map<Key, Pending> consumed = new HashMap<>(4);
     final Set<Key> superseded = new HashSet<>(4);
+    final Set<Key> promoted = new HashSet<>(4);
 
     void prefetch(Key key) {
       if (!prefetched.containsKey(key)) {
@@ -358,10 +361,13 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     }
 
     @Override
-    public void superseded(Key key) {
+    public void superseded(Key key, boolean promoted) {
       DiskOp context = current.get();
       if (context != null) {
         context.superseded.add(key);
+        if (promoted) {
+          context.promoted.add(key);
+        }
       }
     }
 
@@ -622,19 +628,24 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Keys and bytes of both tiers and the hand-off; the bound is the sum of both tiers' bounds;
-   * evictions count entries that left the store for good (disk evictions and shed demotions), not
-   * demotions; expirations count both tiers.
+   * <p>Keys of both tiers and the hand-off; bytes and bound of the memory tier (the disk tier's
+   * are in {@link StoreStats#disk()}); evictions count entries that left the store for good (disk
+   * evictions and shed demotions), not demotions; expirations count both tiers.
    */
   @Override
   public StoreStats stats() {
     StoreStats m = memory.stats();
+    DiskStats d = new DiskStats(disk.entries(), disk.bytes(), disk.maximumBytes(), disk.reads(),
+        disk.hits(), disk.bytesRead(), disk.writes(), disk.bytesWritten(), disk.evictions(),
+        disk.checksumFailures(), disk.faults(), promotions.sum(), demotions.sum(),
+        shedDemotions.sum(), pending.size());
     return new StoreStats(
         m.keys() + pending.size() + disk.entries(),
-        m.usedBytes() + pendingBytes.get() + disk.bytes(),
-        m.maximumBytes() + disk.maximumBytes(),
-        disk.evictions() + shedDemotions.sum(),
-        m.expirations() + disk.expirations());
+        m.usedBytes(),
+        m.maximumBytes(),
+        d.evictions() + d.shedDemotions(),
+        m.expirations() + disk.expirations(),
+        Optional.of(d));
   }
 
   @Override
