@@ -5,7 +5,9 @@
  * pipelines memcached requests (memaslap keeps one request in flight per connection).
  *
  * Model: one thread, epoll, CONNS connections. Each connection sends a batch of DEPTH requests
- * (each a SET with probability SET_RATIO, else a GET of a uniformly random key), waits for all
+ * (each a SET with probability SET_RATIO, else a GET of a random key: uniform, or with -z THETA
+ * Zipfian, YCSB's "scrambled zipfian": ranks drawn with Gray et al.'s method, then hashed onto
+ * the key space so the hot keys are spread over it), waits for all
  * DEPTH replies, then sends the next batch, as redis-benchmark -P does. A request's latency is
  * from the write of its batch to the arrival of its reply (1 us buckets up to 1 s).
  * Keys: "key:%012u" (redis-benchmark's key:__rand_int__ form), values: VALUE bytes of 'x'.
@@ -17,7 +19,7 @@
  * Output: one line "ops_s=N p50_ms=X p99_ms=Y ops=N sets=N gets=N hits=N misses=N errors=N".
  * Exit: 0 ok, 2 usage/connect error, 3 error replies seen, 4 server does not speak the protocol.
  *
- * Build: gcc -O2 -o kvmix kvmix.c      Linux only (epoll).
+ * Build: gcc -O2 -o kvmix kvmix.c -lm      Linux only (epoll).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +29,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,8 @@ static unsigned long long n_ops, n_sets, n_gets, n_hits, n_misses, n_errors;
 static unsigned long long *hist;
 static unsigned long long n_replies;   /* all replies, counted or not */
 static unsigned next_key;   /* load / verify modes: next key to send */
+static double zipf_theta;   /* 0: uniform keys */
+static double zipf_zetan, zipf_alpha, zipf_eta;
 static int measuring;
 
 static double now(void) {
@@ -186,6 +191,27 @@ static long parse_reply(const char *p, size_t n, int *hit, int *err) {
     return -1;
 }
 
+/* Gray et al., "Quickly generating billion-record synthetic databases" (SIGMOD 1994), as YCSB. */
+static void zipf_init(void) {
+    double zeta2 = 1 + pow(0.5, zipf_theta);
+    zipf_zetan = 0;
+    for (unsigned i = 1; i <= keys; i++) zipf_zetan += 1 / pow(i, zipf_theta);
+    zipf_alpha = 1 / (1 - zipf_theta);
+    zipf_eta = (1 - pow(2.0 / keys, 1 - zipf_theta)) / (1 - zeta2 / zipf_zetan);
+}
+
+static unsigned random_key(void) {
+    unsigned long long r = (unsigned long long)rand() * RAND_MAX + rand();
+    if (zipf_theta <= 0) return (unsigned)(r % keys);
+    double u = (double)rand() / ((double)RAND_MAX + 1), uz = u * zipf_zetan;
+    unsigned long long rank = uz < 1 ? 0 : uz < 1 + pow(0.5, zipf_theta) ? 1
+        : (unsigned long long)(keys * pow(zipf_eta * u - zipf_eta + 1, zipf_alpha));
+    /* FNV-1a over the rank's bytes spreads hot ranks over the key space. */
+    unsigned long long h = 1469598103934665603ULL;
+    for (int i = 0; i < 8; i++) { h ^= (rank >> (8 * i)) & 0xff; h *= 1099511628211ULL; }
+    return (unsigned)(h % keys);
+}
+
 static void send_batch(struct conn *c) {
     c->out_len = c->out_off = 0;
     c->pending = 0;
@@ -198,7 +224,7 @@ static void send_batch(struct conn *c) {
             set = load_mode;
         } else {
             set = (double)rand() / RAND_MAX < set_ratio;
-            k = (unsigned)(((unsigned long long)rand() * RAND_MAX + rand()) % keys);
+            k = random_key();
         }
         c->ops[i] = set;
         request(c, set, k);
@@ -241,13 +267,14 @@ static double percentile(double q) {
 
 static void usage(void) {
     fprintf(stderr, "usage: kvmix [-h host] [-p port] [-m resp|text|binary] [-c conns] [-P depth]\n"
-                    "             [-t secs] [-w warmup_secs] [-r keys] [-d value_bytes] [-s set_ratio] [-L|-V]\n");
+                    "             [-t secs] [-w warmup_secs] [-r keys] [-d value_bytes] [-s set_ratio]\n"
+                    "             [-z zipf_theta (0 < theta < 1; default uniform)] [-L|-V]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     int opt;
-    while ((opt = getopt(argc, argv, "h:p:m:c:P:t:w:r:d:s:LV")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:m:c:P:t:w:r:d:s:z:LV")) != -1) {
         switch (opt) {
         case 'h': host = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -260,12 +287,14 @@ int main(int argc, char **argv) {
         case 'r': keys = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'd': value_len = (unsigned)strtoul(optarg, NULL, 10); break;
         case 's': set_ratio = atof(optarg); break;
+        case 'z': zipf_theta = atof(optarg); break;
         case 'L': load_mode = 1; break;
         case 'V': verify_mode = 1; break;
         default: usage();
         }
     }
-    if (conns < 1 || depth < 1 || keys < 1 || port < 1) usage();
+    if (conns < 1 || depth < 1 || keys < 1 || port < 1 || zipf_theta < 0 || zipf_theta >= 1) usage();
+    if (zipf_theta > 0) zipf_init();
     value = malloc(value_len + 1);
     hist = calloc(HIST_US + 1, sizeof *hist);
     if (!value || !hist) die(2, "out of memory");

@@ -118,7 +118,7 @@ kvmix_build() {
     sum=$(cksum <"$BENCH_DIR/kvmix.c" | awk '{print $1}')
     KVMIX="$dir/kvmix-$sum"
     if [ ! -x "$KVMIX" ]; then
-        mkdir -p "$dir" && gcc -O2 -o "$KVMIX.tmp" "$BENCH_DIR/kvmix.c" && mv "$KVMIX.tmp" "$KVMIX" \
+        mkdir -p "$dir" && gcc -O2 -o "$KVMIX.tmp" "$BENCH_DIR/kvmix.c" -lm && mv "$KVMIX.tmp" "$KVMIX" \
             || die "cannot build kvmix"
     fi
 }

@@ -1,5 +1,7 @@
 package io.sidecache.store;
 
+import java.util.Arrays;
+
 /**
  * The result of a ranged read: the bytes of the resolved range and where it lies in the value.
  *
@@ -13,5 +15,37 @@ public record ValueSlice(byte[] bytes, long offset, long totalLength, int flags)
   /** Returns whether the range was empty (nothing of the value lies in it). */
   public boolean isEmpty() {
     return bytes.length == 0;
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * Resolves a Redis 7 {@code GETRANGE} range on an entry's value: inclusive offsets, a negative
+   * one counts from the end, both clamped, an inverted range is empty.
+   *
+   * @param e the entry, must not be {@code null}
+   * @param start the first byte offset, inclusive
+   * @param end the last byte offset, inclusive
+   * @return the slice, with the value's total length and the entry's flags
+   */
+  public static ValueSlice of(Entry e, long start, long end) {
+    long len = e.length();
+    if ((start < 0 && end < 0 && start > end) || len == 0) {
+      return new ValueSlice(EMPTY, 0, len, e.flags());
+    }
+    if (start < 0) {
+      start = Math.max(0, len + start);
+    }
+    if (end < 0) {
+      end = Math.max(0, len + end);
+    }
+    if (end >= len) {
+      end = len - 1;
+    }
+    if (start > end) {
+      return new ValueSlice(EMPTY, Math.min(start, len), len, e.flags());
+    }
+    byte[] bytes = Arrays.copyOfRange(e.value(), (int) start, (int) end + 1);
+    return new ValueSlice(bytes, start, len, e.flags());
   }
 }

@@ -258,21 +258,28 @@ public final class DiskTier implements AutoCloseable {
   public boolean write(Key key, Entry entry) {
     byte[] record = DiskRecord.encode(key, entry, seq + 1);
     if (cost(key, record.length) > maximumBytes) {
+      removeQuietly(key);
       return false;
     }
+    byte[] old;
     try {
-      removeRecord(key);
+      old = records.put(key.bytes(), record);
       seq++;
-      records.put(key.bytes(), record);
+      if (old != null) {
+        order.remove(DiskRecord.seq(old));
+      }
       order.put(seq, key.bytes());
-    } catch (DiskFaultException e) {
-      return false;
     } catch (RuntimeException | IOError e) {
       fault("write", e);
+      // The old record, if any, may or may not still be there: the index keeps counting it.
       return false;
     }
-    index.add(key);
-    entries++;
+    if (old == null) {
+      index.add(key);
+      entries++;
+    } else {
+      bytes -= cost(key, old.length);
+    }
     bytes += cost(key, record.length);
     maxCas = Math.max(maxCas, entry.cas());
     writes.increment();

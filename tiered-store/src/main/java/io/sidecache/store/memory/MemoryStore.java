@@ -243,29 +243,7 @@ public final class MemoryStore implements CacheStore {
   @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
     Entry e = live(key, ticker.millis());
-    return CompletableFuture.completedFuture(e == null ? null : slice(e, start, end));
-  }
-
-  /** Resolves a Redis 7 {@code GETRANGE} range (inclusive, negative from the end) on a value. */
-  static ValueSlice slice(Entry e, long start, long end) {
-    long len = e.length();
-    if ((start < 0 && end < 0 && start > end) || len == 0) {
-      return new ValueSlice(EMPTY, 0, len, e.flags());
-    }
-    if (start < 0) {
-      start = Math.max(0, len + start);
-    }
-    if (end < 0) {
-      end = Math.max(0, len + end);
-    }
-    if (end >= len) {
-      end = len - 1;
-    }
-    if (start > end) {
-      return new ValueSlice(EMPTY, Math.min(start, len), len, e.flags());
-    }
-    byte[] bytes = Arrays.copyOfRange(e.value(), (int) start, (int) end + 1);
-    return new ValueSlice(bytes, start, len, e.flags());
+    return CompletableFuture.completedFuture(e == null ? null : ValueSlice.of(e, start, end));
   }
 
   @Override

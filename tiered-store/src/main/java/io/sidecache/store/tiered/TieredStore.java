@@ -208,10 +208,18 @@ public final class TieredStore implements CacheStore, AutoCloseable {
    * shedding demotions or buffering without bound.
    */
   private <T> CompletionStage<T> write(Key key, Supplier<CompletionStage<T>> op) {
-    if (pendingBytes.get() > maxPendingBytes / 2) {
-      return onDisk(key, null, op);
+    return write(key, false, op);
+  }
+
+  private <T> CompletionStage<T> write(Key key, boolean blind, Supplier<CompletionStage<T>> op) {
+    if (pendingBytes.get() > maxPendingBytes / 2 || mayBeBelow(key)) {
+      return onDisk(key, null, blind, op);
     }
-    return run(key, op);
+    try {
+      return op.get();
+    } catch (NeedsDisk raced) {
+      return onDisk(key, null, blind, op);
+    }
   }
 
   /** As {@link #run(Key, Supplier)} for an operation on two keys. */
@@ -227,21 +235,32 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   }
 
   private <T> CompletionStage<T> onDisk(Key a, Key b, Supplier<CompletionStage<T>> op) {
+    return onDisk(a, b, false, op);
+  }
+
+  /**
+   * Runs a memory operation on the disk thread; {@code blind} for one that ignores the key's
+   * current value (a plain SET): no disk read, the lower copy is only removed.
+   */
+  private <T> CompletionStage<T> onDisk(Key a, Key b, boolean blind,
+      Supplier<CompletionStage<T>> op) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
-      diskThread.execute(() -> runOnDisk(a, b, op, result));
+      diskThread.execute(() -> runOnDisk(a, b, blind, op, result));
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(CLOSED);
     }
     return result;
   }
 
-  private <T> void runOnDisk(Key a, Key b, Supplier<CompletionStage<T>> op,
+  private <T> void runOnDisk(Key a, Key b, boolean blind, Supplier<CompletionStage<T>> op,
       CompletableFuture<T> result) {
-    DiskOp context = new DiskOp();
-    context.prefetch(a);
-    if (b != null) {
-      context.prefetch(b);
+    DiskOp context = new DiskOp(blind);
+    if (!blind) {
+      context.prefetch(a);
+      if (b != null) {
+        context.prefetch(b);
+      }
     }
     CompletionStage<T> stage;
     current.set(context);
@@ -279,7 +298,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       try {
         removed = disk.remove(key);
       } catch (DiskFaultException e) {
-        if (context.prefetched.get(key) != null) {
+        if (context.blind || context.prefetched.get(key) != null) {
           // A readable older copy stays behind: do not acknowledge what a restart could undo.
           throw e;
         }
@@ -327,10 +346,15 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   /** What one operation on the disk thread read from disk and took from the hand-off. */
   private final class DiskOp {
+    final boolean blind;
     final Map<Key, Entry> prefetched = new HashMap<>(4);
     final Map<Key, Pending> consumed = new HashMap<>(4);
     final Set<Key> superseded = new HashSet<>(4);
     final Set<Key> promoted = new HashSet<>(4);
+
+    DiskOp(boolean blind) {
+      this.blind = blind;
+    }
 
     void prefetch(Key key) {
       if (!prefetched.containsKey(key)) {
@@ -354,6 +378,9 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       if (p != null) {
         context.consumed.put(key, p);
         return p.entry.isExpiredAt(ticker.millis()) ? null : p.entry;
+      }
+      if (context.blind) {
+        return null; // the operation overwrites whatever is below without reading it
       }
       // An unexpected key is read here, under the memory tier's lock: only on this thread.
       context.prefetch(key);
@@ -423,7 +450,9 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
-    return write(key, () -> memory.set(key, value, options));
+    boolean blind = options.condition() == SetOptions.Condition.ALWAYS && !options.keepTtl()
+        && !options.returnPrevious();
+    return write(key, blind, () -> memory.set(key, value, options));
   }
 
   @Override
