@@ -111,6 +111,11 @@ final class DiskRecord {
     return new Decoded(new Entry(value, flags, cas, expiresAt, access), seq);
   }
 
+  /** Reads a record's expiry without verifying it (for the expiry sweep); 0 when too short. */
+  static long expiresAt(byte[] record) {
+    return record.length < HEADER_BYTES ? 0 : ByteBuffer.wrap(record, 29, 8).getLong();
+  }
+
   /** Reads a record's generation without verifying it (for eviction bookkeeping). */
   static long seq(byte[] record) {
     return record.length < HEADER_BYTES ? -1 : ByteBuffer.wrap(record, 9, 8).getLong();

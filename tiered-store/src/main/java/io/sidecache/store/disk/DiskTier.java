@@ -43,10 +43,16 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability.</b> Writes go to the mapped file, i.e. the page cache: they survive a {@code
  * kill -9} of the process but not a power loss (nothing is forced to the device).
  *
- * <p><b>Faults.</b> A MapDB or I/O failure on read is a miss; on write the record is not kept; on
- * removal it is reported to the caller as {@link DiskFaultException}, so a delete is not
- * acknowledged while an older copy may still be on disk. Every fault is counted and logged at
- * most once every 10 seconds.
+ * <p><b>Faults: fail-stop.</b> MapDB is not safe to use after one of its operations failed
+ * half-way (an {@code InternalError} from a memory-mapped write on a full disk leaves its locks
+ * held; an I/O error may leave its structures inconsistent). So the first MapDB or I/O failure
+ * takes the tier out of service for the rest of the run: the file is renamed aside ({@code
+ * disk-tier.db.failed-<ms>}) so that no copy in it can be served after a restart, every later
+ * read is a miss, every write is refused (the caller sheds the demotion) and every removal
+ * succeeds with nothing to remove. The node goes on serving from memory. If even the rename
+ * fails, removals report {@link DiskFaultException}, so a change is not acknowledged while an
+ * older copy might come back. Faults are counted ({@link #faults()}) and logged; a record that
+ * only fails its checksum is not a fault of the file.
  *
  * <p>Not thread-safe, except {@link #mayContain} and the counters: one thread (the tiered
  * store's disk thread) does every read, write and removal.
@@ -82,6 +88,10 @@ public final class DiskTier implements AutoCloseable {
   private long seq;
   private long maxCas;
   private long lastFaultLog = Long.MIN_VALUE;
+  private Iterator<Map.Entry<byte[], byte[]>> sweep;
+  // Set by the first MapDB or I/O failure (fail-stop); read by event loops through mayContain.
+  private volatile boolean failed;
+  private boolean setAside;
   private final LongAdder reads = new LongAdder();
   private final LongAdder hits = new LongAdder();
   private final LongAdder writes = new LongAdder();
@@ -98,9 +108,17 @@ public final class DiskTier implements AutoCloseable {
     this.ticker = ticker;
     this.db = db;
     this.recovered = recovered;
-    this.records = db.hashMap("records", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
-        .createOrOpen();
-    this.order = db.treeMap("order", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
+    if (db == null) {
+      // Out of service from the start: no file could be made (see open).
+      this.records = null;
+      this.order = null;
+      this.failed = true;
+      this.setAside = true;
+    } else {
+      this.records = db.hashMap("records", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
+          .createOrOpen();
+      this.order = db.treeMap("order", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
+    }
   }
 
   /**
@@ -117,6 +135,7 @@ public final class DiskTier implements AutoCloseable {
       throw new IllegalArgumentException("maximumBytes: " + maximumBytes + " (expected: >= 1)");
     }
     Files.createDirectories(dir);
+    deleteFailedFiles(dir);
     Path file = dir.resolve(FILE_NAME);
     Path marker = dir.resolve(CLEAN_MARKER);
     boolean clean = Files.exists(marker)
@@ -126,15 +145,40 @@ public final class DiskTier implements AutoCloseable {
     DiskTier tier;
     try {
       tier = new DiskTier(dir, maximumBytes, ticker, make(file, !clean), !clean);
-    } catch (RuntimeException | IOError e) {
+      tier.load();
+    } catch (RuntimeException | IOError | InternalError e) {
+      // Not opened or not readable to the end: the half-open MapDB instance is abandoned (its
+      // locks may be held), the file set aside, and the tier starts empty.
       Path aside = dir.resolve(FILE_NAME + ".unreadable-" + ticker.millis());
       log.warn("disk tier file {} cannot be opened ({}); moved to {}, starting with an empty disk"
           + " tier", file, e.toString(), aside);
       Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-      tier = new DiskTier(dir, maximumBytes, ticker, make(file, false), true);
+      try {
+        tier = new DiskTier(dir, maximumBytes, ticker, make(file, false), true);
+        tier.load();
+      } catch (RuntimeException | IOError | InternalError again) {
+        // Not even a new file can be made (a full disk, say): serve from memory, never refuse
+        // to start (invariant 3).
+        log.error("disk tier {}: cannot create {} ({}); the disk tier is out of service until"
+            + " restart, serving from memory only", dir, file, again.toString());
+        Files.deleteIfExists(file);
+        tier = new DiskTier(dir, maximumBytes, ticker, null, true);
+      }
     }
-    tier.load();
     return tier;
+  }
+
+  /**
+   * Deletes the files earlier runs set aside after a fault ({@code .failed-*}): they are never
+   * read again, and on a full disk they hold the space a new file needs.
+   */
+  private static void deleteFailedFiles(Path dir) throws IOException {
+    try (var files = Files.newDirectoryStream(dir, FILE_NAME + ".failed-*")) {
+      for (Path f : files) {
+        log.info("disk tier {}: deleting {}, set aside after a fault", dir, f.getFileName());
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   private static DB make(Path file, boolean bypassHeaderChecksum) {
@@ -203,7 +247,12 @@ public final class DiskTier implements AutoCloseable {
    * no I/O, so event loops may ask.
    */
   public boolean mayContain(Key key) {
-    return index.mayContain(key);
+    return !failed && index.mayContain(key);
+  }
+
+  /** Returns whether a fault took the tier out of service (see the class documentation). */
+  public boolean failed() {
+    return failed;
   }
 
   /**
@@ -213,15 +262,15 @@ public final class DiskTier implements AutoCloseable {
    * @return the live entry (a copy), or {@code null} when absent, expired, corrupt or unreadable
    */
   public Entry read(Key key) {
-    if (!index.mayContain(key)) {
+    if (!mayContain(key)) {
       return null;
     }
     reads.increment();
     byte[] record;
     try {
       record = records.get(key.bytes());
-    } catch (RuntimeException | IOError e) {
-      fault("read", e);
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("read", e);
       return null;
     }
     if (record == null) {
@@ -233,7 +282,8 @@ public final class DiskTier implements AutoCloseable {
       d = DiskRecord.decode(key, record);
     } catch (DiskRecord.CorruptRecordException bad) {
       checksumFailures.increment();
-      fault("read (" + bad.getMessage() + ")", null);
+      logRateLimited("read of a record that failed verification (" + bad.getMessage() + ")",
+          null);
       removeQuietly(key);
       return null;
     }
@@ -256,6 +306,9 @@ public final class DiskTier implements AutoCloseable {
    *     alone is larger than the tier
    */
   public boolean write(Key key, Entry entry) {
+    if (failed) {
+      return false;
+    }
     byte[] record = DiskRecord.encode(key, entry, seq + 1);
     if (cost(key, record.length) > maximumBytes) {
       removeQuietly(key);
@@ -269,9 +322,8 @@ public final class DiskTier implements AutoCloseable {
         order.remove(DiskRecord.seq(old));
       }
       order.put(seq, key.bytes());
-    } catch (RuntimeException | IOError e) {
-      fault("write", e);
-      // The old record, if any, may or may not still be there: the index keeps counting it.
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("write", e);
       return false;
     }
     if (old == null) {
@@ -296,6 +348,12 @@ public final class DiskTier implements AutoCloseable {
    * @throws DiskFaultException if the removal failed, so an older copy may remain
    */
   public boolean remove(Key key) throws DiskFaultException {
+    if (failed) {
+      if (!setAside) {
+        throw new DiskFaultException("disk tier out of service and its file not set aside");
+      }
+      return false;
+    }
     if (!index.mayContain(key)) {
       return false;
     }
@@ -309,9 +367,12 @@ public final class DiskTier implements AutoCloseable {
       if (old != null) {
         order.remove(DiskRecord.seq(old));
       }
-    } catch (RuntimeException | IOError e) {
-      fault("remove", e);
-      throw new DiskFaultException("disk tier removal failed: " + e);
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("remove", e);
+      if (!setAside) {
+        throw new DiskFaultException("disk tier removal failed: " + e);
+      }
+      return false;
     }
     if (old == null) {
       return false;
@@ -332,27 +393,69 @@ public final class DiskTier implements AutoCloseable {
 
   /** Evicts the oldest records until the accounted bytes are within the bound. */
   private void evictOverflow() {
-    while (bytes > maximumBytes) {
-      Map.Entry<Long, byte[]> oldest;
+    while (bytes > maximumBytes && !failed) {
       try {
-        oldest = order.pollFirstEntry();
-      } catch (RuntimeException | IOError e) {
-        fault("evict", e);
-        return;
-      }
-      if (oldest == null) {
-        return;
-      }
-      Key key = Key.of(oldest.getValue());
-      byte[] record = records.get(oldest.getValue());
-      if (record != null && DiskRecord.seq(record) == oldest.getKey()) {
-        records.remove(oldest.getValue());
-        index.remove(key);
-        entries--;
-        bytes -= cost(key, record.length);
-        evictions.increment();
+        Map.Entry<Long, byte[]> oldest = order.pollFirstEntry();
+        if (oldest == null) {
+          return;
+        }
+        Key key = Key.of(oldest.getValue());
+        byte[] record = records.get(oldest.getValue());
+        if (record != null && DiskRecord.seq(record) == oldest.getKey()) {
+          records.remove(oldest.getValue());
+          index.remove(key);
+          entries--;
+          bytes -= cost(key, record.length);
+          evictions.increment();
+        }
+      } catch (RuntimeException | IOError | InternalError e) {
+        fail("evict", e);
       }
     }
+  }
+
+  /**
+   * Reclaims expired records: looks at the next {@code max} records of a walk over the file that
+   * continues where the previous call stopped (and starts over at the end), and removes those
+   * that have expired. Expired records are never served in any case; this frees their space
+   * without a read. Run it periodically on the disk thread.
+   *
+   * @param max the most records to look at, at least 1
+   * @return the number of records removed
+   */
+  public int sweepExpired(int max) {
+    if (failed) {
+      return 0;
+    }
+    long now = ticker.millis();
+    List<byte[]> expired = new ArrayList<>();
+    try {
+      if (sweep == null || !sweep.hasNext()) {
+        sweep = records.entrySet().iterator();
+      }
+      for (int i = 0; i < max && sweep.hasNext(); i++) {
+        Map.Entry<byte[], byte[]> e = sweep.next();
+        long expiresAt = DiskRecord.expiresAt(e.getValue());
+        if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
+          expired.add(e.getKey());
+        }
+      }
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("sweep", e);
+      return 0;
+    }
+    int removed = 0;
+    for (byte[] k : expired) {
+      try {
+        if (removeRecord(Key.of(k))) {
+          expirations.increment();
+          removed++;
+        }
+      } catch (DiskFaultException e) {
+        return removed;
+      }
+    }
+    return removed;
   }
 
   /**
@@ -361,14 +464,23 @@ public final class DiskTier implements AutoCloseable {
    * be returned. Use it on the disk thread only.
    */
   public Iterator<Key> keys() {
-    Iterator<byte[]> it = records.keySet().iterator();
+    if (failed) {
+      return java.util.Collections.emptyIterator();
+    }
+    Iterator<byte[]> it;
+    try {
+      it = records.keySet().iterator();
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("iterate", e);
+      return java.util.Collections.emptyIterator();
+    }
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
         try {
-          return it.hasNext();
-        } catch (RuntimeException | IOError e) {
-          fault("iterate", e);
+          return !failed && it.hasNext();
+        } catch (RuntimeException | IOError | InternalError e) {
+          fail("iterate", e);
           return false;
         }
       }
@@ -382,23 +494,47 @@ public final class DiskTier implements AutoCloseable {
 
   /** Removes every record. */
   public void clear() {
-    try {
-      records.clear();
-      order.clear();
-    } catch (RuntimeException | IOError e) {
-      fault("clear", e);
+    if (!failed) {
+      try {
+        records.clear();
+        order.clear();
+      } catch (RuntimeException | IOError | InternalError e) {
+        fail("clear", e);
+      }
     }
     index.clear();
     entries = 0;
     bytes = 0;
   }
 
-  private void fault(String what, Throwable cause) {
+  /** Takes the tier out of service after a MapDB or I/O failure (fail-stop; class docs). */
+  private void fail(String what, Throwable cause) {
     faults.increment();
+    if (failed) {
+      return;
+    }
+    failed = true;
+    Path file = dir.resolve(FILE_NAME);
+    Path aside = dir.resolve(FILE_NAME + ".failed-" + ticker.millis());
+    try {
+      Files.move(file, aside);
+      setAside = true;
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+    log.error("disk tier {}: {} failed; the disk tier is out of service until restart, serving"
+        + " from memory only; {}", dir, what, setAside
+            ? "its file was moved to " + aside + " and the next start begins with an empty tier"
+            : "its file could not be moved aside, so changes to keys it holds are refused",
+        cause);
+  }
+
+  private void logRateLimited(String what, Throwable cause) {
     long now = ticker.millis();
     if (now - lastFaultLog >= LOG_INTERVAL_MS) {
       lastFaultLog = now;
-      log.warn("disk tier {}: {} failed ({} faults so far)", dir, what, faults.sum(), cause);
+      log.warn("disk tier {}: {} ({} checksum failures so far)", dir, what,
+          checksumFailures.sum(), cause);
     }
   }
 
@@ -467,7 +603,7 @@ public final class DiskTier implements AutoCloseable {
     return checksumFailures.sum();
   }
 
-  /** Returns the number of failed MapDB or I/O operations. */
+  /** Returns the number of failed MapDB or I/O operations (the first one stops the tier). */
   public long faults() {
     return faults.sum();
   }
@@ -479,6 +615,13 @@ public final class DiskTier implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
+    if (db == null) {
+      return; // never had a file
+    }
+    if (failed) {
+      // MapDB may hold locks from the failed operation; its file is set aside anyway.
+      throw new IOException("disk tier " + dir + " was out of service; not closed cleanly");
+    }
     db.close();
     Files.writeString(dir.resolve(CLEAN_MARKER), FINGERPRINT + "\n", StandardCharsets.UTF_8);
   }

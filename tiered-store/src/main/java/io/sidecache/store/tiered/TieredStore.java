@@ -40,9 +40,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,13 +91,16 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   private static final StoreException CLOSED = new StoreException("store is closed");
 
+  /** Records the disk tier's expiry sweep looks at per second. */
+  static final int SWEEP_RECORDS = 1000;
+
   /** Thrown inside a memory operation off the disk thread when the key may live below. */
   private static final RuntimeException NEEDS_DISK = new NeedsDisk();
 
   private final MemoryStore memory;
   private final DiskTier disk;
   private final Ticker ticker;
-  private final ExecutorService diskThread;
+  private final ScheduledExecutorService diskThread;
   // Each hand-off is its own object: an entry evicted, taken back and evicted again is a new one.
   private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingBytes = new AtomicLong();
@@ -116,11 +119,14 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     this.disk = disk;
     this.ticker = ticker;
     this.maxPendingBytes = maxPendingBytes;
-    this.diskThread = Executors.newSingleThreadExecutor(r -> {
+    this.diskThread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sidecache-disk");
       t.setDaemon(true);
       return t;
     });
+    // The expiry sweep of the disk tier: 1,000 records a second, between the other work.
+    diskThread.scheduleWithFixedDelay(() -> disk.sweepExpired(SWEEP_RECORDS), 1, 1,
+        TimeUnit.SECONDS);
     this.memory = memoryBuilder.ticker(ticker).casFloor(disk.maxCas()).lowerTier(new Lower())
         .build();
   }
@@ -256,25 +262,23 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   private <T> void runOnDisk(Key a, Key b, boolean blind, Supplier<CompletionStage<T>> op,
       CompletableFuture<T> result) {
     DiskOp context = new DiskOp(blind);
-    if (!blind) {
-      context.prefetch(a);
-      if (b != null) {
-        context.prefetch(b);
-      }
-    }
     CompletionStage<T> stage;
-    current.set(context);
     try {
-      stage = op.get();
-    } catch (RuntimeException e) {
-      result.completeExceptionally(e);
-      return;
-    } finally {
-      current.remove();
-    }
-    try {
+      if (!blind) {
+        context.prefetch(a);
+        if (b != null) {
+          context.prefetch(b);
+        }
+      }
+      current.set(context);
+      try {
+        stage = op.get();
+      } finally {
+        current.remove();
+      }
       retire(context);
-    } catch (StoreException e) {
+    } catch (RuntimeException | Error e) {
+      // Every failure completes the stage: a connection never waits for an answer that cannot come.
       result.completeExceptionally(e);
       return;
     }
@@ -600,7 +604,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       diskThread.execute(() -> {
         try {
           result.complete(work.get());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           result.completeExceptionally(e);
         }
       });
@@ -706,6 +710,10 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     diskThread.execute(() -> {
       long[] moved = new long[2];
       try {
+        if (disk.failed()) {
+          pending.clear();
+          disk.close(); // throws: the tier was out of service, nothing to keep
+        }
         pending.forEach((k, p) -> {
           if (!p.entry.isExpiredAt(ticker.millis()) && disk.write(k, p.entry)) {
             moved[0]++;

@@ -84,6 +84,29 @@ class DiskTierTest {
   }
 
   @Test
+  void sweepExpired_reclaimsExpiredRecordsWithoutReads() throws IOException {
+    try (DiskTier tier = open(1 << 20)) {
+      for (int i = 0; i < 10; i++) {
+        tier.write(Key.of("e" + i), new Entry(bytes("v"), 0, i + 1, NOW + 1000, 0));
+        tier.write(Key.of("p" + i), entry("v", 100 + i));
+      }
+      assertEquals(0, tier.sweepExpired(100), "nothing has expired yet");
+      now.addAndGet(1000);
+      assertTrue(tier.sweepExpired(1) <= 1, "looks at one record only");
+      int removed = 0;
+      for (int round = 0; round < 3; round++) {
+        removed += tier.sweepExpired(100);
+      }
+      assertEquals(10, tier.entries());
+      assertEquals(10, tier.expirations());
+      for (int i = 0; i < 10; i++) {
+        assertNotNull(tier.read(Key.of("p" + i)));
+      }
+      assertTrue(removed >= 9, "removed " + removed);
+    }
+  }
+
+  @Test
   void write_overTheBoundEvictsOldestFirst() throws IOException {
     String value = "x".repeat(1000);
     long perRecord = 2 * 2 + DiskRecord.OVERHEAD_BYTES + 1000 + DiskTier.RECORD_BOOKKEEPING_BYTES;
