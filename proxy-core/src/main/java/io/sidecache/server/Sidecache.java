@@ -139,7 +139,7 @@ public final class Sidecache implements AutoCloseable {
           new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
       log.info("transport {}, memory tier {} bytes, disk tier {}", transport,
           config.memoryBytes(), tiered == null ? "off"
-              : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath()
+              : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath().normalize()
                   + (tiered.diskTier().recovered() ? " (verified after an unclean shutdown)" : ""));
     } catch (InterruptedException | RuntimeException e) {
       close();

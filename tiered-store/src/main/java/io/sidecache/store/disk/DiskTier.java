@@ -138,8 +138,9 @@ public final class DiskTier implements AutoCloseable {
     deleteFailedFiles(dir);
     Path file = dir.resolve(FILE_NAME);
     Path marker = dir.resolve(CLEAN_MARKER);
-    boolean clean = Files.exists(marker)
-        && FINGERPRINT.equals(Files.readString(marker, StandardCharsets.UTF_8).trim());
+    // A new file needs no verification; an existing one without a matching marker does.
+    boolean clean = !Files.exists(file) || (Files.exists(marker)
+        && FINGERPRINT.equals(Files.readString(marker, StandardCharsets.UTF_8).trim()));
     // From here on the file is in use: a crash leaves no marker behind.
     Files.deleteIfExists(marker);
     DiskTier tier;
