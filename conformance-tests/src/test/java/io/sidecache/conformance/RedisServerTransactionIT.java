@@ -1,32 +1,14 @@
 package io.sidecache.conformance;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.net.InetSocketAddress;
-import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RespTransactionConformance} against a real redis-server. */
 class RedisServerTransactionIT extends RespTransactionConformance {
-  private static ExternalServer redis;
-
-  @BeforeAll
-  static void start() {
-    Optional<ExternalServer> server = ExternalServer.redis();
-    assumeTrue(server.isPresent(), "redis-server is not installed");
-    redis = server.get();
-  }
-
-  @AfterAll
-  static void stop() throws InterruptedException {
-    if (redis != null) {
-      redis.close();
-    }
-  }
+  @RegisterExtension static final RespTarget TARGET = RespTarget.redisServer();
 
   @Override
   InetSocketAddress respAddress() {
-    return redis.address();
+    return TARGET.address();
   }
 }

@@ -1,26 +1,14 @@
 package io.sidecache.conformance;
 
-import io.sidecache.server.Sidecache;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link MemcachedMetaConformance} against Sidecache. */
 class SidecacheMemcachedMetaIT extends MemcachedMetaConformance {
-  private static Sidecache server;
-
-  @BeforeAll
-  static void start() {
-    server = SidecacheServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension static final MemcachedTarget TARGET = MemcachedTarget.sidecache();
 
   @Override
   InetSocketAddress memcachedAddress() {
-    return server.memcachedAddress();
+    return TARGET.address();
   }
 }

@@ -1,26 +1,14 @@
 package io.sidecache.conformance;
 
-import io.sidecache.server.Sidecache;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link MemcachedConformance} against Sidecache with every key on disk (1-byte memory tier). */
 class SidecacheOnDiskMemcachedIT extends MemcachedConformance {
-  private static Sidecache server;
-
-  @BeforeAll
-  static void start() {
-    server = SidecacheServer.startOnDisk();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension static final MemcachedTarget TARGET = MemcachedTarget.sidecacheOnDisk();
 
   @Override
   InetSocketAddress memcachedAddress() {
-    return server.memcachedAddress();
+    return TARGET.address();
   }
 }

@@ -1,26 +1,14 @@
 package io.sidecache.conformance;
 
-import io.sidecache.server.Sidecache;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RespTransactionConformance} against Sidecache with every key on disk (1-byte memory tier). */
 class SidecacheOnDiskTransactionIT extends RespTransactionConformance {
-  private static Sidecache server;
-
-  @BeforeAll
-  static void start() {
-    server = SidecacheServer.startOnDisk();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension static final RespTarget TARGET = RespTarget.sidecacheOnDisk();
 
   @Override
   InetSocketAddress respAddress() {
-    return server.respAddress();
+    return TARGET.address();
   }
 }

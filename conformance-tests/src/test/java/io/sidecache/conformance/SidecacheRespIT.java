@@ -1,26 +1,14 @@
 package io.sidecache.conformance;
 
-import io.sidecache.server.Sidecache;
 import java.net.InetSocketAddress;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link RespConformance} against Sidecache. */
 class SidecacheRespIT extends RespConformance {
-  private static Sidecache server;
-
-  @BeforeAll
-  static void start() {
-    server = SidecacheServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension static final RespTarget TARGET = RespTarget.sidecache();
 
   @Override
   InetSocketAddress respAddress() {
-    return server.respAddress();
+    return TARGET.address();
   }
 }

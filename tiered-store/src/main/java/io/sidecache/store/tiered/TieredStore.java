@@ -196,14 +196,12 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   /** Runs a memory operation on {@code key}: inline when nothing is below, else on the disk thread. */
   private <T> CompletionStage<T> run(Key key, Supplier<CompletionStage<T>> op) {
-    if (!mayBeBelow(key)) {
-      try {
-        return op.get();
-      } catch (NeedsDisk raced) {
-        // The key was demoted between the check and the operation.
-      }
-    }
-    return onDisk(key, null, op);
+    return route(key, null, false, false, op);
+  }
+
+  /** As {@link #run(Key, Supplier)} for an operation on two keys. */
+  private <T> CompletionStage<T> run(Key a, Key b, Supplier<CompletionStage<T>> op) {
+    return route(a, b, false, false, op);
   }
 
   /**
@@ -212,36 +210,31 @@ public final class TieredStore implements CacheStore, AutoCloseable {
    * the demotions, so its stage completes only once the disk has caught up. That is the
    * back-pressure on writers: their connections wait (reading paused) instead of the store
    * shedding demotions or buffering without bound.
+   *
+   * @param blind whether the operation ignores the key's current value (a plain SET): then no
+   *     disk read is needed, the lower copy is only removed
    */
-  private <T> CompletionStage<T> write(Key key, Supplier<CompletionStage<T>> op) {
-    return write(key, false, op);
-  }
-
   private <T> CompletionStage<T> write(Key key, boolean blind, Supplier<CompletionStage<T>> op) {
-    if (pendingBytes.get() > maxPendingBytes / 2 || mayBeBelow(key)) {
-      return onDisk(key, null, blind, op);
-    }
-    try {
-      return op.get();
-    } catch (NeedsDisk raced) {
-      return onDisk(key, null, blind, op);
-    }
+    return route(key, null, true, blind, op);
   }
 
-  /** As {@link #run(Key, Supplier)} for an operation on two keys. */
-  private <T> CompletionStage<T> run(Key a, Key b, Supplier<CompletionStage<T>> op) {
-    if (!mayBeBelow(a) && !mayBeBelow(b)) {
+  /**
+   * Where an operation runs: inline when neither key may be below memory (and, for a write, the
+   * hand-off is at most half full), else on the disk thread. An operation that finds out inline
+   * that its key was demoted meanwhile ({@link NeedsDisk}) is retried there; it changed nothing.
+   */
+  private <T> CompletionStage<T> route(Key a, Key b, boolean write, boolean blind,
+      Supplier<CompletionStage<T>> op) {
+    boolean toDisk = mayBeBelow(a) || (b != null && mayBeBelow(b))
+        || (write && pendingBytes.get() > maxPendingBytes / 2);
+    if (!toDisk) {
       try {
         return op.get();
       } catch (NeedsDisk raced) {
-        // demoted meanwhile
+        // demoted between the check and the operation
       }
     }
-    return onDisk(a, b, op);
-  }
-
-  private <T> CompletionStage<T> onDisk(Key a, Key b, Supplier<CompletionStage<T>> op) {
-    return onDisk(a, b, false, op);
+    return onDisk(a, b, blind, op);
   }
 
   /**
@@ -476,23 +469,23 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<Long> incrementBy(Key key, long delta) {
-    return write(key, () -> memory.incrementBy(key, delta));
+    return write(key, false, () -> memory.incrementBy(key, delta));
   }
 
   @Override
   public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
-    return write(key, () -> memory.incrementUnsigned(key, delta, decrement));
+    return write(key, false, () -> memory.incrementUnsigned(key, delta, decrement));
   }
 
   @Override
   public CompletionStage<CounterResult> incrementUnsigned(
       Key key, long delta, boolean decrement, CounterOptions options) {
-    return write(key, () -> memory.incrementUnsigned(key, delta, decrement, options));
+    return write(key, false, () -> memory.incrementUnsigned(key, delta, decrement, options));
   }
 
   @Override
   public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
-    return write(key, () -> memory.concat(key, part, options));
+    return write(key, false, () -> memory.concat(key, part, options));
   }
 
   @Override
@@ -517,12 +510,12 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
-    return write(key, () -> memory.setRange(key, offset, bytes));
+    return write(key, false, () -> memory.setRange(key, offset, bytes));
   }
 
   @Override
   public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
-    return write(key, () -> memory.incrementByFloat(key, increment));
+    return write(key, false, () -> memory.incrementByFloat(key, increment));
   }
 
   @Override
