@@ -3,7 +3,10 @@ package io.sidecache.conformance;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link MemcachedBinaryConformance} against a real memcached: proves the suite states its behaviour. */
+/**
+ * {@link MemcachedBinaryConformance} against a real memcached: proves the suite states its
+ * behaviour.
+ */
 class MemcachedServerBinaryIT extends MemcachedBinaryConformance {
   @RegisterExtension static final MemcachedTarget TARGET = MemcachedTarget.memcached();
 

@@ -3,7 +3,9 @@ package io.sidecache.conformance;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link MemcachedMetaConformance} against Sidecache with every key on disk (1-byte memory tier). */
+/**
+ * {@link MemcachedMetaConformance} against Sidecache with every key on disk (1-byte memory tier).
+ */
 class SidecacheOnDiskMemcachedMetaIT extends MemcachedMetaConformance {
   @RegisterExtension static final MemcachedTarget TARGET = MemcachedTarget.sidecacheOnDisk();
 

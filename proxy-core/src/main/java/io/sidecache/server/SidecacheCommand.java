@@ -104,7 +104,8 @@ public final class SidecacheCommand implements Callable<Integer> {
   SidecacheConfig config() {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength, toInt("--max-http-body", maxHttpBody),
+        diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
+        toInt("--max-http-body", maxHttpBody),
         requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword);
   }
 

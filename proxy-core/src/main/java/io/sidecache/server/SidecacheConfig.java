@@ -138,7 +138,8 @@ public record SidecacheConfig(
    */
   public SidecacheConfig withMaxItemBytes(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes, memcachedSaslUser,
+        diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser,
         memcachedSaslPassword);
   }
 

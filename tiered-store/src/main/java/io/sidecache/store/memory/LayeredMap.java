@@ -51,7 +51,9 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
 
   @Override
   public io.sidecache.store.Entry compute(
-      Key key, BiFunction<? super Key, ? super io.sidecache.store.Entry, ? extends io.sidecache.store.Entry> f) {
+      Key key,
+      BiFunction<? super Key, ? super io.sidecache.store.Entry,
+          ? extends io.sidecache.store.Entry> f) {
     boolean[] below = new boolean[1];
     io.sidecache.store.Entry result = memory.compute(key, (k, old) -> {
       if (old == null) {
@@ -69,7 +71,8 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
   @Override
   public io.sidecache.store.Entry computeIfPresent(
       Key key,
-      BiFunction<? super Key, ? super io.sidecache.store.Entry, ? extends io.sidecache.store.Entry> f) {
+      BiFunction<? super Key, ? super io.sidecache.store.Entry,
+          ? extends io.sidecache.store.Entry> f) {
     return compute(key, (k, old) -> old == null ? null : f.apply(k, old));
   }
 

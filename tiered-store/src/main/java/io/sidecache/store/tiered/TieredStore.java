@@ -169,7 +169,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     return demotions.sum();
   }
 
-  /** Returns the number of evicted entries dropped because the hand-off was full or the write failed. */
+  /** Returns the number of evicted entries dropped: the hand-off was full or the write failed. */
   public long shedDemotions() {
     return shedDemotions.sum();
   }
@@ -194,7 +194,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   // ---- routing
 
-  /** Runs a memory operation on {@code key}: inline when nothing is below, else on the disk thread. */
+  /** Runs a memory operation on {@code key}: inline when nothing is below, else on disk. */
   private <T> CompletionStage<T> run(Key key, Supplier<CompletionStage<T>> op) {
     return route(key, null, false, false, op);
   }
