@@ -8,7 +8,9 @@ import io.sidecache.store.Key;
 import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetResult.Outcome;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -301,13 +303,15 @@ final class KeyCommands {
   }
 
   /**
-   * Redis 7 {@code KEYS pattern}: every live key matching the glob pattern, in no order; a lone
-   * {@code *} is every key (the empty key too, which {@code stringmatchlen} alone would refuse).
+   * Redis 7 {@code KEYS pattern}: every live key matching the glob pattern, once each, in no
+   * order; a lone {@code *} is every key (the empty key too, which {@code stringmatchlen} alone
+   * would refuse). Built on the store's scan, which may return a key twice (one that moves between
+   * tiers meanwhile), so the keys are collected in a set.
    */
   static void keys(RespSession s, byte[][] args) {
     GlobPattern pattern = matchAll(args[1]) ? null : GlobPattern.compile(args[1]);
-    CompletableFuture<List<Key>> result = new CompletableFuture<>();
-    collect(s.store(), 0, pattern, new ArrayList<>(), result);
+    CompletableFuture<Set<Key>> result = new CompletableFuture<>();
+    collect(s.store(), 0, pattern, new LinkedHashSet<>(), result);
     s.reply(result, (r, keys) -> {
       r.array(keys.size());
       for (Key k : keys) {
@@ -318,10 +322,11 @@ final class KeyCommands {
 
   /**
    * Walks the store's scan pages from {@code cursor} to the end, inline while pages complete at
-   * once and from the completing thread otherwise, adding the keys matching {@code pattern} ({@code null}: all) to {@code out}.
+   * once and from the completing thread otherwise, adding the keys matching {@code pattern}
+   * ({@code null}: all) to {@code out}.
    */
-  private static void collect(CacheStore store, long cursor, GlobPattern pattern, List<Key> out,
-      CompletableFuture<List<Key>> result) {
+  private static void collect(CacheStore store, long cursor, GlobPattern pattern, Set<Key> out,
+      CompletableFuture<Set<Key>> result) {
     for (;;) {
       CompletableFuture<ScanPage> page = store.scan(cursor, KEYS_PAGE).toCompletableFuture();
       if (!page.isDone()) {
@@ -352,7 +357,7 @@ final class KeyCommands {
   }
 
   /** Adds the page's matching keys; returns whether the page was the last one. */
-  private static boolean addMatches(ScanPage page, GlobPattern pattern, List<Key> out) {
+  private static boolean addMatches(ScanPage page, GlobPattern pattern, Set<Key> out) {
     for (Key k : page.keys()) {
       if (pattern == null || pattern.matches(k.bytes())) {
         out.add(k);

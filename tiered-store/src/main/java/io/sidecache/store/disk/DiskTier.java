@@ -96,6 +96,8 @@ public final class DiskTier implements AutoCloseable {
   private final LongAdder hits = new LongAdder();
   private final LongAdder writes = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder readNanos = new LongAdder();
+  private final LongAdder writeNanos = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expirations = new LongAdder();
@@ -268,11 +270,14 @@ public final class DiskTier implements AutoCloseable {
     }
     reads.increment();
     byte[] record;
+    long start = System.nanoTime();
     try {
       record = records.get(key.bytes());
     } catch (RuntimeException | IOError | InternalError e) {
       fail("read", e);
       return null;
+    } finally {
+      readNanos.add(System.nanoTime() - start);
     }
     if (record == null) {
       return null;
@@ -316,6 +321,7 @@ public final class DiskTier implements AutoCloseable {
       return false;
     }
     byte[] old;
+    long start = System.nanoTime();
     try {
       old = records.put(key.bytes(), record);
       seq++;
@@ -326,6 +332,8 @@ public final class DiskTier implements AutoCloseable {
     } catch (RuntimeException | IOError | InternalError e) {
       fail("write", e);
       return false;
+    } finally {
+      writeNanos.add(System.nanoTime() - start);
     }
     if (old == null) {
       index.add(key);
@@ -572,6 +580,16 @@ public final class DiskTier implements AutoCloseable {
   /** Returns the number of reads that found a live, verified record. */
   public long hits() {
     return hits.sum();
+  }
+
+  /** Returns the time spent in record lookups ({@link #reads()} of them), in nanoseconds. */
+  public long readNanos() {
+    return readNanos.sum();
+  }
+
+  /** Returns the time spent writing records ({@link #writes()} of them), in nanoseconds. */
+  public long writeNanos() {
+    return writeNanos.sum();
   }
 
   /** Returns the bytes of records read. */

@@ -1,10 +1,12 @@
 package io.sidecache.store.tiered;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.sidecache.store.disk.DiskTier;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Meters of the disk tier and of the movement between tiers, tagged {@code tier=disk} beside the
@@ -14,7 +16,9 @@ import io.sidecache.store.disk.DiskTier;
  * sidecache.store.gets} by {@code result} (hit/miss of reads that looked a record up), {@code
  * sidecache.store.demotions}, {@code sidecache.store.demotions.shed}, {@code
  * sidecache.store.promotions}, {@code sidecache.store.checksum.failures} and {@code
- * sidecache.store.faults} (counters), and {@code sidecache.store.pending.bytes} (gauge). Reads
+ * sidecache.store.faults} (counters), {@code sidecache.store.pending.bytes} (gauge), and the
+ * function timers {@code sidecache.store.disk.reads} and {@code sidecache.store.disk.writes}
+ * (count and total time of record lookups and writes; mean latency = total / count). Reads
  * happen at scrape time; thread-safe.
  */
 public final class TieredStoreMetrics implements MeterBinder {
@@ -54,6 +58,12 @@ public final class TieredStoreMetrics implements MeterBinder {
     counter(registry, "sidecache.store.checksum.failures", disk, DiskTier::checksumFailures,
         tier);
     counter(registry, "sidecache.store.faults", disk, DiskTier::faults, tier);
+    FunctionTimer.builder("sidecache.store.disk.reads", disk, DiskTier::reads,
+        DiskTier::readNanos, TimeUnit.NANOSECONDS).tag("tier", tier)
+        .description("Record lookups and their time").register(registry);
+    FunctionTimer.builder("sidecache.store.disk.writes", disk, DiskTier::writes,
+        DiskTier::writeNanos, TimeUnit.NANOSECONDS).tag("tier", tier)
+        .description("Record writes and their time").register(registry);
   }
 
   private static <T> void counter(MeterRegistry registry, String name, T obj,
