@@ -196,7 +196,7 @@ class DiskTierRestartIT {
   }
 
   @Test
-  void corruptDataFile_restartMissesBadRecordsAndServesTheRest() throws Exception {
+  void corruptDataFile_restartMissesBadRecordsNeverServesWrong() throws Exception {
     try (SidecacheProcess p = start(); Jedis jedis = jedis(p)) {
       Pipeline pipeline = jedis.pipelined();
       for (int i = 0; i < KEYS; i++) {
@@ -232,7 +232,11 @@ class DiskTierRestartIT {
           served++;
         }
       }
-      assertTrue(served > KEYS / 2, "most records survive 200 flipped bytes: " + served);
+      // Where the flips land decides how much survives: in values, those records are misses
+      // (counted); in MapDB's own structures, the first failed removal takes the disk tier out
+      // of service (fail-stop). Either way nothing is served wrong and the node stays up.
+      String info = jedis.info("disk");
+      assertTrue(info.matches("(?s).*disk_checksum_failures:[1-9].*"), served + " served; " + info);
       assertNotNull(jedis.ping());
       assertNull(jedis.get("never-written"));
     }

@@ -107,19 +107,23 @@ class DiskTierTest {
   }
 
   @Test
-  void write_overTheBoundEvictsOldestFirst() throws IOException {
+  void write_overTheBoundEvictsOlderRecordsFirst() throws IOException {
     String value = "x".repeat(1000);
-    long perRecord = 2 * 2 + DiskRecord.OVERHEAD_BYTES + 1000 + DiskTier.RECORD_BOOKKEEPING_BYTES;
-    try (DiskTier tier = open(perRecord * 10)) {
-      for (int i = 0; i < 30; i++) {
-        assertTrue(tier.write(Key.of("k" + (char) ('a' + i)), entry(value, i + 1)));
+    long perRecord = 2 * 3 + DiskRecord.OVERHEAD_BYTES + 1000 + DiskTier.RECORD_BOOKKEEPING_BYTES;
+    try (DiskTier tier = open(perRecord * 20)) {
+      for (int i = 0; i < 100; i++) {
+        assertTrue(tier.write(Key.of(String.format("k%02d", i)), entry(value, i + 1)));
         assertTrue(tier.bytes() <= tier.maximumBytes());
       }
-      assertEquals(10, tier.entries());
-      assertEquals(20, tier.evictions());
-      assertNull(tier.read(Key.of("ka")));
-      assertNotNull(tier.read(Key.of("k" + (char) ('a' + 29))));
-      assertFalse(tier.write(Key.of("huge"), entry("y".repeat((int) perRecord * 11), 99)));
+      assertEquals(20, tier.entries());
+      assertEquals(80, tier.evictions());
+      int oldSurvivors = 0;
+      for (int i = 0; i < 50; i++) {
+        oldSurvivors += tier.read(Key.of(String.format("k%02d", i))) == null ? 0 : 1;
+      }
+      assertTrue(oldSurvivors <= 2, "records of the older half kept: " + oldSurvivors);
+      assertNotNull(tier.read(Key.of("k99")), "the newest record is kept");
+      assertFalse(tier.write(Key.of("huge"), entry("y".repeat((int) perRecord * 21), 999)));
     }
   }
 
@@ -182,6 +186,18 @@ class DiskTierTest {
     }
     try (var files = Files.list(dir)) {
       assertTrue(files.anyMatch(p -> p.getFileName().toString().contains(".unreadable-")));
+    }
+  }
+
+  @Test
+  void open_dataDirectoryInUseIsRefused() throws IOException {
+    try (DiskTier tier = open(1 << 20)) {
+      IOException e = assertThrows(IOException.class, () -> open(1 << 20));
+      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+      assertTrue(tier.write(Key.of("k"), entry("v", 1)));
+    }
+    try (DiskTier again = open(1 << 20)) {
+      assertArrayEquals(bytes("v"), again.read(Key.of("k")).value());
     }
   }
 

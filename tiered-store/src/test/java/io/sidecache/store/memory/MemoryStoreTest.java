@@ -1,35 +1,13 @@
 package io.sidecache.store.memory;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sidecache.store.CacheStore;
-import io.sidecache.store.CounterOptions;
-import io.sidecache.store.CounterResult;
-import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
-import io.sidecache.store.ExpireCondition;
-import io.sidecache.store.FetchOptions;
-import io.sidecache.store.FetchResult;
-import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
-import io.sidecache.store.NotAFloatException;
-import io.sidecache.store.NotAnIntegerException;
-import io.sidecache.store.NotFiniteException;
-import io.sidecache.store.ScanPage;
 import io.sidecache.store.SetOptions;
-import io.sidecache.store.SetResult;
-import io.sidecache.store.SetResult.Outcome;
-import io.sidecache.store.ValueSlice;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
