@@ -196,12 +196,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   /** Runs a memory operation on {@code key}: inline when nothing is below, else on disk. */
   private <T> CompletionStage<T> run(Key key, Supplier<CompletionStage<T>> op) {
-    return route(key, null, false, false, op);
-  }
-
-  /** As {@link #run(Key, Supplier)} for an operation on two keys. */
-  private <T> CompletionStage<T> run(Key a, Key b, Supplier<CompletionStage<T>> op) {
-    return route(a, b, false, false, op);
+    return route(key, false, false, op);
   }
 
   /**
@@ -215,18 +210,20 @@ public final class TieredStore implements CacheStore, AutoCloseable {
    *     disk read is needed, the lower copy is only removed
    */
   private <T> CompletionStage<T> write(Key key, boolean blind, Supplier<CompletionStage<T>> op) {
-    return route(key, null, true, blind, op);
+    return route(key, true, blind, op);
   }
 
   /**
-   * Where an operation runs: inline when neither key may be below memory (and, for a write, the
-   * hand-off is at most half full), else on the disk thread. An operation that finds out inline
-   * that its key was demoted meanwhile ({@link NeedsDisk}) is retried there; it changed nothing.
+   * Where an operation on one key runs: inline when the key cannot be below memory (and, for a
+   * write, the hand-off is at most half full), else on the disk thread. An operation that finds
+   * out inline that its key was demoted meanwhile ({@link NeedsDisk}) is retried there.
    */
-  private <T> CompletionStage<T> route(Key a, Key b, boolean write, boolean blind,
+  private <T> CompletionStage<T> route(Key key, boolean write, boolean blind,
       Supplier<CompletionStage<T>> op) {
-    boolean toDisk = mayBeBelow(a) || (b != null && mayBeBelow(b))
-        || (write && pendingBytes.get() > maxPendingBytes / 2);
+    boolean toDisk = mayBeBelow(key) || (write && pendingBytes.get() > maxPendingBytes / 2);
+    // Inline, an operation must fail before it changes anything when it meets a key below
+    // (NeedsDisk); every single-key operation of the memory tier does, its first map access
+    // being the one that can meet it. (Rename and copy do not: see rename.)
     if (!toDisk) {
       try {
         return op.get();
@@ -234,7 +231,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         // demoted between the check and the operation
       }
     }
-    return onDisk(a, b, blind, op);
+    return onDisk(key, null, blind, op);
   }
 
   /**
@@ -518,14 +515,23 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     return write(key, false, () -> memory.incrementByFloat(key, increment));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Always on the disk thread: the memory tier's rename writes the target before it removes
+   * the source, and the target's insertion may evict the source; only there can the source be
+   * found in the hand-off and the step finish, where inline it would have to start over after a
+   * partial effect.
+   */
   @Override
   public CompletionStage<SetResult.Outcome> rename(Key from, Key to, boolean onlyIfAbsent) {
-    return run(from, to, () -> memory.rename(from, to, onlyIfAbsent));
+    return onDisk(from, to, false, () -> memory.rename(from, to, onlyIfAbsent));
   }
 
+  /** {@inheritDoc} On the disk thread, as {@link #rename}. */
   @Override
   public CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace) {
-    return run(from, to, () -> memory.copy(from, to, replace));
+    return onDisk(from, to, false, () -> memory.copy(from, to, replace));
   }
 
   /**
