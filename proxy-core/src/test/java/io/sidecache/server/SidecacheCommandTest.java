@@ -29,6 +29,7 @@ class SidecacheCommandTest {
     assertEquals(11211, c.memcachedPort());
     assertEquals(8080, c.httpPort());
     assertEquals(Path.of("./data"), c.dataDir());
+    assertEquals(4L << 30, c.diskBytes());
     assertEquals(1024 * 1024, c.maxItemBytes());
     assertEquals(512L * 1024 * 1024, c.maxBulkBytes());
     assertEquals(Math.max(1, Runtime.getRuntime().maxMemory() / 2), c.memoryBytes());
@@ -53,6 +54,13 @@ class SidecacheCommandTest {
     assertEquals(256L << 20, c.memoryBytes());
     assertEquals(Path.of("/tmp/x"), c.dataDir());
     assertEquals(2 << 20, c.maxItemBytes());
+  }
+
+  @Test
+  void diskSize_parsedAndZeroTurnsTheTierOff() {
+    assertEquals(2L << 30, parse("--disk-size", "2g").diskBytes());
+    assertEquals(0, parse("--disk-size", "0").diskBytes());
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--disk-size", "-1"));
   }
 
   @Test
