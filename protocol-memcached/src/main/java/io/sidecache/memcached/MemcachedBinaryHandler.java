@@ -367,18 +367,18 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
             return;
           }
           stats.delete(outcome == SetResult.Outcome.STORED);
-          switch (outcome) {
-            case STORED:
-              success(request, 0);
-              break;
-            case EXISTS:
-              error(request, BinaryStatus.KEY_EXISTS);
-              break;
-            default:
-              error(request, BinaryStatus.KEY_NOT_FOUND);
-              break;
+          if (outcome == SetResult.Outcome.STORED) {
+            success(request, 0);
+          } else {
+            error(request, refused(outcome));
           }
         });
+  }
+
+  /** The status of a refused CAS-checked change: the CAS differed, or the item is missing. */
+  private static BinaryStatus refused(SetResult.Outcome outcome) {
+    return outcome == SetResult.Outcome.EXISTS
+        ? BinaryStatus.KEY_EXISTS : BinaryStatus.KEY_NOT_FOUND;
   }
 
   /** Append/Prepend: the item's flags and expiry are kept; a missing item is "Not stored.". */
@@ -419,21 +419,13 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
           }
           stats.arithmetic(decrement, result.outcome() == SetResult.Outcome.STORED
               && !result.created());
-          switch (result.outcome()) {
-            case STORED:
-              if (!request.opcode().isQuiet()) {
-                header(request, BinaryStatus.SUCCESS, 0, 0, 8,
-                    result.entry() == null ? 0 : result.entry().cas());
-                replies.buffer().writeLong(result.value());
-                replies.writeThroughIfLarge();
-              }
-              break;
-            case EXISTS:
-              error(request, BinaryStatus.KEY_EXISTS);
-              break;
-            default:
-              error(request, BinaryStatus.KEY_NOT_FOUND);
-              break;
+          if (result.outcome() != SetResult.Outcome.STORED) {
+            error(request, refused(result.outcome()));
+          } else if (!request.opcode().isQuiet()) {
+            header(request, BinaryStatus.SUCCESS, 0, 0, 8,
+                result.entry() == null ? 0 : result.entry().cas());
+            replies.buffer().writeLong(result.value());
+            replies.writeThroughIfLarge();
           }
         });
   }
