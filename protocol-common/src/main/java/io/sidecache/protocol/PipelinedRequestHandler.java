@@ -1,6 +1,9 @@
 package io.sidecache.protocol;
 
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.function.Consumer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,6 +43,11 @@ import java.util.function.BiConsumer;
  * {@code ALLOW_HALF_CLOSURE} on, the requests already received still run and are answered; the
  * connection closes once they are.
  *
+ * <p>A reply may carry a value too large to hold in heap: {@link #stream} writes it piece by piece
+ * as its source yields pieces and the channel can take them (pausing on an unwritable channel,
+ * like a slow reader), while the connection's later requests wait their turn. RESP, memcached and
+ * HTTP stream through this one mechanism.
+ *
  * <p>Each request message is released after {@link #handle} returns, so a handler copies what it
  * needs from a reference-counted message before awaiting. Not sharable: one instance per channel,
  * used only from its event loop.
@@ -69,6 +77,23 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private boolean closing;
   private boolean closeScheduled;
   private boolean inputShutdown;
+  /** A stream waiting for the channel to become writable, or {@code null}. */
+  private StreamPump blockedStream;
+
+  /**
+   * The pieces of a streamed reply, e.g. a store's value reader: {@link #next()} is not called
+   * again before its previous stage completed.
+   */
+  @FunctionalInterface
+  public interface Pieces {
+    /**
+     * Returns the next piece.
+     *
+     * @return a stage completed with the next bytes (never empty, not changed afterwards), or
+     *     with {@code null} after the last one
+     */
+    CompletionStage<ByteBuffer> next();
+  }
 
   /**
    * Creates the handler.
@@ -156,6 +181,96 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
           drain();
         },
         ctx.executor());
+  }
+
+  /**
+   * Writes the pieces of a large reply after everything the handler has buffered so far, each
+   * piece once the previous one was handed to the channel and the channel is writable; then
+   * continues the current request with {@code then}, on the event loop (inline when every piece
+   * was ready and the channel writable). The pieces are wrapped, not copied. Until {@code then}
+   * runs, the request counts as running: reading stays paused and later requests wait, so replies
+   * stay in order (invariant 4).
+   *
+   * <p>If the source fails, or the channel closes, part-way, the reply cannot be finished: the
+   * connection is closed (a client never sees a torn value as a whole one) and {@code then}
+   * receives the cause, to release what the source holds.
+   *
+   * @param pieces the source of the reply's bytes
+   * @param then receives {@code null} after the last piece, or the cause of the failure
+   */
+  protected final void stream(Pieces pieces, Consumer<Throwable> then) {
+    flushReplies(ctx);
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    new StreamPump(pieces, written).run();
+    await(written, (v, cause) -> {
+      if (cause != null) {
+        closing = true;
+        releaseBacklog();
+        ctx.close();
+      }
+      then.accept(cause);
+    });
+  }
+
+  /** Moves pieces to the channel while they are ready and it is writable (see {@link #stream}). */
+  private final class StreamPump implements Runnable {
+    private final Pieces pieces;
+    private final CompletableFuture<Void> written;
+
+    StreamPump(Pieces pieces, CompletableFuture<Void> written) {
+      this.pieces = pieces;
+      this.written = written;
+    }
+
+    @Override
+    public void run() {
+      for (; ; ) {
+        if (!ctx.channel().isActive()) {
+          written.completeExceptionally(new ClosedChannelException());
+          return;
+        }
+        if (!ctx.channel().isWritable()) {
+          blockedStream = this; // channelWritabilityChanged resumes it
+          return;
+        }
+        CompletableFuture<ByteBuffer> next;
+        try {
+          next = pieces.next().toCompletableFuture();
+        } catch (RuntimeException e) {
+          written.completeExceptionally(e);
+          return;
+        }
+        if (!next.isDone()) {
+          next.whenCompleteAsync((piece, cause) -> {
+            if (cause != null) {
+              written.completeExceptionally(unwrap(cause));
+            } else if (piece == null) {
+              written.complete(null);
+            } else {
+              send(piece);
+              run();
+            }
+          }, ctx.executor());
+          return;
+        }
+        ByteBuffer piece;
+        try {
+          piece = next.join();
+        } catch (CompletionException | CancellationException e) {
+          written.completeExceptionally(unwrap(e));
+          return;
+        }
+        if (piece == null) {
+          written.complete(null);
+          return;
+        }
+        send(piece);
+      }
+    }
+
+    private void send(ByteBuffer piece) {
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(piece), ctx.voidPromise());
+    }
   }
 
   /**
@@ -320,7 +435,11 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && !waiting && !heldByGate && !closing) {
+    if (ctx.channel().isWritable() && blockedStream != null) {
+      StreamPump pump = blockedStream;
+      blockedStream = null;
+      pump.run();
+    } else if (ctx.channel().isWritable() && !waiting && !heldByGate && !closing) {
       drain();
     }
     ctx.fireChannelWritabilityChanged();
@@ -341,6 +460,11 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
     releaseBacklog();
+    if (blockedStream != null) {
+      StreamPump pump = blockedStream;
+      blockedStream = null;
+      pump.run(); // sees the closed channel and fails the stream, which releases its source
+    }
     ctx.fireChannelInactive();
   }
 }

@@ -3,6 +3,8 @@ package io.sidecache.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -73,6 +75,32 @@ final class HttpReplies {
     h.set(
         HttpHeaderNames.CONTENT_RANGE,
         "bytes " + slice.offset() + '-' + last + '/' + slice.totalLength());
+    return r;
+  }
+
+  /**
+   * The head of a response whose body is streamed after it: {@code 200 OK} with the whole value,
+   * or {@code 206 Partial Content} with one range (as {@link #value} and {@link #partial}); the
+   * body and a {@code LastHttpContent} follow.
+   *
+   * @param version the response version
+   * @param offset the first byte of the value in the body
+   * @param length the bytes of the body
+   * @param total the length of the whole value in bytes
+   * @param ranged whether the request asked for a range (then {@code 206})
+   */
+  static HttpResponse streamed(HttpVersion version, long offset, long length, long total,
+      boolean ranged) {
+    HttpResponse r = new DefaultHttpResponse(version,
+        ranged ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, OCTET_STREAM);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    if (ranged) {
+      h.set(HttpHeaderNames.CONTENT_RANGE,
+          "bytes " + offset + '-' + (offset + length - 1) + '/' + total);
+    }
     return r;
   }
 

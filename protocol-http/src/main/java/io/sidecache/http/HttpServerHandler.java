@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -18,6 +20,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.StoreException;
@@ -181,18 +184,61 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
 
   private void get(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers) {
     ByteRange range = ByteRange.fromHeaders(headers);
-    if (range == null) {
-      call(ctx, ex, () -> store.get(key), entry -> entry == null
-          ? notFound(ex)
-          : HttpReplies.value(ex.version, entry.value()));
-    } else if (range.isZeroSuffix()) {
-      call(ctx, ex, () -> probeLength(key), slice -> slice == null
-          ? notFound(ex)
-          : HttpReplies.rangeNotSatisfiable(ex.version, slice.totalLength()));
-    } else {
-      call(ctx, ex, () -> store.getRange(key, range.start(), range.end()),
-          slice -> ranged(ex, range, slice));
+    CompletionStage<Entry> read;
+    try {
+      read = store.get(key);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
     }
+    await(read, (entry, cause) -> {
+      if (cause != null) {
+        reply(ctx, ex, storeFailure(ex, cause));
+      } else if (entry == null) {
+        reply(ctx, ex, notFound(ex));
+      } else if (range == null) {
+        if (entry.isChunked()) {
+          streamValue(ctx, ex, key, entry, 0, -1, false);
+        } else {
+          reply(ctx, ex, HttpReplies.value(ex.version, entry.value()));
+        }
+      } else if (range.isZeroSuffix()) {
+        reply(ctx, ex, HttpReplies.rangeNotSatisfiable(ex.version, entry.length()));
+      } else if (!entry.isChunked()) {
+        reply(ctx, ex, ranged(ex, range, ValueSlice.of(entry, range.start(), range.end())));
+      } else if (ValueSlice.resolve(entry.length(), range.start(), range.end())[1] == 0) {
+        reply(ctx, ex, HttpReplies.rangeNotSatisfiable(ex.version, entry.length()));
+      } else {
+        streamValue(ctx, ex, key, entry, range.start(), range.end(), true);
+      }
+    });
+  }
+
+  /**
+   * Answers with (a range of) a chunked value, never whole in heap: the head, then the chunks the
+   * range covers as the client takes them, then the last content. A value that turned out to
+   * have lost a chunk is a 404.
+   */
+  private void streamValue(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry,
+      long start, long end, boolean ranged) {
+    await(store.read(key, entry, start, end), (reader, cause) -> {
+      if (cause != null || reader == null) {
+        reply(ctx, ex, cause != null ? storeFailure(ex, cause) : notFound(ex));
+        return;
+      }
+      HttpResponse head = HttpReplies.streamed(ex.version, reader.offset(), reader.length(),
+          reader.entry().length(), ranged);
+      HttpUtil.setKeepAlive(head, ex.keepAlive);
+      ctx.write(head);
+      stream(reader::next, failure -> {
+        reader.close();
+        if (failure == null) {
+          ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+          if (!ex.keepAlive) {
+            closeAfterReplies();
+          }
+        }
+      });
+    });
   }
 
   private static FullHttpResponse ranged(Exchange ex, ByteRange range, ValueSlice slice) {

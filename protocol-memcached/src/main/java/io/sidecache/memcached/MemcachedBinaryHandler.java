@@ -258,34 +258,51 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
 
   /** Answers a retrieval: flags extras, the key for GetK/GATK, the value unless Touch. */
   private void answerItem(BinaryRequest request, Entry entry, boolean withValue) {
-    BinaryOpcode base = request.opcode().base();
-    boolean withKey = base == BinaryOpcode.GETK || base == BinaryOpcode.GATK;
     if (entry == null) {
-      if (request.opcode().isQuiet()) {
-        return;
-      }
-      if (withKey) {
-        byte[] key = request.key();
-        header(request, BinaryStatus.KEY_NOT_FOUND, 0, key.length, key.length, 0);
-        replies.buffer().writeBytes(key);
-        replies.writeThroughIfLarge();
-      } else {
-        error(request, BinaryStatus.KEY_NOT_FOUND);
-      }
+      answerMiss(request);
       return;
     }
-    int keyLength = withKey ? request.key().length : 0;
-    int valueLength = withValue ? entry.length() : 0;
-    header(request, BinaryStatus.SUCCESS, 4, keyLength, 4 + keyLength + valueLength, entry.cas());
-    ByteBuf buf = replies.buffer();
-    buf.writeInt(entry.flags());
-    if (withKey) {
-      buf.writeBytes(request.key());
+    if (withValue && entry.isChunked()) {
+      // The body length is a u32: the item size limit keeps values below it.
+      streamValue(store, Key.of(request.key()), entry, e -> itemHeader(request, e, true),
+          () -> answerMiss(request), () -> { });
+      return;
     }
+    itemHeader(request, entry, withValue);
     if (withValue) {
       replies.writeValue(entry.value());
     } else {
       replies.writeThroughIfLarge();
+    }
+  }
+
+  private void answerMiss(BinaryRequest request) {
+    if (request.opcode().isQuiet()) {
+      return;
+    }
+    BinaryOpcode base = request.opcode().base();
+    if (base == BinaryOpcode.GETK || base == BinaryOpcode.GATK) {
+      byte[] key = request.key();
+      header(request, BinaryStatus.KEY_NOT_FOUND, 0, key.length, key.length, 0);
+      replies.buffer().writeBytes(key);
+      replies.writeThroughIfLarge();
+    } else {
+      error(request, BinaryStatus.KEY_NOT_FOUND);
+    }
+  }
+
+  /** The header, flags and key of a hit; the value, if any, follows. */
+  private void itemHeader(BinaryRequest request, Entry entry, boolean withValue) {
+    BinaryOpcode base = request.opcode().base();
+    boolean withKey = base == BinaryOpcode.GETK || base == BinaryOpcode.GATK;
+    int keyLength = withKey ? request.key().length : 0;
+    long valueLength = withValue ? entry.length() : 0;
+    header(request, BinaryStatus.SUCCESS, 4, keyLength, (int) (4 + keyLength + valueLength),
+        entry.cas());
+    ByteBuf buf = replies.buffer();
+    buf.writeInt(entry.flags());
+    if (withKey) {
+      buf.writeBytes(request.key());
     }
   }
 

@@ -5,6 +5,10 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
+import java.util.function.Consumer;
 
 /**
  * The part the text and binary command handlers share: the connection's {@link ReplyBuffer},
@@ -30,6 +34,39 @@ abstract class MemcachedRequestHandler<I> extends PipelinedRequestHandler<I> {
   public void handlerAdded(ChannelHandlerContext ctx) {
     super.handlerAdded(ctx);
     this.replies = new ReplyBuffer(ctx);
+  }
+
+  /**
+   * Writes a chunked entry's value, never whole in heap: opens a reader, lets {@code header}
+   * write what precedes the value (for the entry the reader reads, whose length it gives), streams
+   * the chunks as the client takes them, then runs {@code then} to write what follows. A value
+   * that turned out to have lost a chunk, or cannot be read, is answered by {@code miss} instead.
+   *
+   * @param store the store the entry was read from
+   * @param key the key it was read under
+   * @param entry the chunked entry
+   * @param header writes the reply up to the value's first byte
+   * @param miss answers the request as a miss
+   * @param then writes the rest of the reply; not run when the connection closed part-way
+   */
+  final void streamValue(CacheStore store, Key key, Entry entry, Consumer<Entry> header,
+      Runnable miss, Runnable then) {
+    await(store.read(key, entry, 0, -1), (reader, cause) -> {
+      if (cause != null || reader == null) {
+        if (cause != null) {
+          logger.warn("reading the chunks of {} failed", key, cause);
+        }
+        miss.run();
+        return;
+      }
+      header.accept(reader.entry());
+      stream(reader::next, failure -> {
+        reader.close();
+        if (failure == null) {
+          then.run();
+        }
+      });
+    });
   }
 
   @Override

@@ -9,11 +9,13 @@ import io.sidecache.protocol.Stages;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.ConcatResult;
 import io.sidecache.store.CounterOptions;
 import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.SetOptions;
@@ -260,42 +262,53 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       reply(request, TextReplies.END);
       return;
     }
+    CompletionStage<List<Entry>> reads;
     if (keys.length == 1) {
-      await(
-          read.apply(Key.of(keys[0])),
-          (entry, cause) -> {
-            if (cause != null) {
-              fail(request, cause);
-              return;
-            }
-            stats.get(entry != null);
-            if (entry != null) {
-              writeValue(keys[0], entry, withCas);
-            }
-            reply(request, TextReplies.END);
-          });
-      return;
-    }
-    List<CompletionStage<Entry>> reads = new ArrayList<>(keys.length);
-    for (byte[] key : keys) {
-      reads.add(read.apply(Key.of(key)));
+      reads = read.apply(Key.of(keys[0])).thenApply(java.util.Collections::singletonList);
+    } else {
+      List<CompletionStage<Entry>> each = new ArrayList<>(keys.length);
+      for (byte[] key : keys) {
+        each.add(read.apply(Key.of(key)));
+      }
+      reads = Stages.all(each);
     }
     await(
-        Stages.all(reads),
+        reads,
         (entries, cause) -> {
           if (cause != null) {
             fail(request, cause);
             return;
           }
-          for (int i = 0; i < keys.length; i++) {
-            Entry entry = entries.get(i);
-            stats.get(entry != null);
-            if (entry != null) {
-              writeValue(keys[i], entry, withCas);
-            }
-          }
-          reply(request, TextReplies.END);
+          writeValues(keys, entries, 0, withCas, () -> reply(request, TextReplies.END));
         });
+  }
+
+  /**
+   * Writes the {@code VALUE} items of the entries found from key {@code from} on, in key order;
+   * a chunked value is streamed and the next item follows when it is done; then runs {@code end}.
+   */
+  private void writeValues(byte[][] keys, List<Entry> entries, int from, boolean withCas,
+      Runnable end) {
+    for (int i = from; i < keys.length; i++) {
+      Entry entry = entries.get(i);
+      stats.get(entry != null);
+      if (entry == null) {
+        continue;
+      }
+      if (entry.isChunked()) {
+        byte[] key = keys[i];
+        int after = i + 1;
+        Runnable next = () -> writeValues(keys, entries, after, withCas, end);
+        streamValue(store, Key.of(key), entry,
+            e -> TextReplies.writeValueHeader(buffer(), key, e, withCas), next, () -> {
+              buffer().writeBytes(TextReplies.CRLF);
+              next.run();
+            });
+        return;
+      }
+      writeValue(keys[i], entry, withCas);
+    }
+    end.run();
   }
 
   /** {@code set}/{@code add}/{@code replace}/{@code cas}: one conditional write. */
@@ -477,62 +490,73 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
             return;
           }
           Entry entry = result.entry();
-          ByteBuf buf = buffer();
-          if (f.has('v')) {
-            buf.writeBytes(TextReplies.META_VA);
-            TextReplies.writeUnsignedDecimal(buf, entry.length());
-          } else {
-            buf.writeBytes(TextReplies.META_HD);
-          }
-          for (int i = 0; i < f.count(); i++) {
-            byte flag = f.flagAt(i);
-            switch (flag) {
-              case 's':
-                TextReplies.writeMetaNumber(buf, 's', entry.length());
-                break;
-              case 't':
-                TextReplies.writeMetaNumber(buf, 't', ttlSeconds(entry, now));
-                break;
-              case 'c':
-                buf.writeByte(' ').writeByte('c');
-                TextReplies.writeUnsignedDecimal(buf, entry.cas());
-                break;
-              case 'f':
-                TextReplies.writeMetaNumber(buf, 'f', entry.flags() & 0xFFFF_FFFFL);
-                break;
-              case 'l':
-                TextReplies.writeMetaNumber(
-                    buf, 'l', Entry.secondsSinceAccess(result.accessBefore(), now));
-                break;
-              case 'h':
-                TextReplies.writeMetaNumber(buf, 'h', Entry.isFetched(result.accessBefore()) ? 1 : 0);
-                break;
-              case 'O':
-                buf.writeByte(' ').writeBytes(f.opaque());
-                break;
-              case 'k':
-                TextReplies.writeMetaKey(buf, key, f.base64Key());
-                break;
-              default:
-                break;
-            }
-          }
-          if (result.tokenAlreadySent()) {
-            buf.writeBytes(TextReplies.META_Z);
-          }
-          if (entry.isStale()) {
-            buf.writeBytes(TextReplies.META_X);
-          }
-          if (result.won()) {
-            buf.writeBytes(TextReplies.META_W);
-          }
-          buf.writeBytes(TextReplies.CRLF);
-          if (f.has('v')) {
+          if (!f.has('v')) {
+            metaHitHeader(f, key, result, entry, now);
+            writeThroughIfLarge();
+          } else if (!entry.isChunked()) {
+            metaHitHeader(f, key, result, entry, now);
             writeData(entry.value());
           } else {
-            writeThroughIfLarge();
+            streamValue(store, Key.of(key), entry, e -> metaHitHeader(f, key, result, e, now),
+                () -> metaStatus(request, TextReplies.META_EN, f.quiet()),
+                () -> buffer().writeBytes(TextReplies.CRLF));
           }
         });
+  }
+
+  /** The {@code VA}/{@code HD} line of an {@code mg} hit, with its return flags. */
+  private void metaHitHeader(MetaFlags f, byte[] key, FetchResult result, Entry entry,
+      long now) {
+    ByteBuf buf = buffer();
+    if (f.has('v')) {
+      buf.writeBytes(TextReplies.META_VA);
+      TextReplies.writeUnsignedDecimal(buf, entry.length());
+    } else {
+      buf.writeBytes(TextReplies.META_HD);
+    }
+    for (int i = 0; i < f.count(); i++) {
+      byte flag = f.flagAt(i);
+      switch (flag) {
+        case 's':
+          TextReplies.writeMetaNumber(buf, 's', entry.length());
+          break;
+        case 't':
+          TextReplies.writeMetaNumber(buf, 't', ttlSeconds(entry, now));
+          break;
+        case 'c':
+          buf.writeByte(' ').writeByte('c');
+          TextReplies.writeUnsignedDecimal(buf, entry.cas());
+          break;
+        case 'f':
+          TextReplies.writeMetaNumber(buf, 'f', entry.flags() & 0xFFFF_FFFFL);
+          break;
+        case 'l':
+          TextReplies.writeMetaNumber(
+              buf, 'l', Entry.secondsSinceAccess(result.accessBefore(), now));
+          break;
+        case 'h':
+          TextReplies.writeMetaNumber(buf, 'h', Entry.isFetched(result.accessBefore()) ? 1 : 0);
+          break;
+        case 'O':
+          buf.writeByte(' ').writeBytes(f.opaque());
+          break;
+        case 'k':
+          TextReplies.writeMetaKey(buf, key, f.base64Key());
+          break;
+        default:
+          break;
+      }
+    }
+    if (result.tokenAlreadySent()) {
+      buf.writeBytes(TextReplies.META_Z);
+    }
+    if (entry.isStale()) {
+      buf.writeBytes(TextReplies.META_X);
+    }
+    if (result.won()) {
+      buf.writeBytes(TextReplies.META_W);
+    }
+    buf.writeBytes(TextReplies.CRLF);
   }
 
   /**
@@ -561,9 +585,11 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     MetaFlags f = request.meta();
     Key key = Key.of(request.key());
     byte mode = f.mode();
-    CompletionStage<SetResult> write;
+    CompletionStage<ConcatResult> write;
     if (mode == 'A' || mode == 'P') {
-      write = metaConcat(key, request.data(), mode == 'A', f);
+      // The item's flags and expiry are kept; with C its CAS must match (one store operation).
+      write = store.concat(key, request.data(),
+          ConcatOptions.memcached(mode == 'P', f.has('C') ? f.compareCas() : 0, maxItemSize));
     } else {
       SetOptions.Builder options =
           SetOptions.builder()
@@ -579,7 +605,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       } else if (mode == 'R') {
         options.ifPresent();
       }
-      write = store.set(key, request.data(), options.build());
+      write = store.set(key, request.data(), options.build()).thenApply(r -> new ConcatResult(
+          r.outcome(), 0, r.current() == null ? 0 : r.current().cas()));
     }
     await(
         write,
@@ -602,50 +629,12 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
               TextReplies.writeMetaKey(buf, request.key(), f.base64Key());
             } else if (flag == 'c') {
               buf.writeByte(' ').writeByte('c');
-              TextReplies.writeUnsignedDecimal(
-                  buf, result.current() == null ? 0 : result.current().cas());
+              TextReplies.writeUnsignedDecimal(buf, result.cas());
             }
           }
           buf.writeBytes(TextReplies.CRLF);
           writeThroughIfLarge();
         });
-  }
-
-  /**
-   * {@code ms} append/prepend: the item's flags and expiry are kept; with {@code C} the item's CAS
-   * must match. Written as a compare-and-swap of the whole new value, so the CAS check and the
-   * result's new CAS are exact; a write that races in between is retried (without {@code C}) or
-   * answered {@code EX} (with it).
-   */
-  private CompletionStage<SetResult> metaConcat(
-      Key key, byte[] part, boolean append, MetaFlags f) {
-    return store
-        .get(key)
-        .thenCompose(
-            entry -> {
-              if (entry == null || (long) entry.length() + part.length > maxItemSize) {
-                return CompletableFuture.completedFuture(
-                    new SetResult(SetResult.Outcome.NOT_STORED, entry, null));
-              }
-              if (f.has('C') && entry.cas() != f.compareCas()) {
-                return CompletableFuture.completedFuture(
-                    new SetResult(SetResult.Outcome.EXISTS, entry, null));
-              }
-              byte[] value = new byte[entry.length() + part.length];
-              byte[] first = append ? entry.value() : part;
-              byte[] second = append ? part : entry.value();
-              System.arraycopy(first, 0, value, 0, first.length);
-              System.arraycopy(second, 0, value, first.length, second.length);
-              SetOptions options =
-                  SetOptions.builder().ifCas(entry.cas()).flags(entry.flags()).keepTtl().build();
-              return store
-                  .set(key, value, options)
-                  .thenCompose(
-                      result ->
-                          result.outcome() == SetResult.Outcome.STORED || f.has('C')
-                              ? CompletableFuture.completedFuture(result)
-                              : metaConcat(key, part, append, f));
-            });
   }
 
   private static byte[] metaOutcome(SetResult.Outcome outcome) {

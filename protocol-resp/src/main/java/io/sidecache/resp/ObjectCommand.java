@@ -91,7 +91,8 @@ final class ObjectCommand {
       if (e == null) {
         r.nullBulk();
       } else {
-        r.bulk(encodingOf(e.value()));
+        // A chunked value is far longer than 44 bytes: Redis would hold it raw.
+        r.bulk(e.isChunked() ? "raw" : encodingOf(e.value()));
       }
     });
   }
@@ -127,7 +128,7 @@ final class ObjectCommand {
   }
 
   private static boolean isShared(Entry e) {
-    Long v = integerValue(e.value());
+    Long v = e.isChunked() ? null : integerValue(e.value());
     return v != null && v >= 0 && v < SHARED_INTEGERS;
   }
 

@@ -132,6 +132,24 @@ public final class RespReply {
     bulk(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Writes the header of a bulk string whose bytes follow separately (streamed), then {@link
+   * #crlf()}.
+   *
+   * @param length the number of bytes that follow
+   */
+  public void bulkHeader(long length) {
+    ByteBuf b = buf();
+    b.writeByte('$');
+    writeDecimal(b, length);
+    b.writeBytes(CRLF);
+  }
+
+  /** Writes {@code \r\n}: the end of a streamed bulk string. */
+  public void crlf() {
+    buf().writeBytes(CRLF);
+  }
+
   /** Writes the null bulk string {@code $-1}. */
   public void nullBulk() {
     buf().writeBytes(NULL_BULK);

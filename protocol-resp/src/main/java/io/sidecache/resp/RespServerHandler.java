@@ -5,10 +5,14 @@ import io.netty.util.concurrent.EventExecutor;
 import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.OutOfSpaceException;
 import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.NotFiniteException;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -211,6 +215,62 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     }
   }
 
+  /**
+   * Writes the values of entries read for {@code keys} as bulk strings ({@code $-1} for a missing
+   * one), from element {@code from} on: a value in heap is copied into the reply, a chunked one is
+   * streamed (its header, its chunks as the client takes them, {@code \r\n}) and the next
+   * element follows when it is done. Not for commands queued by MULTI (their replies must be
+   * whole; see {@link RespSession#replyValues}).
+   *
+   * @param keys the keys, as the entries
+   * @param entries the entries read, {@code null} for a missing key
+   * @param from the first element to write
+   */
+  void bulks(List<Key> keys, List<Entry> entries, int from) {
+    for (int i = from; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      if (e != null && e.isChunked()) {
+        int next = i + 1;
+        streamBulk(keys.get(i), e, 0, -1, reply::nullBulk, () -> bulks(keys, entries, next));
+        return;
+      }
+      reply.bulk(e == null ? null : e.value());
+    }
+  }
+
+  /**
+   * Streams a range of a chunked value as a bulk string, then runs {@code then}.
+   *
+   * @param key the key the entry was read under
+   * @param e the chunked entry
+   * @param start the first byte, as GETRANGE's
+   * @param end the last byte, as GETRANGE's
+   * @param miss writes the reply when the value turned out to have lost a chunk
+   * @param then continues the reply; not run when the connection was closed part-way
+   */
+  void streamBulk(Key key, Entry e, long start, long end, Runnable miss, Runnable then) {
+    await(context.store().read(key, e, start, end), (reader, cause) -> {
+      if (cause != null) {
+        writeError(cause);
+        then.run();
+        return;
+      }
+      if (reader == null) {
+        miss.run();
+        then.run();
+        return;
+      }
+      reply.bulkHeader(reader.length());
+      stream(reader::next, failure -> {
+        reader.close();
+        if (failure == null) {
+          reply.crlf();
+          then.run();
+        }
+      });
+    });
+  }
+
   void closeWhenFlushed() {
     closeAfterReplies();
   }
@@ -222,6 +282,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       reply.error(t.getMessage());
     } else if (t instanceof NotAnIntegerException) {
       reply.error(RespException.NOT_INTEGER.getMessage());
+    } else if (t instanceof OutOfSpaceException) {
+      // What Redis answers above maxmemory (server.c, shared.oomerr).
+      reply.error("OOM command not allowed when used memory > 'maxmemory'.");
     } else if (t instanceof IncrementOverflowException
         || t instanceof NotAFloatException
         || t instanceof NotFiniteException) {

@@ -2,16 +2,23 @@ package io.sidecache.resp;
 
 import io.netty.channel.Channel;
 import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.Stages;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.Ticker;
+import io.sidecache.store.ValueSlice;
+import io.sidecache.store.ValueStreams;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -121,6 +128,86 @@ public final class RespSession {
     if (!written.toCompletableFuture().isDone()) {
       queuedReply = written;
     }
+  }
+
+  /**
+   * Replies with the value of the entry {@code stage} yields as a bulk string, {@code $-1} when
+   * it is {@code null}; a chunked value is streamed, never held whole in heap, except inside
+   * {@code EXEC} (whose array is written as one reply: there the value is read into heap first).
+   *
+   * @param key the key the entry is read under
+   * @param stage the store's stage
+   * @param seen told of the entry (or {@code null}) before the reply is written
+   */
+  public void replyValue(Key key, CompletionStage<Entry> stage, Consumer<Entry> seen) {
+    replyValues(List.of(key), stage.thenApply(e -> {
+      seen.accept(e);
+      return java.util.Collections.singletonList(e);
+    }), false);
+  }
+
+  /**
+   * Replies with the values of entries read for {@code keys}, as {@link #replyValue}: as an array
+   * when {@code array} is set (MGET), else the one value.
+   *
+   * @param keys the keys, in the order of the entries
+   * @param stage the store's stage, yielding one entry (or {@code null}) per key
+   * @param array whether the reply is an array
+   */
+  public void replyValues(List<Key> keys, CompletionStage<List<Entry>> stage, boolean array) {
+    if (!runningQueued) {
+      reply(stage, (r, entries) -> {
+        if (array) {
+          r.array(entries.size());
+        }
+        handler.bulks(keys, entries, 0);
+      });
+      return;
+    }
+    reply(stage.thenCompose(entries -> {
+      List<CompletionStage<byte[]>> values = new ArrayList<>(entries.size());
+      for (int i = 0; i < entries.size(); i++) {
+        Entry e = entries.get(i);
+        values.add(e == null ? CompletableFuture.completedFuture(null)
+            : !e.isChunked() ? CompletableFuture.completedFuture(e.value())
+            : store().read(keys.get(i), e, 0, -1).thenCompose(reader -> reader == null
+                ? CompletableFuture.completedFuture(null) : ValueStreams.collect(reader)));
+      }
+      return Stages.all(values);
+    }), (r, values) -> {
+      if (array) {
+        r.array(values.size());
+      }
+      for (byte[] v : values) {
+        r.bulk(v);
+      }
+    });
+  }
+
+  /**
+   * Replies with a range of a key's value (GETRANGE rules), an empty bulk string for a missing
+   * key; the range of a chunked value is read from the chunks it covers only, and streamed when
+   * it spans more than one chunk's worth (except inside {@code EXEC}, see {@link #replyValue}).
+   *
+   * @param key the key
+   * @param start the first byte, inclusive; negative counts from the end
+   * @param end the last byte, inclusive; negative counts from the end
+   */
+  public void replyRange(Key key, long start, long end) {
+    if (runningQueued) {
+      reply(store().getRange(key, start, end), (r, slice) -> r.bulk(slice == null
+          ? new byte[0] : slice.bytes()));
+      return;
+    }
+    reply(store().get(key), (r, e) -> {
+      if (e == null) {
+        r.bulk(new byte[0]);
+      } else if (!e.isChunked()) {
+        r.bulk(ValueSlice.of(e, start, end).bytes());
+      } else {
+        handler.streamBulk(key, e, start, end, () -> r.bulk(new byte[0]), () -> { });
+      }
+    });
   }
 
   /**

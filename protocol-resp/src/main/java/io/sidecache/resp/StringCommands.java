@@ -6,8 +6,11 @@ import io.sidecache.store.ConcatOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.ValueStreams;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -142,11 +145,8 @@ final class StringCommands {
 
   /** Redis 7 {@code GET key}: bulk string or null. */
   static void get(RespSession s, byte[][] args) {
-    s.reply(s.store().get(Key.of(args[1])),
-        (r, e) -> {
-          s.countLookup(e != null);
-          r.bulk(e == null ? null : e.value());
-        });
+    Key key = Key.of(args[1]);
+    s.replyValue(key, s.store().get(key), e -> s.countLookup(e != null));
   }
 
   /**
@@ -236,12 +236,14 @@ final class StringCommands {
     } else if (o.unit != 0) {
       options.expiresAt(expiresAt(s.now(), o.expire, o.unit, "set"));
     }
-    boolean replyPrevious = o.get;
-    s.reply(s.store().set(Key.of(args[1]), args[2], options.build()), (r, result) -> {
-      if (replyPrevious) {
-        Entry previous = result.previous();
-        r.bulk(previous == null ? null : previous.value());
-      } else if (result.stored()) {
+    Key key = Key.of(args[1]);
+    CompletionStage<SetResult> written = s.store().set(key, args[2], options.build());
+    if (o.get) {
+      s.replyValue(key, written.thenApply(SetResult::previous), e -> { });
+      return;
+    }
+    s.reply(written, (r, result) -> {
+      if (result.stored()) {
         r.ok();
       } else {
         r.nullBulk();
@@ -290,14 +292,15 @@ final class StringCommands {
 
   /** Redis 7 {@code GETSET key value}: the old value or null; the new value has no expiry. */
   static void getset(RespSession s, byte[][] args) {
-    s.reply(s.store().set(Key.of(args[1]), args[2], SetOptions.builder().returnPrevious().build()),
-        (r, result) -> r.bulk(result.previous() == null ? null : result.previous().value()));
+    Key key = Key.of(args[1]);
+    s.replyValue(key, s.store().set(key, args[2], SetOptions.builder().returnPrevious().build())
+        .thenApply(SetResult::previous), e -> { });
   }
 
   /** Redis 7 {@code GETDEL key}: the value or null; the key is removed. */
   static void getdel(RespSession s, byte[][] args) {
-    s.reply(s.store().getAndDelete(Key.of(args[1])),
-        (r, e) -> r.bulk(e == null ? null : e.value()));
+    Key key = Key.of(args[1]);
+    s.replyValue(key, s.store().getAndDelete(key), e -> { });
   }
 
   /**
@@ -329,22 +332,28 @@ final class StringCommands {
         return;
       }
     }
-    s.reply(s.store().getAndTouch(key, expiresAt),
-        (r, e) -> r.bulk(e == null ? null : e.value()));
+    s.replyValue(key, s.store().getAndTouch(key, expiresAt), e -> { });
+  }
+
+  /** An entry's value as one array (empty for a missing key), read from its chunks if chunked. */
+  private static CompletionStage<byte[]> inHeap(RespSession s, Key key, Entry e) {
+    if (e == null || !e.isChunked()) {
+      return CompletableFuture.completedFuture(e == null ? EMPTY : e.value());
+    }
+    return s.store().read(key, e, 0, -1).thenCompose(r -> r == null
+        ? CompletableFuture.completedFuture(EMPTY) : ValueStreams.collect(r));
   }
 
   /** Redis 7 {@code MGET key [key ...]}: one bulk or null per key. */
   static void mget(RespSession s, byte[][] args) {
     List<CompletionStage<Entry>> stages = new ArrayList<>(args.length - 1);
+    List<Key> keys = new ArrayList<>(args.length - 1);
     for (int i = 1; i < args.length; i++) {
-      stages.add(s.store().get(Key.of(args[i])));
+      Key key = Key.of(args[i]);
+      keys.add(key);
+      stages.add(s.store().get(key));
     }
-    s.reply(Stages.all(stages), (r, entries) -> {
-      r.array(entries.size());
-      for (Entry e : entries) {
-        r.bulk(e == null ? null : e.value());
-      }
-    });
+    s.replyValues(keys, Stages.all(stages), true);
   }
 
   /** Redis 7.0 {@code msetGenericCommand}: an even number of key/value arguments. */
@@ -401,8 +410,7 @@ final class StringCommands {
   static void getrange(RespSession s, byte[][] args) {
     long start = Args.toLong(args[2]);
     long end = Args.toLong(args[3]);
-    s.reply(s.store().getRange(Key.of(args[1]), start, end),
-        (r, slice) -> r.bulk(slice == null ? EMPTY : slice.bytes()));
+    s.replyRange(Key.of(args[1]), start, end);
   }
 
   /**
@@ -455,13 +463,21 @@ final class StringCommands {
     CompletionStage<Entry> a = s.store().get(Key.of(args[1]));
     CompletionStage<Entry> b = s.store().get(Key.of(args[2]));
     long maxTable = s.limits().maxBulkLength();
-    s.reply(a.thenCombine(b, (x, y) -> new Entry[] {x, y}), (r, both) -> {
-      byte[] x = both[0] == null ? EMPTY : both[0].value();
-      byte[] y = both[1] == null ? EMPTY : both[1].value();
-      if ((long) (x.length + 1) * (y.length + 1) * Integer.BYTES > maxTable) {
+    Key[] keys = {Key.of(args[1]), Key.of(args[2])};
+    s.reply(a.thenCombine(b, (x, y) -> new Entry[] {x, y}).thenCompose(both -> {
+      long x = both[0] == null ? 0 : both[0].length();
+      long y = both[1] == null ? 0 : both[1].length();
+      if ((x + 1) * (y + 1) * Integer.BYTES > maxTable) {
+        return CompletableFuture.completedFuture((byte[][]) null);
+      }
+      // The table bounds the values: what fits it may be read into heap.
+      return inHeap(s, keys[0], both[0]).thenCombine(inHeap(s, keys[1], both[1]),
+          (vx, vy) -> new byte[][] {vx, vy});
+    }), (r, both) -> {
+      if (both == null) {
         r.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
       } else {
-        lcs.reply(r, x, y);
+        lcs.reply(r, both[0], both[1]);
       }
     });
   }

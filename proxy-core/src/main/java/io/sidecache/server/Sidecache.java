@@ -27,6 +27,7 @@ import io.sidecache.resp.RespServerInitializer;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.StoreMetrics;
 import io.sidecache.store.Ticker;
+import io.sidecache.store.chunk.ChunkedStore;
 import io.sidecache.store.memory.MemoryStore;
 import io.sidecache.store.tiered.TieredStore;
 import io.sidecache.store.tiered.TieredStoreMetrics;
@@ -87,17 +88,19 @@ public final class Sidecache implements AutoCloseable {
     if (config.diskBytes() > 0) {
       try {
         this.tiered = TieredStore.open(memoryBuilder, config.dataDir(), config.diskBytes(),
-            TieredStore.PENDING_BYTES_DEFAULT, ticker);
+            TieredStore.PENDING_BYTES_DEFAULT, config.chunkMemoryBytes(), ticker);
       } catch (IOException e) {
         expiry.shutdownNow();
         throw new UncheckedIOException("disk tier " + config.dataDir() + ": " + e.getMessage(), e);
       }
       this.memoryTier = tiered.memoryTier();
-      this.store = tiered;
+      this.store = new ChunkedStore(tiered, tiered.chunkReclaimer(), config.chunkSize());
     } else {
       this.tiered = null;
-      this.memoryTier = memoryBuilder.ticker(ticker).build();
-      this.store = memoryTier;
+      ChunkedStore chunked = ChunkedStore.overMemory(memoryBuilder.ticker(ticker),
+          config.chunkMemoryBytes(), config.chunkSize(), ticker, expiry);
+      this.memoryTier = (MemoryStore) chunked.base(); // the memory tier overMemory built
+      this.store = chunked;
     }
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
@@ -137,8 +140,9 @@ public final class Sidecache implements AutoCloseable {
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
           new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
-      log.info("transport {}, memory tier {} bytes, disk tier {}", transport,
-          config.memoryBytes(), tiered == null ? "off"
+      log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
+          + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
+          config.chunkMemoryBytes(), tiered == null ? "off"
               : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath().normalize()
                   + (tiered.diskTier().recovered() ? " (verified after an unclean shutdown)" : ""));
     } catch (InterruptedException | RuntimeException e) {

@@ -58,6 +58,17 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " e.g. 4g; 0 turns the disk tier off (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   long diskSize;
 
+  @Option(names = "--chunk-size", converter = ByteSize.class, description = "Values longer than"
+      + " this are stored as chunks of this size, so range reads and writes touch only the chunks"
+      + " they need and no value is held whole in heap; at most 65472 (default: ${DEFAULT-VALUE}).",
+      defaultValue = "65472")
+  long chunkSize;
+
+  @Option(names = "--chunk-memory", converter = ByteSize.OrZero.class, description = "Memory for"
+      + " the chunks of large values, on top of --memory; they live there without a disk tier"
+      + " (default: a quarter of --memory).")
+  Long chunkMemory;
+
   @Option(names = "--max-item-size", converter = ByteSize.class, description = "Largest value"
       + " memcached accepts, like memcached -I (default: ${DEFAULT-VALUE}).", defaultValue = "1m")
   long maxItemSize;
@@ -106,7 +117,8 @@ public final class SidecacheCommand implements Callable<Integer> {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
         toInt("--max-http-body", maxHttpBody),
-        requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword);
+        requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
+        toInt("--chunk-size", chunkSize), chunkMemory != null ? chunkMemory : memoryBytes / 4);
   }
 
   private int toInt(String option, long bytes) {

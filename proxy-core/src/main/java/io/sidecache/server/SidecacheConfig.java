@@ -23,6 +23,9 @@ import java.nio.file.Path;
  * @param memcachedSaslUser the user memcached binary clients authenticate as (SASL PLAIN)
  * @param memcachedSaslPassword the password of {@code memcachedSaslUser}, or {@code null} for no
  *     authentication; with a password only the binary protocol is served on the memcached port
+ * @param chunkSize values longer than this many bytes are stored as chunks of this size
+ * @param chunkMemoryBytes the bound of the memory chunks of such values hold, in bytes (on top of
+ *     {@code memoryBytes}); without a disk tier, where they live
  */
 public record SidecacheConfig(
     String bind,
@@ -38,7 +41,9 @@ public record SidecacheConfig(
     String requirePass,
     long outputLimitBytes,
     String memcachedSaslUser,
-    String memcachedSaslPassword) {
+    String memcachedSaslPassword,
+    int chunkSize,
+    long chunkMemoryBytes) {
 
   /** The default SASL user of the memcached listener. */
   public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
@@ -68,6 +73,14 @@ public record SidecacheConfig(
       throw new IllegalArgumentException(
           "memcachedSaslPassword: must not be empty (expected: null for no authentication)");
     }
+    if (chunkSize < 1 || chunkSize > io.sidecache.store.chunk.ChunkedStore.MAX_CHUNK_SIZE) {
+      throw new IllegalArgumentException("chunkSize: " + chunkSize + " (expected: 1.."
+          + io.sidecache.store.chunk.ChunkedStore.MAX_CHUNK_SIZE + ")");
+    }
+    if (chunkMemoryBytes < 0) {
+      throw new IllegalArgumentException(
+          "chunkMemoryBytes: " + chunkMemoryBytes + " (expected: >= 0)");
+    }
     if (maxHttpBodyBytes < 1) {
       throw new IllegalArgumentException(
           "maxHttpBodyBytes: " + maxHttpBodyBytes + " (expected: >= 1)");
@@ -89,7 +102,8 @@ public record SidecacheConfig(
   public static SidecacheConfig ephemeral(long memoryBytes) {
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
-        64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null);
+        64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null,
+        io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4);
   }
 
   /**
@@ -101,7 +115,7 @@ public record SidecacheConfig(
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
   }
 
   /**
@@ -114,7 +128,7 @@ public record SidecacheConfig(
   public SidecacheConfig withMemcachedSasl(String user, String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        user, password);
+        user, password, chunkSize, chunkMemoryBytes);
   }
 
   /**
@@ -127,7 +141,7 @@ public record SidecacheConfig(
   public SidecacheConfig withDisk(Path dir, long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
         maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
   }
 
   /**
@@ -139,8 +153,19 @@ public record SidecacheConfig(
   public SidecacheConfig withMaxItemBytes(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser,
-        memcachedSaslPassword);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
+  }
+
+  /**
+   * Returns these settings with another chunk size.
+   *
+   * @param bytes values longer than this are stored in chunks of this many bytes
+   * @return the new settings
+   */
+  public SidecacheConfig withChunkSize(int bytes) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes);
   }
 
   /**
@@ -152,6 +177,6 @@ public record SidecacheConfig(
   public SidecacheConfig withOutputLimit(long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
-        memcachedSaslUser, memcachedSaslPassword);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
   }
 }

@@ -63,6 +63,50 @@ public interface CacheStore {
   CompletionStage<ValueSlice> getRange(Key key, long start, long end);
 
   /**
+   * Opens a reader over part of an entry this store just returned (by {@link #get}, {@link
+   * #fetch}, {@link #getAndTouch}, {@link #getAndDelete} or {@link SetResult#previous()}): the
+   * way to read a {@link Entry#isChunked() chunked} value, which is never whole in heap. The range
+   * follows {@link #getRange}'s rules; {@code (0, -1)} is the whole value. The reader sees this
+   * entry's value even if the key changes meanwhile, provided it is opened within seconds of the
+   * read that returned the entry.
+   *
+   * <p>This default serves entries whose bytes are in heap and fails with {@link
+   * ChunkedValueException} on a chunked one; a store that chunks overrides it.
+   *
+   * @param key the key the entry was read under
+   * @param entry the entry, must not be {@code null}
+   * @param start the first byte offset, inclusive
+   * @param end the last byte offset, inclusive
+   * @return a stage completed with the reader, or with {@code null} when the value turned out to
+   *     have lost a chunk before any byte was read (a miss; the key is removed)
+   */
+  default CompletionStage<ValueReader> read(Key key, Entry entry, long start, long end) {
+    if (entry.isChunked()) {
+      return java.util.concurrent.CompletableFuture.failedFuture(ChunkedValueException.INSTANCE);
+    }
+    long[] range = ValueSlice.resolve(entry.length(), start, end);
+    return java.util.concurrent.CompletableFuture.completedFuture(
+        ValueReader.of(entry, range[0], range[1]));
+  }
+
+  /**
+   * Opens a writer that streams a value in and commits it atomically, with {@link #set}'s
+   * semantics for {@code options}: the way to write a value longer than a chunk without holding it
+   * whole in heap.
+   *
+   * <p>This default gathers the value and calls {@link #set} at commit; a store that chunks
+   * overrides it.
+   *
+   * @param key the key, must not be {@code null}
+   * @param length the value's length in bytes, or -1 when not known in advance
+   * @param options the condition, flags and expiry, must not be {@code null}
+   * @return the writer
+   */
+  default ValueWriter write(Key key, long length, SetOptions options) {
+    return new BufferedValueWriter(this, key, length, options);
+  }
+
+  /**
    * Writes a value under a condition.
    *
    * @param key the key, must not be {@code null}

@@ -11,10 +11,16 @@ import java.lang.invoke.VarHandle;
  * "Meta Get"): whether the item was fetched since it was written ({@code h}), when it was last
  * accessed ({@code l}), whether it was marked stale ({@code X}), and whether a recache win token
  * was handed out for it ({@code W}/{@code Z}). It is one {@code int} packed as
- * {@code [stale:1][token:1][fetched:1][last access in seconds modulo 2^29:29]}, which fits in the
- * padding of the object (header 12 + value reference 4 + flags 4 + CAS 8 + expiry 8 + access 4 =
- * 40 bytes, the same as without it). The last-access seconds wrap after 2^29 s (17 years), so an
- * elapsed time is right as long as it is shorter than that.
+ * {@code [stale:1][token:1][fetched:1][chunked:1][last access in seconds modulo 2^28:28]}, which
+ * fits in the padding of the object (header 12 + value reference 4 + flags 4 + CAS 8 + expiry 8 +
+ * access 4 = 40 bytes, the same as without it). The last-access seconds wrap after 2^28 s (8.5
+ * years), so an elapsed time is right as long as it is shorter than that.
+ *
+ * <p>The {@code chunked} bit never changes for the life of an entry: it says that the value bytes
+ * are not the value but a {@code Manifest} (package {@code io.sidecache.store.chunk}) naming the
+ * chunks the value is stored in (DESIGN.md "Tiers and chunks"). Such an entry's {@link #length()}
+ * is the value's, and its {@link #value()} must not be served: read it with {@link
+ * CacheStore#read}. A store keeps the bit in every entry it derives from this one.
  *
  * <p>Thread-safe. Everything but the access state is immutable; the access state changes only
  * through {@link #recordAccess} and {@link #claimWinToken}, both atomic (compare-and-set), and is
@@ -27,7 +33,8 @@ public final class Entry {
   private static final int STALE = 1 << 31;
   private static final int TOKEN_SENT = 1 << 30;
   private static final int FETCHED = 1 << 29;
-  private static final int SECONDS_MASK = FETCHED - 1;
+  private static final int CHUNKED = 1 << 28;
+  private static final int SECONDS_MASK = CHUNKED - 1;
   private static final VarHandle ACCESS;
 
   static {
@@ -115,6 +122,35 @@ public final class Entry {
     return STALE | (replaced & TOKEN_SENT) | seconds(nowMillis);
   }
 
+  /**
+   * Returns an access state with the chunked bit set: the entry's value bytes are an encoded
+   * manifest (see the class documentation).
+   *
+   * @param accessState an access state
+   * @return the same state, chunked
+   */
+  public static int chunkedState(int accessState) {
+    return accessState | CHUNKED;
+  }
+
+  /**
+   * Returns whether the value is stored in chunks: {@link #value()} holds an encoded manifest,
+   * not the value, and the value is read with {@link CacheStore#read}.
+   */
+  public boolean isChunked() {
+    return isChunked(accessState());
+  }
+
+  /**
+   * Returns whether an access state has the chunked bit.
+   *
+   * @param accessState an access state, e.g. one read back from a disk record
+   * @return {@code true} when the entry's value bytes are a manifest
+   */
+  public static boolean isChunked(int accessState) {
+    return (accessState & CHUNKED) != 0;
+  }
+
   private static int seconds(long millis) {
     return (int) (Math.floorDiv(millis, 1000L) & SECONDS_MASK);
   }
@@ -155,7 +191,7 @@ public final class Entry {
    *
    * @param accessState an access state
    * @param nowMillis the current time in milliseconds since the epoch
-   * @return the elapsed seconds, 0 to 2^29 - 1
+   * @return the elapsed seconds, 0 to 2^28 - 1
    */
   public static long secondsSinceAccess(int accessState, long nowMillis) {
     return (seconds(nowMillis) - (accessState & SECONDS_MASK)) & SECONDS_MASK;
@@ -173,7 +209,7 @@ public final class Entry {
     int now = seconds(nowMillis);
     for (; ; ) {
       int before = accessState();
-      int after = (before & (STALE | TOKEN_SENT)) | FETCHED | now;
+      int after = (before & (STALE | TOKEN_SENT | CHUNKED)) | FETCHED | now;
       if (before == after || ACCESS.compareAndSet(this, before, after)) {
         return before;
       }
@@ -198,13 +234,31 @@ public final class Entry {
     }
   }
 
-  /** Returns the value bytes; shared, must not be modified. */
+  /**
+   * Returns the value bytes, or the encoded manifest of a {@link #isChunked() chunked} value;
+   * shared, must not be modified.
+   */
   public byte[] value() {
     return value;
   }
 
-  /** Returns the value length in bytes. */
-  public int length() {
+  /**
+   * Returns the value length in bytes; for a chunked value, the length of the value its chunks
+   * make up (the manifest's first 8 bytes, big-endian), not of {@link #value()}.
+   */
+  public long length() {
+    if (!isChunked()) {
+      return value.length;
+    }
+    long n = 0;
+    for (int i = 0; i < 8; i++) {
+      n = (n << 8) | (value[i] & 0xFF);
+    }
+    return n;
+  }
+
+  /** Returns the bytes this entry holds in heap: {@link #value()}'s length, never the chunks'. */
+  public int heldBytes() {
     return value.length;
   }
 
@@ -250,7 +304,7 @@ public final class Entry {
 
   @Override
   public String toString() {
-    return "Entry{length=" + value.length + ", flags=" + flags + ", cas=" + cas
+    return "Entry{length=" + length() + (isChunked() ? " chunked" : "") + ", flags=" + flags + ", cas=" + cas
         + ", expiresAt=" + expiresAt + '}';
   }
 }

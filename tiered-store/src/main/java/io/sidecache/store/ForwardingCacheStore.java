@@ -39,6 +39,16 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<ValueReader> read(Key key, Entry entry, long start, long end) {
+    return delegate.read(key, entry, start, end);
+  }
+
+  @Override
+  public ValueWriter write(Key key, long length, SetOptions options) {
+    return delegate.write(key, length, options);
+  }
+
+  @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
     return delegate.getRange(key, start, end);
   }

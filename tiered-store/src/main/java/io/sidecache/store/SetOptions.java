@@ -32,6 +32,7 @@ public final class SetOptions {
   private final boolean keepTtl;
   private final boolean returnPrevious;
   private final boolean staleIfCasOlder;
+  private final boolean chunked;
 
   private SetOptions(Builder b) {
     this.condition = b.condition;
@@ -41,6 +42,18 @@ public final class SetOptions {
     this.keepTtl = b.keepTtl;
     this.returnPrevious = b.returnPrevious;
     this.staleIfCasOlder = b.staleIfCasOlder;
+    this.chunked = false;
+  }
+
+  private SetOptions(SetOptions o, boolean chunked) {
+    this.condition = o.condition;
+    this.expectedCas = o.expectedCas;
+    this.flags = o.flags;
+    this.expiresAt = o.expiresAt;
+    this.keepTtl = o.keepTtl;
+    this.returnPrevious = o.returnPrevious;
+    this.staleIfCasOlder = o.staleIfCasOlder;
+    this.chunked = chunked;
   }
 
   /** Returns a new builder for an unconditional write with flags 0 and no expiry. */
@@ -88,6 +101,25 @@ public final class SetOptions {
    */
   public boolean staleIfCasOlder() {
     return staleIfCasOlder;
+  }
+
+  /**
+   * Returns whether the value written is an encoded manifest, so the entry is {@link
+   * Entry#isChunked() chunked}; only the chunk layer writes such values (it commits a streamed
+   * value this way), protocols never do.
+   */
+  public boolean chunked() {
+    return chunked;
+  }
+
+  /**
+   * Returns these options for the commit of a chunked value: the same condition, flags and expiry,
+   * with {@link #chunked()} set.
+   *
+   * @return the options, {@code this} when already chunked
+   */
+  public SetOptions asChunked() {
+    return chunked ? this : new SetOptions(this, true);
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Optional;
  *     start (an entry moved from memory to disk is not evicted)
  * @param expirations the number of expired entries reclaimed since start, in every tier
  * @param disk the disk tier's counters, empty when the store has none
+ * @param chunks the counters of chunked values' chunks, empty when the store does not chunk
  */
 public record StoreStats(
     long keys,
@@ -22,7 +23,8 @@ public record StoreStats(
     long maximumBytes,
     long evictions,
     long expirations,
-    Optional<DiskStats> disk) {
+    Optional<DiskStats> disk,
+    Optional<ChunkStats> chunks) {
 
   /**
    * Returns the counters of a store without a disk tier.
@@ -37,6 +39,17 @@ public record StoreStats(
   public static StoreStats memoryOnly(
       long keys, long usedBytes, long maximumBytes, long evictions, long expirations) {
     return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations,
-        Optional.empty());
+        Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Returns these counters with the chunk counters of a store that chunks large values.
+   *
+   * @param chunks the chunk counters
+   * @return the counters
+   */
+  public StoreStats withChunks(ChunkStats chunks) {
+    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, disk,
+        Optional.of(chunks));
   }
 }

@@ -29,23 +29,40 @@ public record ValueSlice(byte[] bytes, long offset, long totalLength, int flags)
    * @return the slice, with the value's total length and the entry's flags
    */
   public static ValueSlice of(Entry e, long start, long end) {
-    long len = e.length();
-    if ((start < 0 && end < 0 && start > end) || len == 0) {
-      return new ValueSlice(EMPTY, 0, len, e.flags());
+    long[] range = resolve(e.length(), start, end);
+    if (range[1] == 0) {
+      return new ValueSlice(EMPTY, range[0], e.length(), e.flags());
+    }
+    byte[] bytes =
+        Arrays.copyOfRange(e.value(), (int) range[0], (int) (range[0] + range[1]));
+    return new ValueSlice(bytes, range[0], e.length(), e.flags());
+  }
+
+  /**
+   * Resolves a Redis 7 {@code GETRANGE} range on a value of {@code length} bytes: inclusive
+   * offsets, a negative one counts from the end, both clamped, an inverted range is empty.
+   *
+   * @param length the value's length in bytes
+   * @param start the first byte offset, inclusive
+   * @param end the last byte offset, inclusive
+   * @return {@code {offset, count}}: the first byte and the number of bytes, 0 for an empty range
+   */
+  public static long[] resolve(long length, long start, long end) {
+    if ((start < 0 && end < 0 && start > end) || length == 0) {
+      return new long[] {0, 0};
     }
     if (start < 0) {
-      start = Math.max(0, len + start);
+      start = Math.max(0, length + start);
     }
     if (end < 0) {
-      end = Math.max(0, len + end);
+      end = Math.max(0, length + end);
     }
-    if (end >= len) {
-      end = len - 1;
+    if (end >= length) {
+      end = length - 1;
     }
     if (start > end) {
-      return new ValueSlice(EMPTY, Math.min(start, len), len, e.flags());
+      return new long[] {Math.min(start, length), 0};
     }
-    byte[] bytes = Arrays.copyOfRange(e.value(), (int) start, (int) end + 1);
-    return new ValueSlice(bytes, start, len, e.flags());
+    return new long[] {start, end - start + 1};
   }
 }

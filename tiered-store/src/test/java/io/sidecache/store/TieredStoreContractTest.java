@@ -16,6 +16,6 @@ class TieredStoreContractTest extends CacheStoreContract {
   @Override
   protected CacheStore newStore(Ticker ticker) throws Exception {
     return TieredStore.open(MemoryStore.builder().maximumBytes(0).executor(Runnable::run), dir,
-        64L * 1024 * 1024, TieredStore.PENDING_BYTES_DEFAULT, ticker);
+        64L * 1024 * 1024, TieredStore.PENDING_BYTES_DEFAULT, 1024 * 1024, ticker);
   }
 }

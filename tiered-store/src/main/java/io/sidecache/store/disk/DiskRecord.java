@@ -116,6 +116,74 @@ final class DiskRecord {
     return record.length < HEADER_BYTES ? 0 : ByteBuffer.wrap(record, 29, 8).getLong();
   }
 
+  /** Reads whether a record holds a chunked entry's manifest, without verifying it. */
+  static boolean isChunked(byte[] record) {
+    return record.length >= HEADER_BYTES
+        && Entry.isChunked(ByteBuffer.wrap(record, 37, 4).getInt());
+  }
+
+  /** {@code "SCC1"}: Sidecache chunk record. */
+  static final int CHUNK_MAGIC = 0x53434331;
+
+  /** Bytes a chunk record adds to its chunk: magic, version, id, length, checksum. */
+  static final int CHUNK_OVERHEAD_BYTES = 4 + 1 + 8 + 4 + 4;
+
+  /**
+   * Encodes a chunk of a chunked value:
+   *
+   * <pre>
+   *   magic   u32  "SCC1"
+   *   version u8   {@value #VERSION}
+   *   id      i64  the chunk id (generation and index), as the map key
+   *   length  u32  chunk bytes that follow
+   *   bytes   length bytes
+   *   crc32c  u32  over everything above
+   * </pre>
+   *
+   * @param id the chunk id
+   * @param bytes the chunk's bytes
+   * @return the record bytes
+   */
+  static byte[] encodeChunk(long id, byte[] bytes) {
+    byte[] record = new byte[CHUNK_OVERHEAD_BYTES + bytes.length];
+    ByteBuffer b = ByteBuffer.wrap(record);
+    b.putInt(CHUNK_MAGIC).put(VERSION).putLong(id).putInt(bytes.length).put(bytes);
+    CRC32C crc = new CRC32C();
+    crc.update(record, 0, record.length - 4);
+    b.putInt((int) crc.getValue());
+    return record;
+  }
+
+  /**
+   * Decodes and verifies a chunk record.
+   *
+   * @param id the id it was read under
+   * @param record the bytes MapDB returned
+   * @return the chunk's bytes
+   * @throws CorruptRecordException if the magic, version, id, length or checksum is wrong
+   */
+  static byte[] decodeChunk(long id, byte[] record) throws CorruptRecordException {
+    if (record.length < CHUNK_OVERHEAD_BYTES) {
+      throw new CorruptRecordException("chunk record length: " + record.length);
+    }
+    ByteBuffer b = ByteBuffer.wrap(record);
+    int magic = b.getInt();
+    byte version = b.get();
+    long storedId = b.getLong();
+    int length = b.getInt();
+    CRC32C crc = new CRC32C();
+    crc.update(record, 0, record.length - 4);
+    if (magic != CHUNK_MAGIC || version != VERSION || storedId != id
+        || length != record.length - CHUNK_OVERHEAD_BYTES
+        || ByteBuffer.wrap(record, record.length - 4, 4).getInt() != (int) crc.getValue()) {
+      throw new CorruptRecordException("chunk record " + Long.toHexString(id)
+          + " failed verification");
+    }
+    byte[] bytes = new byte[length];
+    b.get(bytes);
+    return bytes;
+  }
+
   /** Reads a record's generation without verifying it (for eviction bookkeeping). */
   static long seq(byte[] record) {
     return record.length < HEADER_BYTES ? -1 : ByteBuffer.wrap(record, 9, 8).getLong();

@@ -3,6 +3,8 @@ package io.sidecache.store.disk;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.Ticker;
+import io.sidecache.store.chunk.ChunkReleaser;
+import io.sidecache.store.chunk.Manifest;
 import java.io.IOError;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,6 +19,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
+import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
+import org.eclipse.collections.impl.set.mutable.primitive.LongHashSet;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
@@ -32,7 +37,11 @@ import org.slf4j.LoggerFactory;
  * "Measured decisions": they cost 8-1000x on writes): {@code records}, key bytes to a {@link
  * DiskRecord} (header, value, CRC32C checked on every read). A record that fails its checksum is
  * a miss, counted in {@link #checksumFailures()}, and removed. Each key has at most one record;
- * its write sequence is its generation.
+ * its write sequence is its generation. A second structure in the same file, {@code chunks},
+ * holds the chunks of chunked values by chunk id (a namespace no key can name), each with its own
+ * CRC32C; the record of a chunked value holds its manifest. Chunks count against the same bound.
+ * Evicting or expiring a chunked value's record frees its chunks; records written before the
+ * newest chunk write stay evictable, so a big upload makes room for itself.
  *
  * <p><b>Eviction</b> keeps no order structure (a MapDB B-tree of write sequences cost a third of
  * the disk thread's time, measured): when the tier is over its bound, a hand that walks the
@@ -75,6 +84,12 @@ public final class DiskTier implements AutoCloseable {
   /** The data file's name under the data directory. */
   public static final String FILE_NAME = "disk-tier.db";
 
+  /**
+   * The largest chunk that, with its record's header and checksum, fits one MapDB record (65,520
+   * bytes; MapDB splits longer records into chains it always reads whole, jankotek/mapdb#15).
+   */
+  public static final int MAX_CHUNK_BYTES = 65_520 - DiskRecord.CHUNK_OVERHEAD_BYTES;
+
   /** The lock file that keeps a second process off the same data directory. */
   public static final String LOCK_FILE = "disk-tier.lock";
 
@@ -94,6 +109,15 @@ public final class DiskTier implements AutoCloseable {
   private final DiskKeyIndex index = new DiskKeyIndex();
   private final DB db;
   private final HTreeMap<byte[], byte[]> records;
+  /** The chunks of chunked values, by chunk id: a namespace apart from the keys. */
+  private final HTreeMap<Long, byte[]> chunks;
+  private final ChunkReleaser releaser;
+  private volatile long chunkBytes;
+  private volatile long chunkCount;
+  private long maxGeneration;
+  private final LongAdder chunkReads = new LongAdder();
+  private final LongAdder chunkWrites = new LongAdder();
+  private final LongAdder chunkMisses = new LongAdder();
   // The eviction hand: a walk over the keys that goes on where the last eviction stopped.
   private Iterator<byte[]> hand;
   private final boolean recovered;
@@ -119,8 +143,10 @@ public final class DiskTier implements AutoCloseable {
   private final LongAdder checksumFailures = new LongAdder();
   private final LongAdder faults = new LongAdder();
 
-  private DiskTier(Path dir, long maximumBytes, Ticker ticker, DB db, boolean recovered) {
+  private DiskTier(Path dir, long maximumBytes, Ticker ticker, DB db, boolean recovered,
+      ChunkReleaser releaser) {
     this.dir = dir;
+    this.releaser = releaser;
     this.maximumBytes = maximumBytes;
     this.ticker = ticker;
     this.db = db;
@@ -128,11 +154,13 @@ public final class DiskTier implements AutoCloseable {
     if (db == null) {
       // Out of service from the start: no file could be made (see open).
       this.records = null;
+      this.chunks = null;
       this.failed = true;
       this.setAside = true;
     } else {
       this.records = db.hashMap("records", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
           .createOrOpen();
+      this.chunks = db.hashMap("chunks", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
     }
   }
 
@@ -147,13 +175,32 @@ public final class DiskTier implements AutoCloseable {
    *     open
    */
   public static DiskTier open(Path dir, long maximumBytes, Ticker ticker) throws IOException {
+    return open(dir, maximumBytes, ticker, ChunkReleaser.NONE);
+  }
+
+  /**
+   * Opens (or creates) the disk tier under {@code dir}, holding chunked values: their manifests
+   * among the records, their chunks apart. Chunks no manifest names (left by a crash between a
+   * chunk write and its commit, or between a commit and the freeing of what it replaced) are
+   * deleted at open.
+   *
+   * @param dir the data directory, created if missing; must be writable
+   * @param maximumBytes the bound on the tier's accounted bytes (records and chunks), at least 1
+   * @param ticker the clock expiry is judged by, in milliseconds since the epoch
+   * @param releaser told when the tier drops a chunked entry (expired, evicted)
+   * @return the open tier, with its index rebuilt from the records on disk
+   * @throws IOException if the directory cannot be created or written, or another process has it
+   *     open
+   */
+  public static DiskTier open(Path dir, long maximumBytes, Ticker ticker, ChunkReleaser releaser)
+      throws IOException {
     if (maximumBytes < 1) {
       throw new IllegalArgumentException("maximumBytes: " + maximumBytes + " (expected: >= 1)");
     }
     Files.createDirectories(dir);
     FileChannel lock = lock(dir);
     try {
-      DiskTier tier = openLocked(dir, maximumBytes, ticker);
+      DiskTier tier = openLocked(dir, maximumBytes, ticker, releaser);
       tier.lockChannel = lock;
       return tier;
     } catch (IOException | RuntimeException e) {
@@ -177,8 +224,8 @@ public final class DiskTier implements AutoCloseable {
         + dir.resolve(LOCK_FILE) + "); use another --data-dir");
   }
 
-  private static DiskTier openLocked(Path dir, long maximumBytes, Ticker ticker)
-      throws IOException {
+  private static DiskTier openLocked(Path dir, long maximumBytes, Ticker ticker,
+      ChunkReleaser releaser) throws IOException {
     deleteFailedFiles(dir);
     Path file = dir.resolve(FILE_NAME);
     Path marker = dir.resolve(CLEAN_MARKER);
@@ -194,7 +241,7 @@ public final class DiskTier implements AutoCloseable {
     // record verified.
     for (boolean verify : clean ? new boolean[] {false, true} : new boolean[] {true}) {
       try {
-        tier = new DiskTier(dir, maximumBytes, ticker, make(file, verify), verify);
+        tier = new DiskTier(dir, maximumBytes, ticker, make(file, verify), verify, releaser);
         tier.load();
         break;
       } catch (RuntimeException | IOError | InternalError e) {
@@ -209,7 +256,7 @@ public final class DiskTier implements AutoCloseable {
           + " tier", file, String.valueOf(failure), aside);
       Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
       try {
-        tier = new DiskTier(dir, maximumBytes, ticker, make(file, false), true);
+        tier = new DiskTier(dir, maximumBytes, ticker, make(file, false), true, releaser);
         tier.load();
       } catch (RuntimeException | IOError | InternalError again) {
         // Not even a new file can be made (a full disk, say): serve from memory, never refuse
@@ -217,7 +264,7 @@ public final class DiskTier implements AutoCloseable {
         log.error("disk tier {}: cannot create {} ({}); the disk tier is out of service until"
             + " restart, serving from memory only", dir, file, again.toString());
         Files.deleteIfExists(file);
-        tier = new DiskTier(dir, maximumBytes, ticker, null, true);
+        tier = new DiskTier(dir, maximumBytes, ticker, null, true, releaser);
       }
     }
     return tier;
@@ -253,6 +300,7 @@ public final class DiskTier implements AutoCloseable {
   private void load() {
     long now = ticker.millis();
     List<byte[]> drop = new ArrayList<>();
+    LongHashSet referenced = new LongHashSet();
     for (Map.Entry<byte[], byte[]> e : records.entrySet()) {
       Key key = Key.of(e.getKey());
       DiskRecord.Decoded d;
@@ -268,6 +316,15 @@ public final class DiskTier implements AutoCloseable {
         drop.add(e.getKey());
         continue;
       }
+      if (d.entry().isChunked()) {
+        try {
+          Manifest.decode(d.entry().value()).forEachGeneration(referenced::add);
+        } catch (IllegalArgumentException bad) {
+          checksumFailures.increment();
+          drop.add(e.getKey());
+          continue;
+        }
+      }
       index.add(key);
       entries++;
       bytes += cost(key, e.getValue().length);
@@ -281,7 +338,27 @@ public final class DiskTier implements AutoCloseable {
       log.warn("disk tier {}: dropped {} records at open ({} failed their checksum)", dir,
           drop.size(), checksumFailures.sum());
     }
+    LongArrayList orphans = new LongArrayList();
+    for (Map.Entry<Long, byte[]> c : chunks.entrySet()) {
+      long id = c.getKey();
+      long generation = Manifest.generationOf(id);
+      maxGeneration = Math.max(maxGeneration, generation);
+      if (!referenced.contains(generation)) {
+        orphans.add(id);
+        continue;
+      }
+      chunkCount++;
+      chunkBytes += chunkCost(c.getValue().length);
+    }
+    orphans.forEach(chunks::remove);
+    if (!orphans.isEmpty()) {
+      log.info("disk tier {}: deleted {} chunks no value names", dir, orphans.size());
+    }
     evictOverflow();
+  }
+
+  private static long chunkCost(int recordLength) {
+    return recordLength + RECORD_BOOKKEEPING_BYTES;
   }
 
   private static long cost(Key key, int recordLength) {
@@ -401,6 +478,19 @@ public final class DiskTier implements AutoCloseable {
    * @throws DiskFaultException if the removal failed, so an older copy may remain
    */
   public boolean remove(Key key) throws DiskFaultException {
+    return remove(key, false);
+  }
+
+  /**
+   * Removes a key's record, telling the releaser when it held a chunked value that leaves the
+   * keyspace with it (a blind overwrite supersedes it unread), rather than moving to memory.
+   *
+   * @param key the key
+   * @param dropped {@code true} when the record's value is gone, not moved
+   * @return {@code true} when a record was removed
+   * @throws DiskFaultException if the removal failed, so an older copy may remain
+   */
+  public boolean remove(Key key, boolean dropped) throws DiskFaultException {
     if (failed) {
       if (!setAside) {
         throw new DiskFaultException("disk tier out of service and its file not set aside");
@@ -410,10 +500,19 @@ public final class DiskTier implements AutoCloseable {
     if (!index.mayContain(key)) {
       return false;
     }
-    return removeRecord(key);
+    byte[] old = removeRecord(key);
+    if (old != null && dropped && DiskRecord.isChunked(old)) {
+      try {
+        releaser.released(DiskRecord.decode(key, old).entry(), null);
+      } catch (DiskRecord.CorruptRecordException bad) {
+        // unreadable: its chunks are orphans, deleted at the next open
+      }
+    }
+    return old != null;
   }
 
-  private boolean removeRecord(Key key) throws DiskFaultException {
+  /** Removes a key's record; returns the record removed, or {@code null}. */
+  private byte[] removeRecord(Key key) throws DiskFaultException {
     byte[] old;
     try {
       old = records.remove(key.bytes());
@@ -422,15 +521,15 @@ public final class DiskTier implements AutoCloseable {
       if (!setAside) {
         throw new DiskFaultException("disk tier removal failed: " + e);
       }
-      return false;
+      return null;
     }
     if (old == null) {
-      return false;
+      return null;
     }
     index.remove(key);
     entries--;
     bytes -= cost(key, old.length);
-    return true;
+    return old;
   }
 
   private void removeQuietly(Key key) {
@@ -446,7 +545,7 @@ public final class DiskTier implements AutoCloseable {
 
   /** Evicts older records until the accounted bytes are within the bound (see class docs). */
   private void evictOverflow() {
-    while (bytes > maximumBytes && !failed && entries > 0) {
+    while (bytes + chunkBytes > maximumBytes && !failed && entries > 0) {
       try {
         long newerHalf = seq - entries / 2;
         byte[] victim = null;
@@ -480,6 +579,9 @@ public final class DiskTier implements AutoCloseable {
         entries--;
         bytes -= cost(key, victimRecord.length);
         evictions.increment();
+        if (DiskRecord.isChunked(victimRecord)) {
+          dropChunksOf(key, victimRecord);
+        }
       } catch (RuntimeException | IOError | InternalError e) {
         fail("evict", e);
       }
@@ -501,6 +603,7 @@ public final class DiskTier implements AutoCloseable {
     }
     long now = ticker.millis();
     List<byte[]> expired = new ArrayList<>();
+    List<byte[]> expiredRecords = new ArrayList<>();
     try {
       if (sweep == null || !sweep.hasNext()) {
         sweep = records.entrySet().iterator();
@@ -510,6 +613,7 @@ public final class DiskTier implements AutoCloseable {
         long expiresAt = DiskRecord.expiresAt(e.getValue());
         if (expiresAt != Entry.NO_EXPIRY && expiresAt <= now) {
           expired.add(e.getKey());
+          expiredRecords.add(e.getValue());
         }
       }
     } catch (RuntimeException | IOError e) {
@@ -522,11 +626,15 @@ public final class DiskTier implements AutoCloseable {
       return 0;
     }
     int removed = 0;
-    for (byte[] k : expired) {
+    for (int i = 0; i < expired.size(); i++) {
+      byte[] k = expired.get(i);
       try {
-        if (removeRecord(Key.of(k))) {
+        if (removeRecord(Key.of(k)) != null) {
           expirations.increment();
           removed++;
+          if (DiskRecord.isChunked(expiredRecords.get(i))) {
+            dropChunksOf(Key.of(k), expiredRecords.get(i));
+          }
         }
       } catch (DiskFaultException e) {
         return removed;
@@ -569,7 +677,10 @@ public final class DiskTier implements AutoCloseable {
     };
   }
 
-  /** Removes every record. */
+  /**
+   * Removes every record. Chunks stay: the chunk layer frees them after a flush ({@link
+   * io.sidecache.store.chunk.ChunkReclaimer#releaseAll}), sparing those of writes in progress.
+   */
   public void clear() {
     if (!failed) {
       try {
@@ -621,9 +732,37 @@ public final class DiskTier implements AutoCloseable {
     return entries;
   }
 
-  /** Returns the accounted bytes: key twice, record, and bookkeeping per record. */
+  /**
+   * Returns the accounted bytes: key twice, record, and bookkeeping per record; chunk records and
+   * their bookkeeping.
+   */
   public long bytes() {
-    return bytes;
+    return bytes + chunkBytes;
+  }
+
+  /** Returns the number of chunks stored. */
+  public long chunks() {
+    return chunkCount;
+  }
+
+  /** Returns the highest chunk generation found at open; new generations must be above it. */
+  public long maxGeneration() {
+    return maxGeneration;
+  }
+
+  /** Returns the number of chunk reads that went to disk. */
+  public long chunkReads() {
+    return chunkReads.sum();
+  }
+
+  /** Returns the number of chunks written to disk. */
+  public long chunkWrites() {
+    return chunkWrites.sum();
+  }
+
+  /** Returns the number of chunk reads that found no chunk or one that failed verification. */
+  public long chunkMisses() {
+    return chunkMisses.sum();
   }
 
   /** Returns the configured bound in bytes. */
@@ -694,6 +833,154 @@ public final class DiskTier implements AutoCloseable {
   /** Returns the number of failed MapDB or I/O operations (the first one stops the tier). */
   public long faults() {
     return faults.sum();
+  }
+
+  // ---- chunks
+
+  /**
+   * Reads and verifies a chunk.
+   *
+   * @param id the chunk id
+   * @return the chunk's bytes, or {@code null} when missing, corrupt (then removed, counted) or
+   *     unreadable
+   */
+  public byte[] readChunk(long id) {
+    if (failed) {
+      return null;
+    }
+    chunkReads.increment();
+    byte[] record;
+    long start = System.nanoTime();
+    try {
+      record = chunks.get(id);
+    } catch (RuntimeException | IOError e) {
+      faults.increment();
+      logRateLimited("read of chunk " + Long.toHexString(id) + " failed", e);
+      chunkMisses.increment();
+      return null;
+    } catch (InternalError e) {
+      fail("chunk read", e);
+      return null;
+    } finally {
+      readNanos.add(System.nanoTime() - start);
+    }
+    if (record == null) {
+      chunkMisses.increment();
+      return null;
+    }
+    bytesRead.add(record.length);
+    try {
+      return DiskRecord.decodeChunk(id, record);
+    } catch (DiskRecord.CorruptRecordException bad) {
+      checksumFailures.increment();
+      chunkMisses.increment();
+      logRateLimited(bad.getMessage(), null);
+      removeChunk(id);
+      return null;
+    }
+  }
+
+  /**
+   * Writes a chunk, first evicting the oldest records (and the chunks of the values they are)
+   * while the chunk would not fit.
+   *
+   * @param id the chunk id, not written before
+   * @param bytes the chunk's bytes
+   * @return {@code true} when written; {@code false} when no room could be made or the write
+   *     failed (the tier is then out of service)
+   */
+  public boolean writeChunk(long id, byte[] bytes) {
+    if (failed) {
+      return false;
+    }
+    byte[] record = DiskRecord.encodeChunk(id, bytes);
+    long cost = chunkCost(record.length);
+    // Room first: the bound holds when the chunk lands.
+    chunkBytes += cost;
+    evictOverflow();
+    chunkBytes -= cost;
+    if (this.bytes + chunkBytes + cost > maximumBytes) {
+      return false;
+    }
+    long start = System.nanoTime();
+    try {
+      byte[] old = chunks.put(id, record);
+      if (old != null) {
+        chunkBytes -= chunkCost(old.length);
+        chunkCount--;
+      }
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("chunk write", e);
+      return false;
+    } finally {
+      writeNanos.add(System.nanoTime() - start);
+    }
+    chunkBytes += cost;
+    chunkCount++;
+    chunkWrites.increment();
+    bytesWritten.add(record.length);
+    return true;
+  }
+
+  /**
+   * Removes a chunk; a missing one is ignored.
+   *
+   * @param id the chunk id
+   */
+  public void removeChunk(long id) {
+    if (failed) {
+      return;
+    }
+    try {
+      byte[] old = chunks.remove(id);
+      if (old != null) {
+        chunkBytes -= chunkCost(old.length);
+        chunkCount--;
+      }
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("chunk remove", e);
+    }
+  }
+
+  /**
+   * Visits the id of every chunk stored. Use it on the disk thread only.
+   *
+   * @param action receives each id
+   */
+  public void forEachChunk(LongConsumer action) {
+    if (failed) {
+      return;
+    }
+    try {
+      for (Long id : chunks.keySet()) {
+        action.accept(id);
+      }
+    } catch (RuntimeException | IOError | InternalError e) {
+      fail("chunk iterate", e);
+    }
+  }
+
+  /**
+   * Frees the chunks of a chunked value this tier dropped for good (evicted or expired): at once,
+   * since their space is what the eviction is for, unless a reader holds one of its generations;
+   * then through the releaser, which frees them once the reader is done.
+   */
+  private void dropChunksOf(Key key, byte[] record) {
+    Entry entry;
+    Manifest m;
+    try {
+      entry = DiskRecord.decode(key, record).entry();
+      m = Manifest.decode(entry.value());
+    } catch (DiskRecord.CorruptRecordException | IllegalArgumentException bad) {
+      return; // unreadable: its chunks are orphans, deleted at the next open
+    }
+    boolean[] held = new boolean[1];
+    m.forEachGeneration(g -> held[0] |= releaser.pinned(g));
+    if (held[0]) {
+      releaser.released(entry, null);
+    } else {
+      m.forEachChunkNotIn(null, this::removeChunk);
+    }
   }
 
   /**

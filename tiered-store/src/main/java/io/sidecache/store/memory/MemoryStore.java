@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ChunkedValueException;
 import io.sidecache.store.ConcatOptions;
 import io.sidecache.store.ConcatResult;
 import io.sidecache.store.CounterOptions;
@@ -28,6 +29,7 @@ import io.sidecache.store.SetResult.Outcome;
 import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueSlice;
+import io.sidecache.store.chunk.ChunkReleaser;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +55,12 @@ import java.util.concurrent.atomic.LongAdder;
  * Builder#activeExpiry scheduler}, promptly at their expiry time by Caffeine's timer wheel (the
  * active sweep), so they do not hold memory for long.
  *
+ * <p>{@link Entry#isChunked() Chunked} entries are held like any other (their value is a small
+ * manifest); operations that need their bytes fail with {@link ChunkedValueException} for the
+ * chunk layer above to run. Whenever a chunked entry stops being its key's value (overwritten,
+ * removed, expired, evicted with no tier below), the {@link Builder#chunkReleaser} is told, so its
+ * chunks get freed.
+ *
  * <p>Thread-safe.
  */
 public final class MemoryStore implements CacheStore {
@@ -76,12 +84,17 @@ public final class MemoryStore implements CacheStore {
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expirations = new LongAdder();
   private final KeyScans scans;
+  private final ChunkReleaser releaser;
+  /** The map without the release hook, for moving an entry (rename) rather than dropping it. */
+  private final ConcurrentMap<Key, Entry> moves;
 
   private MemoryStore(Builder b) {
     this.ticker = b.ticker;
     this.maximumBytes = b.maximumBytes;
     this.casSequence.set(b.casFloor);
     LowerTier lower = b.lowerTier;
+    ChunkReleaser release = b.chunkReleaser;
+    this.releaser = release;
     Caffeine<Object, Object> caffeine =
         Caffeine.newBuilder()
             .maximumWeight(b.maximumBytes)
@@ -100,11 +113,14 @@ public final class MemoryStore implements CacheStore {
               countRemoval(cause);
               if (lower != null && cause == RemovalCause.SIZE) {
                 lower.evicted(k, e);
+              } else if (e.isChunked()) {
+                release.released(e, null); // expired, or evicted with nowhere to go
               }
             })
             .build();
-    this.map = lower == null ? cache.asMap() : new LayeredMap(cache.asMap(), lower);
-    this.scans = new KeyScans(map);
+    this.moves = lower == null ? cache.asMap() : new LayeredMap(cache.asMap(), lower);
+    this.map = release == ChunkReleaser.NONE ? moves : new ReleasingMap(moves, release);
+    this.scans = new KeyScans(moves);
   }
 
   private void countRemoval(RemovalCause cause) {
@@ -121,7 +137,7 @@ public final class MemoryStore implements CacheStore {
   }
 
   private static int weigh(Key key, Entry entry) {
-    long w = (long) key.length() + entry.length() + ENTRY_OVERHEAD;
+    long w = (long) key.length() + entry.heldBytes() + ENTRY_OVERHEAD;
     return (int) Math.min(Integer.MAX_VALUE, w);
   }
 
@@ -243,6 +259,9 @@ public final class MemoryStore implements CacheStore {
   @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
     Entry e = live(key, ticker.millis());
+    if (e != null && e.isChunked()) {
+      return CompletableFuture.failedFuture(ChunkedValueException.INSTANCE);
+    }
     return CompletableFuture.completedFuture(e == null ? null : ValueSlice.of(e, start, end));
   }
 
@@ -252,7 +271,7 @@ public final class MemoryStore implements CacheStore {
     if (options.condition() == SetOptions.Condition.ALWAYS
         && !options.keepTtl()
         && !options.returnPrevious()) {
-      Entry entry = newEntry(value, options.flags(), options.expiresAt(), now);
+      Entry entry = written(value, options, options.expiresAt(), now);
       if (entry.isExpiredAt(now)) {
         map.remove(key);
         return CompletableFuture.completedFuture(new SetResult(Outcome.STORED, null, null));
@@ -281,8 +300,8 @@ public final class MemoryStore implements CacheStore {
           Entry entry =
               staleWrite
                   ? new Entry(value, options.flags(), nextCas(), expiresAt,
-                      Entry.staleWriteState(old.accessState(), now))
-                  : newEntry(value, options.flags(), expiresAt, now);
+                      chunked(options, Entry.staleWriteState(old.accessState(), now)))
+                  : written(value, options, expiresAt, now);
           if (entry.isExpiredAt(now)) {
             result[0] = new SetResult(Outcome.STORED, previous, null);
             return null;
@@ -291,6 +310,24 @@ public final class MemoryStore implements CacheStore {
           return entry;
         });
     return CompletableFuture.completedFuture(result[0]);
+  }
+
+  /** The entry a set writes: {@link SetOptions#chunked()} values are manifests. */
+  private Entry written(byte[] value, SetOptions options, long expiresAt, long now) {
+    return new Entry(value, options.flags(), nextCas(), expiresAt,
+        chunked(options, Entry.writtenAt(now)));
+  }
+
+  private static int chunked(SetOptions options, int accessState) {
+    return options.chunked() ? Entry.chunkedState(accessState) : accessState;
+  }
+
+  /** Fails an operation that needs the bytes of a value stored in chunks (class docs). */
+  private static Entry inHeap(Entry e) {
+    if (e != null && e.isChunked()) {
+      throw ChunkedValueException.INSTANCE;
+    }
+    return e;
   }
 
   /** memcached meta set {@code I}: the client's CAS is older than the entry's, store as stale. */
@@ -370,6 +407,7 @@ public final class MemoryStore implements CacheStore {
             if (old != null && old.isExpiredAt(now)) {
               old = null;
             }
+            old = inHeap(old);
             long current;
             try {
               current = old == null ? 0 : Numbers.parseRedisLong(old.value());
@@ -387,7 +425,7 @@ public final class MemoryStore implements CacheStore {
                 ? newEntry(Numbers.toBytes(next), 0, Entry.NO_EXPIRY, now)
                 : newEntry(Numbers.toBytes(next), old.flags(), old.expiresAt(), now);
           });
-    } catch (NotAnIntegerException | IncrementOverflowException e) {
+    } catch (NotAnIntegerException | IncrementOverflowException | ChunkedValueException e) {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(result[0]);
@@ -411,6 +449,7 @@ public final class MemoryStore implements CacheStore {
             if (old != null && old.isExpiredAt(now)) {
               old = null;
             }
+            old = inHeap(old);
             if (old == null) {
               if (options.vivifyExpiresAt() == NOT_SET) {
                 return null;
@@ -427,7 +466,7 @@ public final class MemoryStore implements CacheStore {
             }
             long current;
             try {
-              current = Numbers.parseUnsignedLong(old.value(), 0, old.length());
+              current = Numbers.parseUnsignedLong(old.value(), 0, old.heldBytes());
             } catch (NumberFormatException e) {
               throw new NotAnIntegerException();
             }
@@ -443,7 +482,7 @@ public final class MemoryStore implements CacheStore {
             result[0] = new CounterResult(Outcome.STORED, entry, next, false);
             return entry.isExpiredAt(now) ? null : entry;
           });
-    } catch (NotAnIntegerException e) {
+    } catch (NotAnIntegerException | ChunkedValueException e) {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(result[0]);
@@ -453,39 +492,45 @@ public final class MemoryStore implements CacheStore {
   public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
     long now = ticker.millis();
     ConcatResult[] result = {NOT_CONCATENATED};
-    map.compute(
-        key,
-        (k, old) -> {
-          if (old != null && old.isExpiredAt(now)) {
-            old = null;
-          }
-          if (old == null) {
-            if (!options.createIfAbsent()
-                || (options.maxLength() != NOT_SET && part.length > options.maxLength())) {
-              return null;
+    try {
+      map.compute(
+          key,
+          (k, old) -> {
+            if (old != null && old.isExpiredAt(now)) {
+              old = null;
             }
-            Entry created = newEntry(part, 0, Entry.NO_EXPIRY, now);
-            result[0] = new ConcatResult(Outcome.STORED, part.length, created.cas());
-            return created;
-          }
-          if (options.expectedCas() != 0 && old.cas() != options.expectedCas()) {
-            result[0] = new ConcatResult(Outcome.EXISTS, 0, 0);
-            return old;
-          }
-          long length = (long) old.length() + part.length;
-          if ((options.maxLength() != NOT_SET && length > options.maxLength())
-              || length > Integer.MAX_VALUE - 8) {
-            return old;
-          }
-          byte[] value = new byte[(int) length];
-          byte[] first = options.prepend() ? part : old.value();
-          byte[] second = options.prepend() ? old.value() : part;
-          System.arraycopy(first, 0, value, 0, first.length);
-          System.arraycopy(second, 0, value, first.length, second.length);
-          Entry written = newEntry(value, old.flags(), old.expiresAt(), now);
-          result[0] = new ConcatResult(Outcome.STORED, length, written.cas());
-          return written;
-        });
+            old = inHeap(old);
+            if (old == null) {
+              if (!options.createIfAbsent()
+                  || (options.maxLength() != NOT_SET && part.length > options.maxLength())) {
+                return null;
+              }
+              Entry created = newEntry(part, 0, Entry.NO_EXPIRY, now);
+              result[0] = new ConcatResult(Outcome.STORED, part.length, created.cas());
+              return created;
+            }
+            if (options.expectedCas() != 0 && old.cas() != options.expectedCas()) {
+              result[0] = new ConcatResult(Outcome.EXISTS, 0, 0);
+              return old;
+            }
+            long length = (long) old.length() + part.length;
+            if ((options.maxLength() != NOT_SET && length > options.maxLength())
+                || length > Integer.MAX_VALUE - 8) {
+              return old;
+            }
+            byte[] value = new byte[(int) length];
+            byte[] first = options.prepend() ? part : old.value();
+            byte[] second = options.prepend() ? old.value() : part;
+            System.arraycopy(first, 0, value, 0, first.length);
+            System.arraycopy(second, 0, value, first.length, second.length);
+            Entry written = newEntry(value, old.flags(), old.expiresAt(), now);
+            result[0] = new ConcatResult(Outcome.STORED, length, written.cas());
+            return written;
+          });
+
+    } catch (ChunkedValueException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return CompletableFuture.completedFuture(result[0]);
   }
 
@@ -560,26 +605,32 @@ public final class MemoryStore implements CacheStore {
   public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
     long now = ticker.millis();
     long[] length = new long[1];
-    map.compute(
-        key,
-        (k, old) -> {
-          if (old != null && old.isExpiredAt(now)) {
-            old = null;
-          }
-          if (bytes.length == 0) {
-            length[0] = old == null ? 0 : old.length();
-            return old;
-          }
-          int oldLength = old == null ? 0 : old.length();
-          int newLength = (int) Math.max(oldLength, offset + bytes.length);
-          byte[] value =
-              old == null ? new byte[newLength] : Arrays.copyOf(old.value(), newLength);
-          System.arraycopy(bytes, 0, value, (int) offset, bytes.length);
-          length[0] = newLength;
-          return old == null
-              ? newEntry(value, 0, Entry.NO_EXPIRY, now)
-              : newEntry(value, old.flags(), old.expiresAt(), now);
-        });
+    try {
+      map.compute(
+          key,
+          (k, old) -> {
+            if (old != null && old.isExpiredAt(now)) {
+              old = null;
+            }
+            old = inHeap(old);
+            if (bytes.length == 0) {
+              length[0] = old == null ? 0 : old.length();
+              return old;
+            }
+            int oldLength = old == null ? 0 : old.heldBytes();
+            int newLength = (int) Math.max(oldLength, offset + bytes.length);
+            byte[] value =
+                old == null ? new byte[newLength] : Arrays.copyOf(old.value(), newLength);
+            System.arraycopy(bytes, 0, value, (int) offset, bytes.length);
+            length[0] = newLength;
+            return old == null
+                ? newEntry(value, 0, Entry.NO_EXPIRY, now)
+                : newEntry(value, old.flags(), old.expiresAt(), now);
+          });
+
+    } catch (ChunkedValueException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return CompletableFuture.completedFuture(length[0]);
   }
 
@@ -594,13 +645,14 @@ public final class MemoryStore implements CacheStore {
             if (old != null && old.isExpiredAt(now)) {
               old = null;
             }
+            old = inHeap(old);
             byte[] next = Numbers.addRedisFloat(old == null ? null : old.value(), increment);
             result[0] = next;
             return old == null
                 ? newEntry(next, 0, Entry.NO_EXPIRY, now)
                 : newEntry(next, old.flags(), old.expiresAt(), now);
           });
-    } catch (NotAFloatException | NotFiniteException e) {
+    } catch (NotAFloatException | NotFiniteException | ChunkedValueException e) {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(result[0]);
@@ -618,7 +670,7 @@ public final class MemoryStore implements CacheStore {
     }
     Outcome outcome = copyEntry(source, to, !onlyIfAbsent, now);
     if (outcome == Outcome.STORED) {
-      map.remove(from, source);
+      moves.remove(from, source); // moved, not dropped: a chunked value's chunks stay in use
     }
     return CompletableFuture.completedFuture(outcome);
   }
@@ -630,10 +682,16 @@ public final class MemoryStore implements CacheStore {
     if (source == null) {
       return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
     }
+    if (source.isChunked()) {
+      return CompletableFuture.failedFuture(ChunkedValueException.INSTANCE);
+    }
     return CompletableFuture.completedFuture(copyEntry(source, to, replace, now));
   }
 
-  /** Writes a copy of {@code source} (value, flags, expiry; a new CAS) under {@code to}. */
+  /**
+   * Writes a copy of {@code source} (value, flags, expiry, whether chunked; a new CAS) under
+   * {@code to}.
+   */
   private Outcome copyEntry(Entry source, Key to, boolean replace, long now) {
     Outcome[] outcome = {Outcome.STORED};
     map.compute(
@@ -643,7 +701,9 @@ public final class MemoryStore implements CacheStore {
             outcome[0] = Outcome.NOT_STORED;
             return old;
           }
-          return newEntry(source.value(), source.flags(), source.expiresAt(), now);
+          int state = Entry.writtenAt(now);
+          return new Entry(source.value(), source.flags(), nextCas(), source.expiresAt(),
+              source.isChunked() ? Entry.chunkedState(state) : state);
         });
     return outcome[0];
   }
@@ -739,6 +799,7 @@ public final class MemoryStore implements CacheStore {
     private Executor executor;
     private ScheduledExecutorService expiryScheduler;
     private LowerTier lowerTier;
+    private ChunkReleaser chunkReleaser;
     private long casFloor = -1;
 
     private Builder() {}
@@ -806,6 +867,17 @@ public final class MemoryStore implements CacheStore {
     }
 
     /**
+     * Sets who is told when a {@link Entry#isChunked() chunked} entry stops being its key's value
+     * (see the class documentation); defaults to {@link ChunkReleaser#NONE}.
+     *
+     * @param releaser the releaser, must not be {@code null}
+     */
+    public Builder chunkReleaser(ChunkReleaser releaser) {
+      this.chunkReleaser = setOnce(this.chunkReleaser, releaser, "chunkReleaser");
+      return this;
+    }
+
+    /**
      * Makes every CAS version this store hands out greater than {@code cas}, e.g. the highest CAS
      * of a disk tier opened after a restart, so that versions stay unique per write across it.
      *
@@ -847,6 +919,9 @@ public final class MemoryStore implements CacheStore {
       }
       if (casFloor == -1) {
         casFloor = 0;
+      }
+      if (chunkReleaser == null) {
+        chunkReleaser = ChunkReleaser.NONE;
       }
       return new MemoryStore(this);
     }

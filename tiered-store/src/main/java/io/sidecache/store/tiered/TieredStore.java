@@ -22,6 +22,9 @@ import io.sidecache.store.StoreStats;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueSlice;
 import io.sidecache.store.disk.DiskFaultException;
+import io.sidecache.store.chunk.ChunkReclaimer;
+import io.sidecache.store.chunk.ChunkReleaser;
+import io.sidecache.store.chunk.ChunkStore;
 import io.sidecache.store.disk.DiskTier;
 import io.sidecache.store.memory.LowerTier;
 import io.sidecache.store.memory.MemoryStore;
@@ -99,6 +102,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   private final MemoryStore memory;
   private final DiskTier disk;
+  private final TieredChunkStore chunks;
+  private final ChunkReclaimer reclaimer;
   private final Ticker ticker;
   private final ScheduledExecutorService diskThread;
   // Each hand-off is its own object: an entry evicted, taken back and evicted again is a new one.
@@ -114,8 +119,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   private final LongAdder promotions = new LongAdder();
   private volatile boolean closed;
 
-  private TieredStore(MemoryStore.Builder memoryBuilder, DiskTier disk, Ticker ticker,
-      long maxPendingBytes) {
+  private TieredStore(MemoryStore.Builder memoryBuilder, DiskTier disk, LateReleaser releaser,
+      long chunkMemoryBytes, Ticker ticker, long maxPendingBytes) {
     this.disk = disk;
     this.ticker = ticker;
     this.maxPendingBytes = maxPendingBytes;
@@ -127,8 +132,12 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     // The expiry sweep of the disk tier: 1,000 records a second, between the other work.
     diskThread.scheduleWithFixedDelay(() -> disk.sweepExpired(SWEEP_RECORDS), 1, 1,
         TimeUnit.SECONDS);
+    this.chunks = new TieredChunkStore(chunkMemoryBytes, disk, diskThread);
+    this.reclaimer = new ChunkReclaimer(chunks, ticker, ChunkReclaimer.GRACE_MILLIS);
+    releaser.target = reclaimer;
+    reclaimer.start(diskThread);
     this.memory = memoryBuilder.ticker(ticker).casFloor(disk.maxCas()).lowerTier(new Lower())
-        .build();
+        .chunkReleaser(reclaimer).build();
   }
 
   /**
@@ -140,18 +149,47 @@ public final class TieredStore implements CacheStore, AutoCloseable {
    * @param dir the disk tier's directory
    * @param diskBytes the disk tier's bound in bytes, at least 1
    * @param maxPendingBytes the bound of the demotion hand-off, in bytes, at least 1
+   * @param chunkMemoryBytes the bound of the memory cache of chunks (of chunked values), in
+   *     bytes, at least 0
    * @param ticker the clock, in milliseconds since the epoch
    * @return the store
    * @throws IOException if the directory cannot be created or written
    */
   public static TieredStore open(MemoryStore.Builder memoryBuilder, Path dir, long diskBytes,
-      long maxPendingBytes, Ticker ticker) throws IOException {
+      long maxPendingBytes, long chunkMemoryBytes, Ticker ticker) throws IOException {
     if (maxPendingBytes < 1) {
       throw new IllegalArgumentException(
           "maxPendingBytes: " + maxPendingBytes + " (expected: >= 1)");
     }
-    return new TieredStore(memoryBuilder, DiskTier.open(dir, diskBytes, ticker), ticker,
-        maxPendingBytes);
+    LateReleaser releaser = new LateReleaser();
+    return new TieredStore(memoryBuilder, DiskTier.open(dir, diskBytes, ticker, releaser),
+        releaser, chunkMemoryBytes, ticker, maxPendingBytes);
+  }
+
+  /**
+   * The disk tier's releaser: the reclaimer, which is made after the disk tier it frees chunks
+   * from. Nothing is released before (the tier is opened on this thread and only then used).
+   */
+  private static final class LateReleaser implements ChunkReleaser {
+    volatile ChunkReclaimer target;
+
+    @Override
+    public void released(Entry old, Entry replacement) {
+      target.released(old, replacement);
+    }
+
+    @Override
+    public boolean pinned(long generation) {
+      return target != null && target.pinned(generation);
+    }
+  }
+
+  /**
+   * Returns the reclaimer of this store's chunks, which holds its {@link ChunkStore}: what a
+   * {@link io.sidecache.store.chunk.ChunkedStore} on top of this store is built with.
+   */
+  public ChunkReclaimer chunkReclaimer() {
+    return reclaimer;
   }
 
   /** Returns the memory tier, for its counters. */
@@ -189,7 +227,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   }
 
   private static long weight(Key key, Entry e) {
-    return (long) key.length() + e.length() + MemoryStore.ENTRY_OVERHEAD;
+    return (long) key.length() + e.heldBytes() + MemoryStore.ENTRY_OVERHEAD;
   }
 
   // ---- routing
@@ -290,7 +328,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       }
       boolean removed;
       try {
-        removed = disk.remove(key);
+        // A blind write replaced the disk copy unread: a chunked one's chunks are released.
+        removed = disk.remove(key, context.blind);
       } catch (DiskFaultException e) {
         if (context.blind || context.prefetched.get(key) != null) {
           // A readable older copy stays behind: do not acknowledge what a restart could undo.
@@ -677,7 +716,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         m.maximumBytes(),
         d.evictions() + d.shedDemotions(),
         m.expirations() + disk.expirations(),
-        Optional.of(d));
+        Optional.of(d),
+        Optional.of(chunks.stats()));
   }
 
   @Override

@@ -31,7 +31,7 @@ class TieredStoreTest {
   private TieredStore open(long memoryBytes) throws Exception {
     return TieredStore.open(MemoryStore.builder().maximumBytes(memoryBytes)
         .executor(Runnable::run), dir, 256L * 1024 * 1024, TieredStore.PENDING_BYTES_DEFAULT,
-        now::get);
+        1024 * 1024, now::get);
   }
 
   private static <T> T done(CompletionStage<T> stage) throws Exception {

@@ -1,0 +1,841 @@
+package io.sidecache.store.chunk;
+
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.ChunkLostException;
+import io.sidecache.store.ChunkedValueException;
+import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.ConcatResult;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.CounterResult;
+import io.sidecache.store.DeleteOptions;
+import io.sidecache.store.Entry;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
+import io.sidecache.store.ForwardingCacheStore;
+import io.sidecache.store.Key;
+import io.sidecache.store.NotAFloatException;
+import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.SetResult.Outcome;
+import io.sidecache.store.StoreException;
+import io.sidecache.store.StoreStats;
+import io.sidecache.store.Ticker;
+import io.sidecache.store.ValueReader;
+import io.sidecache.store.ValueSlice;
+import io.sidecache.store.ValueStreams;
+import io.sidecache.store.ValueWriter;
+import io.sidecache.store.disk.DiskTier;
+import io.sidecache.store.memory.MemoryStore;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
+
+/**
+ * The chunk layer: a {@link CacheStore} over a store of entries (memory or tiered) that keeps
+ * every value longer than {@link #chunkSize()} bytes as a manifest entry plus chunks in a {@link
+ * ChunkStore} (DESIGN.md "Tiers and chunks"). Values of at most one chunk take the store below's
+ * single-array path unchanged.
+ *
+ * <ul>
+ *   <li><b>Writes</b> ({@link #write}, and {@link #set} of a long array) store chunks under a new
+ *       generation as the bytes arrive, a few in flight at a time (back-pressure), then commit
+ *       the manifest with the write's condition in one {@code set} of the store below: the commit
+ *       point. A refused or abandoned write frees its chunks.
+ *   <li><b>Reads</b> ({@link #read}) pin the manifest's generations and fetch only the chunks the
+ *       range covers, one ahead; {@link #getRange} of a chunked value reads only its range's
+ *       chunks. A chunk found missing before any byte was read makes the value a miss, and it is
+ *       removed.
+ *   <li><b>Changes in place</b> (APPEND, SETRANGE) read at most the two chunks the change starts
+ *       and ends in, store the changed chunks under a new generation and commit a manifest naming
+ *       them with the old ones, conditional on the entry's CAS version (retried on a race): only
+ *       the chunks written are written. Prepend and COPY of a chunked value rewrite it.
+ *   <li><b>Whole-value operations</b> (INCR, INCRBYFLOAT, memcached incr/decr) on a chunked value:
+ *       a value longer than {@value #NUMBER_LIMIT} bytes cannot be a number (Redis reads at most
+ *       {@code MAX_LONG_DOUBLE_CHARS} = 5,120 characters), so they fail as on a non-number; a
+ *       shorter one (only with a tiny chunk size) is made whole first.
+ * </ul>
+ *
+ * <p>Thread-safe; nothing blocks. Stages complete on the caller's thread when everything was in
+ * memory, else on the store's disk thread.
+ */
+public final class ChunkedStore extends ForwardingCacheStore {
+  /**
+   * The default chunk size in bytes: the largest that keeps a chunk and its disk record header
+   * within one MapDB record (65,520 bytes; longer ones become chains MapDB always reads whole),
+   * rounded down to a multiple of 64. docs/benchmarks.md has the measurement behind it.
+   */
+  public static final int DEFAULT_CHUNK_SIZE = 65_472;
+
+  /** The largest chunk size: a chunk's disk record stays one MapDB record. */
+  public static final int MAX_CHUNK_SIZE = DiskTier.MAX_CHUNK_BYTES;
+
+  /** The longest value a number operation reads (Redis {@code MAX_LONG_DOUBLE_CHARS}). */
+  static final int NUMBER_LIMIT = 5 * 1024;
+
+  /** Chunk writes one writer keeps in flight before it asks its caller to wait. */
+  static final int WRITE_WINDOW = 4;
+
+  private static final FetchOptions PEEK =
+      new FetchOptions(NOT_SET, NOT_SET, NOT_SET, false);
+  private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
+  private static final ConcatResult NOT_CONCATENATED = new ConcatResult(Outcome.NOT_STORED, 0, 0);
+
+  private final ChunkReclaimer reclaimer;
+  private final ChunkStore chunks;
+  private final int chunkSize;
+  private final AtomicLong flushes = new AtomicLong();
+
+  /**
+   * Creates the chunk layer over {@code base}.
+   *
+   * @param base the store of entries, whose tiers tell {@code reclaimer} about released chunked
+   *     entries
+   * @param reclaimer frees the chunks of replaced values; holds the {@link ChunkStore}
+   * @param chunkSize bytes per chunk, at least 1; values longer than this are chunked
+   */
+  public ChunkedStore(CacheStore base, ChunkReclaimer reclaimer, int chunkSize) {
+    super(base);
+    if (chunkSize < 1) {
+      throw new IllegalArgumentException("chunkSize: " + chunkSize + " (expected: >= 1)");
+    }
+    this.reclaimer = reclaimer;
+    this.chunks = reclaimer.chunks();
+    this.chunkSize = chunkSize;
+  }
+
+  /**
+   * Returns a chunk layer over a memory tier alone: chunks in a {@link MemoryChunkStore}, so a
+   * chunk evicted from memory makes its value a miss.
+   *
+   * @param memory the memory tier's settings; the chunk releaser is set here
+   * @param chunkMemoryBytes the bound of the memory chunks may hold, in bytes
+   * @param chunkSize bytes per chunk
+   * @param ticker the clock of the grace time before chunks are freed
+   * @param reclaim where freeing runs every second, or {@code null} to call {@link #reclaim()}
+   * @return the store
+   */
+  public static ChunkedStore overMemory(MemoryStore.Builder memory, long chunkMemoryBytes,
+      int chunkSize, Ticker ticker, ScheduledExecutorService reclaim) {
+    ChunkReclaimer reclaimer = new ChunkReclaimer(new MemoryChunkStore(chunkMemoryBytes), ticker,
+        ChunkReclaimer.GRACE_MILLIS);
+    if (reclaim != null) {
+      reclaimer.start(reclaim);
+    }
+    return new ChunkedStore(memory.chunkReleaser(reclaimer).build(), reclaimer, chunkSize);
+  }
+
+  /** Returns the bytes per chunk: values longer than this are stored in chunks. */
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  /** Returns the store of entries below the chunk layer. */
+  public CacheStore base() {
+    return delegate();
+  }
+
+  /**
+   * Frees the released chunks whose grace time has passed now; for tests (the store frees them
+   * every second on its own when built with an executor).
+   *
+   * @return the number of chunks freed
+   */
+  public int reclaim() {
+    return reclaimer.reclaim();
+  }
+
+  /** Returns the chunk reclaimer, for its counters. */
+  public ChunkReclaimer reclaimer() {
+    return reclaimer;
+  }
+
+  // ---- reads
+
+  @Override
+  public CompletionStage<ValueReader> read(Key key, Entry entry, long start, long end) {
+    if (!entry.isChunked()) {
+      return super.read(key, entry, start, end);
+    }
+    Manifest m = Manifest.decode(entry.value());
+    long[] range = ValueSlice.resolve(m.length(), start, end);
+    return new ChunkReader(key, entry, m, range[0], range[1]).open(start, end);
+  }
+
+  @Override
+  public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
+    return orChunked(super.getRange(key, start, end), () -> peek(key).thenCompose(e -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (!e.isChunked()) {
+        return CompletableFuture.completedFuture(ValueSlice.of(e, start, end));
+      }
+      return read(key, e, start, end).thenCompose(r -> r == null
+          ? CompletableFuture.completedFuture(null)
+          : ValueStreams.collect(r)
+              .thenApply(bytes -> new ValueSlice(bytes, r.offset(), e.length(), e.flags())));
+    }));
+  }
+
+  /** Reads a key's entry without recording an access (the chunk layer's own look). */
+  private CompletionStage<Entry> peek(Key key) {
+    return super.fetch(key, PEEK).thenApply(r -> r == null ? null : r.entry());
+  }
+
+  // ---- writes
+
+  @Override
+  public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
+    if (value.length <= chunkSize) {
+      return super.set(key, value, options);
+    }
+    ValueWriter w = write(key, value.length, options);
+    return w.write(ByteBuffer.wrap(value)).thenCompose(v -> w.commit())
+        .whenComplete((r, t) -> {
+          if (t != null) {
+            w.abort();
+          }
+        });
+  }
+
+  @Override
+  public ValueWriter write(Key key, long length, SetOptions options) {
+    if (length >= 0 && length <= chunkSize) {
+      return super.write(key, length, options);
+    }
+    if (length > Manifest.maxLength(chunkSize)) {
+      throw new IllegalArgumentException("value of " + length + " bytes needs more than "
+          + Manifest.MAX_CHUNKS + " chunks of " + chunkSize + " bytes");
+    }
+    return new ChunkWriter(key, length, options);
+  }
+
+  @Override
+  public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
+    long limit = options.maxLength() == NOT_SET
+        ? chunkSize : Math.min(options.maxLength(), chunkSize);
+    ConcatOptions inHeap = new ConcatOptions(options.prepend(), options.createIfAbsent(),
+        options.expectedCas(), limit);
+    CompletableFuture<ConcatResult> fast = super.concat(key, part, inHeap).toCompletableFuture();
+    if (fast.isDone() && !fast.isCompletedExceptionally()
+        && fast.join().outcome() != Outcome.NOT_STORED) {
+      return fast;
+    }
+    // Refused: perhaps only because the result would be longer than a chunk; or chunked.
+    return fast.handle((r, t) -> {
+      if (t != null && !(cause(t) instanceof ChunkedValueException)) {
+        return CompletableFuture.<ConcatResult>failedFuture(cause(t));
+      }
+      if (t == null && r.outcome() != Outcome.NOT_STORED) {
+        return CompletableFuture.completedFuture(r);
+      }
+      return concatChunked(key, part, options);
+    }).thenCompose(Function.identity());
+  }
+
+  private CompletionStage<ConcatResult> concatChunked(Key key, byte[] part,
+      ConcatOptions options) {
+    return peek(key).thenCompose(e -> {
+      if (e == null) {
+        if (!options.createIfAbsent()
+            || (options.maxLength() != NOT_SET && part.length > options.maxLength())) {
+          return CompletableFuture.completedFuture(NOT_CONCATENATED);
+        }
+        return set(key, part, SetOptions.builder().ifAbsent().build()).thenCompose(r ->
+            r.outcome() == Outcome.STORED
+                ? CompletableFuture.completedFuture(
+                    new ConcatResult(Outcome.STORED, part.length, r.current().cas()))
+                : concat(key, part, options));
+      }
+      if (options.expectedCas() != 0 && e.cas() != options.expectedCas()) {
+        return CompletableFuture.completedFuture(new ConcatResult(Outcome.EXISTS, 0, 0));
+      }
+      long length = e.length() + part.length;
+      if (options.maxLength() != NOT_SET && length > options.maxLength()) {
+        return CompletableFuture.completedFuture(NOT_CONCATENATED);
+      }
+      if (!e.isChunked() && length <= chunkSize) {
+        return concat(key, part, options); // changed meanwhile: fits in heap after all
+      }
+      CompletionStage<SetResult> written = options.prepend()
+          ? prepend(key, e, part)
+          : modify(key, e, e.length(), part, length);
+      return written.thenCompose(r -> r.outcome() == Outcome.STORED
+          ? CompletableFuture.completedFuture(
+              new ConcatResult(Outcome.STORED, length, r.current().cas()))
+          : concatChunked(key, part, options)); // the entry changed: again, from the new one
+    });
+  }
+
+  /** Rewrites a value with {@code part} in front, committed if the entry is still {@code e}. */
+  private CompletionStage<SetResult> prepend(Key key, Entry e, byte[] part) {
+    ValueWriter w = write(key, e.length() + part.length, keep(e));
+    return w.write(ByteBuffer.wrap(part))
+        .thenCompose(v -> read(key, e, 0, -1))
+        .thenCompose(r -> {
+          if (r == null) {
+            return CompletableFuture.<Void>failedFuture(
+                new ChunkLostException("value of " + key + " lost a chunk"));
+          }
+          return ValueStreams.copy(r, w).whenComplete((v, t) -> r.close());
+        })
+        .thenCompose(v -> w.commit())
+        .whenComplete((r, t) -> {
+          if (t != null) {
+            w.abort();
+          }
+        });
+  }
+
+  /** A commit conditional on the entry still being {@code e}, keeping its flags and expiry. */
+  private static SetOptions keep(Entry e) {
+    return SetOptions.builder().ifCas(e.cas()).flags(e.flags()).keepTtl().build();
+  }
+
+  @Override
+  public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
+    if (offset + bytes.length <= chunkSize) {
+      return orChunked(super.setRange(key, offset, bytes), () -> setRangeChunked(key, offset,
+          bytes));
+    }
+    return setRangeChunked(key, offset, bytes);
+  }
+
+  private CompletionStage<Long> setRangeChunked(Key key, long offset, byte[] bytes) {
+    return peek(key).thenCompose(e -> {
+      if (bytes.length == 0) {
+        return CompletableFuture.completedFuture(e == null ? 0L : e.length());
+      }
+      if (e != null && !e.isChunked() && offset + bytes.length <= chunkSize) {
+        return super.setRange(key, offset, bytes); // changed meanwhile: fits in heap after all
+      }
+      long length = Math.max(e == null ? 0 : e.length(), offset + bytes.length);
+      return modify(key, e, offset, bytes, length).thenCompose(r ->
+          r.outcome() == Outcome.STORED
+              ? CompletableFuture.completedFuture(length)
+              : setRangeChunked(key, offset, bytes));
+    });
+  }
+
+  /**
+   * Writes {@code bytes} at {@code offset} into the value {@code e} (absent, in heap or chunked),
+   * storing only the chunks the bytes touch under a new generation (an in-heap value's bytes
+   * become chunks of their own first), and commits the new manifest if the key still holds
+   * {@code e} (or, for an absent key, still nothing).
+   */
+  private CompletionStage<SetResult> modify(Key key, Entry e, long offset, byte[] bytes,
+      long length) {
+    Writes w = new Writes();
+    int first = (int) (offset / chunkSize);
+    int last = (int) ((offset + bytes.length - 1) / chunkSize);
+    Manifest old;
+    if (e == null) {
+      old = Manifest.of(0, chunkSize, Manifest.HOLE);
+    } else if (e.isChunked()) {
+      old = Manifest.decode(e.value());
+      reclaimer.pin(old);
+    } else {
+      // In heap: its chunks outside the change are stored as a generation of their own.
+      long g0 = w.begin();
+      old = Manifest.of(e.length(), chunkSize, g0);
+      for (int i = 0; i < old.chunkCount(); i++) {
+        if (i < first || i > last) {
+          w.store(Manifest.chunkId(g0, i), inHeapChunk(e, i));
+        }
+      }
+    }
+    long g = w.begin();
+    Manifest next = old.withChunks(first, last + 1, g, length);
+    CompletionStage<SetResult> done = edge(e, old, first, offset, bytes, next)
+        .thenCombine(last == first ? CompletableFuture.completedFuture(null)
+            : edge(e, old, last, offset, bytes, next), (a, b) -> {
+              for (int i = first; i <= last; i++) {
+                byte[] chunk = new byte[next.chunkLength(i)];
+                byte[] before = i == first ? a : i == last ? b : null;
+                if (before != null) {
+                  System.arraycopy(before, 0, chunk, 0, Math.min(before.length, chunk.length));
+                }
+                long chunkStart = (long) i * chunkSize;
+                long from = Math.max(offset, chunkStart);
+                long to = Math.min(offset + bytes.length, chunkStart + chunk.length);
+                System.arraycopy(bytes, (int) (from - offset), chunk, (int) (from - chunkStart),
+                    (int) (to - from));
+                w.store(Manifest.chunkId(g, i), chunk);
+              }
+              return null;
+            })
+        .thenCompose(v -> w.commit(key, next, e == null
+            ? SetOptions.builder().ifAbsent().build() : keep(e)));
+    if (e != null && e.isChunked()) {
+      done = done.whenComplete((r, t) -> reclaimer.unpin(old));
+    }
+    return done.whenComplete((r, t) -> {
+      if (t != null) {
+        w.abandon();
+      }
+    });
+  }
+
+  /** Chunk {@code i} of an in-heap value's bytes. */
+  private byte[] inHeapChunk(Entry e, int i) {
+    byte[] v = e.value();
+    return Arrays.copyOfRange(v, i * chunkSize, (int) Math.min(v.length, (long) (i + 1) * chunkSize));
+  }
+
+  /**
+   * The old bytes of chunk {@code i} a change keeps around its new bytes: {@code null} when the
+   * change covers the chunk or the chunk is new or a hole.
+   */
+  private CompletionStage<byte[]> edge(Entry e, Manifest old, int i, long offset, byte[] bytes,
+      Manifest next) {
+    long chunkStart = (long) i * chunkSize;
+    boolean covered = offset <= chunkStart
+        && offset + bytes.length >= chunkStart + next.chunkLength(i);
+    if (covered || i >= old.chunkCount()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (!e.isChunked()) {
+      return CompletableFuture.completedFuture(inHeapChunk(e, i));
+    }
+    if (old.chunkId(i) == -1) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return chunks.read(old.chunkId(i)).thenApply(b -> {
+      if (b == null) {
+        throw new CompletionException(new ChunkLostException("chunk " + i + " of a value lost"));
+      }
+      return b;
+    });
+  }
+
+  // ---- operations that need the whole value
+
+  @Override
+  public CompletionStage<Long> incrementBy(Key key, long delta) {
+    return orChunked(super.incrementBy(key, delta),
+        () -> inHeap(key, NotAnIntegerException::new).thenCompose(v -> incrementBy(key, delta)));
+  }
+
+  @Override
+  public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
+    return orChunked(super.incrementUnsigned(key, delta, decrement),
+        () -> inHeap(key, NotAnIntegerException::new)
+            .thenCompose(v -> incrementUnsigned(key, delta, decrement)));
+  }
+
+  @Override
+  public CompletionStage<CounterResult> incrementUnsigned(Key key, long delta, boolean decrement,
+      CounterOptions options) {
+    return orChunked(super.incrementUnsigned(key, delta, decrement, options),
+        () -> inHeap(key, NotAnIntegerException::new)
+            .thenCompose(v -> incrementUnsigned(key, delta, decrement, options)));
+  }
+
+  @Override
+  public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
+    return orChunked(super.incrementByFloat(key, increment),
+        () -> inHeap(key, NotAFloatException::new)
+            .thenCompose(v -> incrementByFloat(key, increment)));
+  }
+
+  /**
+   * Makes a short chunked value whole in heap (same bytes, flags and expiry, a new CAS version),
+   * so that a number operation can run on it; a long one fails with {@code notANumber}, as the
+   * operation would on its bytes.
+   */
+  private CompletionStage<Void> inHeap(Key key, Supplier<StoreException> notANumber) {
+    return peek(key).thenCompose(e -> {
+      if (e == null || !e.isChunked()) {
+        return READY; // changed meanwhile: run the operation again
+      }
+      if (e.length() > NUMBER_LIMIT) {
+        return CompletableFuture.failedFuture(notANumber.get());
+      }
+      return read(key, e, 0, -1).thenCompose(r -> r == null
+          ? READY
+          : ValueStreams.collect(r).thenCompose(bytes -> super.set(key, bytes, keep(e)))
+              .thenApply(x -> null));
+    });
+  }
+
+  @Override
+  public CompletionStage<Outcome> copy(Key from, Key to, boolean replace) {
+    return orChunked(super.copy(from, to, replace), () -> peek(from).thenCompose(e -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
+      }
+      if (!e.isChunked()) {
+        return copy(from, to, replace); // changed meanwhile
+      }
+      SetOptions.Builder b = SetOptions.builder().flags(e.flags()).expiresAt(e.expiresAt());
+      if (!replace) {
+        b.ifAbsent();
+      }
+      ValueWriter w = write(to, e.length(), b.build());
+      return read(from, e, 0, -1).thenCompose(r -> {
+        if (r == null) {
+          w.abort();
+          return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
+        }
+        return ValueStreams.copy(r, w).whenComplete((v, t) -> r.close())
+            .thenCompose(v -> w.commit())
+            .whenComplete((res, t) -> {
+              if (t != null) {
+                w.abort();
+              }
+            })
+            .thenApply(res -> res.outcome() == Outcome.STORED ? Outcome.STORED
+                : Outcome.NOT_STORED);
+      });
+    }));
+  }
+
+  @Override
+  public CompletionStage<Void> flush() {
+    flushes.incrementAndGet();
+    return super.flush().thenCompose(v -> reclaimer.releaseAll());
+  }
+
+  @Override
+  public StoreStats stats() {
+    return super.stats().withChunks(chunks.stats());
+  }
+
+  /**
+   * Runs {@code stage}, and {@code chunked} instead when the store below refused it because the
+   * value is chunked. A stage that completed at once is returned as it is (the in-heap fast path).
+   */
+  private static <T> CompletionStage<T> orChunked(CompletionStage<T> stage,
+      Supplier<CompletionStage<T>> chunked) {
+    CompletableFuture<T> f = stage.toCompletableFuture();
+    if (f.isDone() && !f.isCompletedExceptionally()) {
+      return f;
+    }
+    return f.handle((v, t) -> {
+      if (t == null) {
+        return CompletableFuture.completedFuture(v);
+      }
+      Throwable c = cause(t);
+      return c instanceof ChunkedValueException ? chunked.get()
+          : CompletableFuture.<T>failedFuture(c);
+    }).thenCompose(Function.identity());
+  }
+
+  private static Throwable cause(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  // ---- the reader
+
+  /** Reads a range of a chunked value, a chunk at a time with one read ahead. */
+  private final class ChunkReader implements ValueReader {
+    private final Key key;
+    private final Entry entry;
+    private final Manifest m;
+    private final long offset;
+    private final long length;
+    private long position;
+    private int aheadIndex = -1;
+    private CompletableFuture<byte[]> ahead;
+    private boolean closed;
+
+    ChunkReader(Key key, Entry entry, Manifest m, long offset, long length) {
+      this.key = key;
+      this.entry = entry;
+      this.m = m;
+      this.offset = offset;
+      this.length = length;
+      this.position = offset;
+      reclaimer.pin(m);
+    }
+
+    /**
+     * Fetches the first chunk, with the generations pinned. Missing, either the value was
+     * replaced and its chunks freed before the pin (then the key's current value is read
+     * instead: a read that overlaps a write may return either), or the value lost a chunk (a
+     * miss; it is removed). Chunks are freed in ascending order, so once the first chunk of the
+     * range is found after the pin, every later one is held.
+     */
+    CompletionStage<ValueReader> open(long start, long end) {
+      if (length == 0) {
+        return CompletableFuture.completedFuture(this);
+      }
+      return fetch(m.indexOf(offset)).thenCompose(first -> {
+        if (first != null) {
+          return CompletableFuture.completedFuture(this);
+        }
+        close();
+        return peek(key).thenCompose(now -> {
+          if (now == null) {
+            return CompletableFuture.completedFuture(null);
+          }
+          if (now.cas() != entry.cas()) {
+            return read(key, now, start, end);
+          }
+          removeBroken();
+          return CompletableFuture.completedFuture(null);
+        });
+      });
+    }
+
+    private void removeBroken() {
+      base().delete(key, new DeleteOptions(true, entry.cas(), false, NOT_SET));
+    }
+
+    /** The bytes of chunk {@code index}, started now unless already read ahead. */
+    private CompletableFuture<byte[]> fetch(int index) {
+      if (index == aheadIndex) {
+        return ahead;
+      }
+      long id = m.chunkId(index);
+      ahead = id == -1
+          ? CompletableFuture.completedFuture(new byte[m.chunkLength(index)])
+          : chunks.read(id).toCompletableFuture();
+      aheadIndex = index;
+      return ahead;
+    }
+
+    @Override
+    public Entry entry() {
+      return entry;
+    }
+
+    @Override
+    public long offset() {
+      return offset;
+    }
+
+    @Override
+    public long length() {
+      return length;
+    }
+
+    @Override
+    public CompletionStage<ByteBuffer> next() {
+      long end = offset + length;
+      if (closed || position >= end) {
+        return CompletableFuture.completedFuture(null);
+      }
+      int index = m.indexOf(position);
+      return fetch(index).thenApply(bytes -> {
+        if (bytes == null) {
+          removeBroken();
+          throw new CompletionException(new ChunkLostException(
+              "chunk " + index + " of the value of " + key + " is gone"));
+        }
+        long chunkStart = (long) index * chunkSize;
+        int within = (int) (position - chunkStart);
+        int n = (int) Math.min(m.chunkLength(index) - within, end - position);
+        if (bytes.length < within + n) {
+          bytes = Arrays.copyOf(bytes, within + n); // a former last chunk: zeros after its end
+        }
+        position += n;
+        if (position < end && !closed) {
+          fetch(index + 1);
+        }
+        return ByteBuffer.wrap(bytes, within, n).asReadOnlyBuffer();
+      });
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        reclaimer.unpin(m);
+      }
+    }
+  }
+
+  // ---- the writers
+
+  /** Chunks a change stores, its generations, and their stages in flight. */
+  private final class Writes {
+    private final LongArrayList generations = new LongArrayList(2);
+    private final LongArrayList ids = new LongArrayList();
+    private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+    private final long epoch = flushes.get();
+    private volatile Throwable failure;
+    private boolean ended;
+
+    long begin() {
+      long g = chunks.newGeneration();
+      if (g > Manifest.MAX_GENERATION) {
+        throw new StoreException("chunk generations exhausted");
+      }
+      reclaimer.beginWrite(g);
+      generations.add(g);
+      return g;
+    }
+
+    void store(long id, byte[] bytes) {
+      ids.add(id);
+      CompletableFuture<Void> f = chunks.write(id, bytes).toCompletableFuture();
+      if (!f.isDone() || f.isCompletedExceptionally()) {
+        f.whenComplete((v, t) -> {
+          if (t != null && failure == null) {
+            failure = cause(t);
+          }
+        });
+        inFlight.add(f);
+      }
+    }
+
+    /** Completes when fewer than {@link #WRITE_WINDOW} chunk writes are in flight. */
+    CompletionStage<Void> window() {
+      while (!inFlight.isEmpty() && inFlight.peek().isDone()) {
+        inFlight.poll();
+      }
+      if (failure != null) {
+        return CompletableFuture.failedFuture(failure);
+      }
+      if (inFlight.size() < WRITE_WINDOW) {
+        return READY;
+      }
+      return inFlight.peek().thenApply(v -> null);
+    }
+
+    /** Waits for every chunk, then commits the manifest under {@code options}. */
+    CompletionStage<SetResult> commit(Key key, Manifest m, SetOptions options) {
+      return CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0]))
+          .handle((v, t) -> {
+            if (failure != null) {
+              throw new CompletionException(failure);
+            }
+            return null;
+          })
+          .thenCompose(v -> base().set(key, m.encode(), options.asChunked()))
+          .thenCompose(r -> {
+            if (r.outcome() != Outcome.STORED || r.current() == null) {
+              end(true); // refused, or expired at once: nobody can see the chunks
+              return CompletableFuture.completedFuture(r);
+            }
+            if (flushes.get() == epoch) {
+              end(false);
+              return CompletableFuture.completedFuture(r);
+            }
+            // A flush ran meanwhile and may have removed this value before it was seen:
+            // then its chunks are nobody's.
+            return peek(key).thenApply(now -> {
+              end(now == null || now.cas() != r.current().cas());
+              return r;
+            });
+          });
+    }
+
+    /** Frees what was stored once the writes in flight are done; idempotent. */
+    void abandon() {
+      CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0]))
+          .whenComplete((v, t) -> end(true));
+    }
+
+    private synchronized void end(boolean discard) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (discard) {
+        reclaimer.discard(ids.toArray());
+      }
+      generations.forEach(reclaimer::endWrite);
+    }
+  }
+
+  /** Streams a value into chunks of one generation and commits its manifest. */
+  private final class ChunkWriter implements ValueWriter {
+    private final Key key;
+    private final long declared;
+    private final SetOptions options;
+    private final Writes writes = new Writes();
+    private long generation;
+    private int index;
+    private byte[] buffer = new byte[chunkSize];
+    private int filled;
+    private long received;
+    private boolean done;
+
+    ChunkWriter(Key key, long declared, SetOptions options) {
+      this.key = key;
+      this.declared = declared;
+      this.options = options;
+    }
+
+    @Override
+    public CompletionStage<Void> write(ByteBuffer src) {
+      if (done) {
+        throw new IllegalStateException("writer already committed or aborted");
+      }
+      if (declared >= 0 && received + src.remaining() > declared) {
+        throw new IllegalStateException("more than the " + declared + " bytes declared");
+      }
+      while (src.hasRemaining()) {
+        if (filled == chunkSize) {
+          storeBuffer();
+        }
+        int n = Math.min(src.remaining(), chunkSize - filled);
+        src.get(buffer, filled, n);
+        filled += n;
+        received += n;
+      }
+      return writes.window();
+    }
+
+    /** Stores the full buffer as the next chunk; the first one starts the generation. */
+    private void storeBuffer() {
+      if (generation == 0) {
+        generation = writes.begin();
+      }
+      if (index >= Manifest.MAX_CHUNKS) {
+        throw new IllegalStateException("value longer than " + Manifest.maxLength(chunkSize));
+      }
+      writes.store(Manifest.chunkId(generation, index++), buffer);
+      buffer = new byte[chunkSize];
+      filled = 0;
+    }
+
+    @Override
+    public CompletionStage<SetResult> commit() {
+      if (done) {
+        throw new IllegalStateException("writer already committed or aborted");
+      }
+      if (declared >= 0 && received != declared) {
+        throw new IllegalStateException(received + " bytes written, " + declared + " declared");
+      }
+      done = true;
+      if (generation == 0) {
+        // Unknown length, and it fit one chunk after all: the in-heap path.
+        byte[] value = Arrays.copyOf(buffer, filled);
+        buffer = null;
+        return base().set(key, value, options);
+      }
+      if (filled > 0) {
+        writes.store(Manifest.chunkId(generation, index++),
+            filled == chunkSize ? buffer : Arrays.copyOf(buffer, filled));
+      }
+      buffer = null;
+      return writes.commit(key, Manifest.of(received, chunkSize, generation), options)
+          .whenComplete((r, t) -> {
+            if (t != null) {
+              writes.abandon();
+            }
+          });
+    }
+
+    @Override
+    public void abort() {
+      if (!done) {
+        done = true;
+        buffer = null;
+        writes.abandon();
+      }
+    }
+  }
+}
