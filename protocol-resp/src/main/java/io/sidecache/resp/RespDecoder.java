@@ -16,13 +16,23 @@ import java.util.List;
  * malformed input it emits {@link RespRequest#protocolError} with Redis 7's text (from {@code
  * networking.c}) and discards all further input, because the server closes the connection.
  *
+ * <p>The value of a {@code SET} longer than the stream threshold is not gathered: the decoder
+ * emits {@link RespRequest.Kind#STREAM_START}, then the value's bytes as they arrive ({@link
+ * RespRequest.Kind#PART}, slices of the input, no copy), then {@link
+ * RespRequest.Kind#STREAM_END} with the remaining arguments, so a 400 MB value needs no 400 MB of
+ * heap.
+ *
  * <p>Not sharable: one instance per channel.
  */
 public final class RespDecoder extends ByteToMessageDecoder {
   private static final byte[][] NO_ARGS = new byte[0][];
   private static final int INITIAL_ARGS = 16;
 
-  private enum State { START, INLINE, ARRAY_HEADER, BULK_HEADER, BULK_DATA, DISCARD }
+  private enum State {
+    START, INLINE, ARRAY_HEADER, BULK_HEADER, BULK_DATA, STREAM_DATA, STREAM_END, DISCARD
+  }
+
+  private static final byte[] EMPTY = new byte[0];
 
   private final RespLimits limits;
   private State state = State.START;
@@ -30,14 +40,28 @@ public final class RespDecoder extends ByteToMessageDecoder {
   private int argCount;
   private int argIndex;
   private int bulkLength;
+  private final long streamAbove;
+  private boolean streaming;
+  private long streamRemaining;
 
   /**
-   * Creates a decoder.
+   * Creates a decoder that gathers every argument.
    *
    * @param limits the input limits, must not be {@code null}
    */
   public RespDecoder(RespLimits limits) {
+    this(limits, Long.MAX_VALUE);
+  }
+
+  /**
+   * Creates a decoder that streams the value of a {@code SET} longer than {@code streamAbove}.
+   *
+   * @param limits the input limits, must not be {@code null}
+   * @param streamAbove the value length in bytes above which a {@code SET}'s value is streamed
+   */
+  public RespDecoder(RespLimits limits, long streamAbove) {
     this.limits = limits;
+    this.streamAbove = streamAbove;
   }
 
   @Override
@@ -67,6 +91,16 @@ public final class RespDecoder extends ByteToMessageDecoder {
           break;
         case BULK_DATA:
           if (!decodeBulkData(in, out)) {
+            return;
+          }
+          break;
+        case STREAM_DATA:
+          if (!decodeStreamData(in, out)) {
+            return;
+          }
+          break;
+        case STREAM_END:
+          if (!decodeStreamEnd(in, out)) {
             return;
           }
           break;
@@ -145,7 +179,57 @@ public final class RespDecoder extends ByteToMessageDecoder {
       return fail(in, out, "invalid bulk length");
     }
     bulkLength = (int) length;
+    if (argIndex == 2 && length > streamAbove && isSet(args[0])) {
+      out.add(RespRequest.streamStart(new byte[][] {args[0], args[1]}, length));
+      streaming = true;
+      streamRemaining = length;
+      state = State.STREAM_DATA;
+      return true;
+    }
     state = State.BULK_DATA;
+    return true;
+  }
+
+  private static boolean isSet(byte[] name) {
+    return name.length == 3 && (name[0] | 0x20) == 's' && (name[1] | 0x20) == 'e'
+        && (name[2] | 0x20) == 't';
+  }
+
+  /** Hands on what has arrived of a streamed value, as slices of the input. */
+  private boolean decodeStreamData(ByteBuf in, List<Object> out) {
+    if (streamRemaining == 0) {
+      state = State.STREAM_END;
+      return true;
+    }
+    int n = (int) Math.min(in.readableBytes(), streamRemaining);
+    if (n == 0) {
+      return false;
+    }
+    out.add(RespRequest.part(in.readRetainedSlice(n)));
+    streamRemaining -= n;
+    return true;
+  }
+
+  /** After a streamed value: its two trailing bytes, then the arguments after it. */
+  private boolean decodeStreamEnd(ByteBuf in, List<Object> out) {
+    if (in.readableBytes() < 2) {
+      return false;
+    }
+    in.skipBytes(2);
+    args[argIndex++] = EMPTY;
+    if (argIndex < argCount) {
+      state = State.BULK_HEADER;
+      return true;
+    }
+    return complete(out);
+  }
+
+  /** Emits the array read: a command, or the end of a streamed one. */
+  private boolean complete(List<Object> out) {
+    out.add(streaming ? RespRequest.streamEnd(args) : RespRequest.of(args));
+    streaming = false;
+    args = NO_ARGS;
+    state = State.START;
     return true;
   }
 
@@ -165,10 +249,7 @@ public final class RespDecoder extends ByteToMessageDecoder {
       state = State.BULK_HEADER;
       return true;
     }
-    out.add(RespRequest.of(args));
-    args = NO_ARGS;
-    state = State.START;
-    return true;
+    return complete(out);
   }
 
   /**

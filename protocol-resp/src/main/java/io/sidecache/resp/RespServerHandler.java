@@ -1,5 +1,6 @@
 package io.sidecache.resp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.sidecache.protocol.CommandMetrics;
@@ -11,6 +12,8 @@ import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.NotFiniteException;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.ValueWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -41,6 +44,12 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   private boolean requestFailed;
   private boolean requestPending;
   private CommandMetrics.Meter requestMeter;
+  // A SET whose value streams in (RespRequest.Kind): its writer and the first failure of a part,
+  // or the array its value is gathered in (inside MULTI).
+  private ValueWriter upload;
+  private Throwable uploadFailure;
+  private byte[] gathered;
+  private int gatheredLength;
 
   /**
    * Creates the handler of one connection.
@@ -67,7 +76,95 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
 
   @Override
   protected void handle(ChannelHandlerContext ctx, RespRequest request) {
+    switch (request.kind()) {
+      case STREAM_START -> startUpload(request);
+      case PART -> uploadPart(request);
+      case STREAM_END -> endUpload(request);
+      default -> handleCommand(request);
+    }
+    reply.flushIfLarge(ctx);
+  }
+
+  /**
+   * A {@code SET} whose value streams in: into a store writer, or, inside {@code MULTI} (the
+   * command is queued whole) into one array; without authentication it is only skipped.
+   */
+  private void startUpload(RespRequest request) {
+    byte[][] args = request.args();
+    if (!session.authenticated() || session.transaction() != null) {
+      upload = null;
+      gathered = session.authenticated() ? new byte[(int) request.length()] : null;
+      gatheredLength = 0;
+      return;
+    }
+    upload = context.store().writer(Key.of(args[1]), request.length());
+    uploadFailure = null;
+  }
+
+  private void uploadPart(RespRequest request) {
+    ByteBuf part = request.part();
+    if (gathered != null) {
+      int n = part.readableBytes();
+      part.readBytes(gathered, gatheredLength, n);
+      gatheredLength += n;
+    } else if (upload != null && uploadFailure == null) {
+      // The writer copies the bytes; its stage holds the next part back until it can take more.
+      await(upload.write(part.nioBuffer()), (v, cause) -> {
+        if (cause != null && uploadFailure == null) {
+          uploadFailure = cause;
+          upload.abort();
+        }
+      });
+    }
+  }
+
+  private void endUpload(RespRequest request) {
+    byte[][] args = request.args();
+    ValueWriter writer = upload;
+    upload = null;
+    if (writer == null) {
+      if (gathered != null) {
+        args[2] = gathered;
+      }
+      gathered = null;
+      handleCommand(RespRequest.of(args)); // NOAUTH, or queued by MULTI with its value whole
+      return;
+    }
+    RespCommand set = context.commands().lookup(args[0]);
+    session.touch(set.fullName());
+    long start = System.nanoTime();
+    requestStart = start;
+    requestMeter = context.meter(set);
+    requestFailed = false;
+    requestPending = false;
+    try {
+      if (uploadFailure != null) {
+        throw uploadFailure instanceof RuntimeException re ? re
+            : new IllegalStateException(uploadFailure);
+      }
+      SetOptions options = StringCommands.setOptions(session, args);
+      StringCommands.replySet(session, Key.of(args[1]), writer.commit(options),
+          options.returnPrevious());
+    } catch (RuntimeException e) {
+      writer.abort();
+      writeError(e);
+    }
+    if (!requestPending) {
+      requestMeter.record(System.nanoTime() - start, requestFailed);
+    }
+  }
+
+  private void abortUpload() {
+    if (upload != null) {
+      upload.abort();
+      upload = null;
+    }
+    gathered = null;
+  }
+
+  private void handleCommand(RespRequest request) {
     if (request.protocolError() != null) {
+      abortUpload();
       reply.error("ERR Protocol error: " + request.protocolError());
       closeAfterReplies();
       return;
@@ -94,7 +191,6 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       session.touch(command.fullName());
       run(command, args, start);
     }
-    reply.flushIfLarge(ctx);
   }
 
   /**
@@ -301,7 +397,14 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    abortUpload(); // a client gone mid-upload leaves the previous value in place
+    super.channelInactive(ctx);
+  }
+
+  @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    abortUpload();
     context.unregister(session);
     reply.discard();
   }

@@ -22,7 +22,8 @@ public final class RespServerInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ch.pipeline()
-        .addLast("resp-decoder", new RespDecoder(context.limits()))
+        .addLast("resp-decoder",
+            new RespDecoder(context.limits(), context.store().streamingThreshold()))
         .addLast("resp-handler", new RespServerHandler(context));
   }
 }

@@ -221,6 +221,17 @@ final class StringCommands {
       s.reply(s.store().set(Key.of(args[1]), args[2], SetOptions.DEFAULT), (r, result) -> r.ok());
       return;
     }
+    SetOptions options = setOptions(s, args);
+    Key key = Key.of(args[1]);
+    replySet(s, key, s.store().set(key, args[2], options), options.returnPrevious());
+  }
+
+  /**
+   * Parses the options of {@code SET key value [options]} (arguments from index 3).
+   *
+   * @throws RespException on a syntax error or a bad expiry, with Redis 7's text
+   */
+  static SetOptions setOptions(RespSession s, byte[][] args) {
     StringOptions o = StringOptions.parse(args, 3, true);
     SetOptions.Builder options = SetOptions.builder();
     if (o.nx) {
@@ -236,9 +247,20 @@ final class StringCommands {
     } else if (o.unit != 0) {
       options.expiresAt(expiresAt(s.now(), o.expire, o.unit, "set"));
     }
-    Key key = Key.of(args[1]);
-    CompletionStage<SetResult> written = s.store().set(key, args[2], options.build());
-    if (o.get) {
+    return options.build();
+  }
+
+  /**
+   * Replies to a {@code SET} (in heap, or the commit of a streamed value): OK, or null when
+   * refused; with GET, the previous value.
+   *
+   * @param s the session
+   * @param key the key written
+   * @param written the write's stage
+   * @param get whether the GET option was given
+   */
+  static void replySet(RespSession s, Key key, CompletionStage<SetResult> written, boolean get) {
+    if (get) {
       s.replyValue(key, written.thenApply(SetResult::previous), e -> { });
       return;
     }

@@ -16,7 +16,6 @@ public final class BufferedValueWriter implements ValueWriter {
   private final CacheStore store;
   private final Key key;
   private final long length;
-  private final SetOptions options;
   private byte[] bytes;
   private int filled;
 
@@ -26,17 +25,15 @@ public final class BufferedValueWriter implements ValueWriter {
    * @param store the store {@link #commit()} writes to
    * @param key the key
    * @param length the value's length in bytes, or -1 when not known in advance
-   * @param options the write's condition, flags and expiry
    * @throws IllegalArgumentException if {@code length} does not fit one array
    */
-  public BufferedValueWriter(CacheStore store, Key key, long length, SetOptions options) {
+  public BufferedValueWriter(CacheStore store, Key key, long length) {
     if (length > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("value of " + length + " bytes does not fit one array");
     }
     this.store = store;
     this.key = key;
     this.length = length;
-    this.options = options;
     this.bytes = new byte[length >= 0 ? (int) length : 256];
   }
 
@@ -57,7 +54,7 @@ public final class BufferedValueWriter implements ValueWriter {
   }
 
   @Override
-  public CompletionStage<SetResult> commit() {
+  public CompletionStage<SetResult> commit(SetOptions options) {
     if (length >= 0 && filled != length) {
       throw new IllegalStateException(filled + " bytes written, " + length + " expected");
     }

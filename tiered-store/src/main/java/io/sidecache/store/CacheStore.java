@@ -90,20 +90,30 @@ public interface CacheStore {
   }
 
   /**
-   * Opens a writer that streams a value in and commits it atomically, with {@link #set}'s
-   * semantics for {@code options}: the way to write a value longer than a chunk without holding it
-   * whole in heap.
+   * Returns the value length above which a protocol should stream a value in with {@link
+   * #writer} rather than gather it for {@link #set}, and expect to stream it out with {@link
+   * #read}: the chunk size of a store that chunks values, {@link Long#MAX_VALUE} by default.
+   *
+   * @return a length in bytes
+   */
+  default long streamingThreshold() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
+   * Opens a writer that streams a value in and commits it atomically with {@link #set}'s
+   * semantics for the options given to {@link ValueWriter#commit}: the way to write a value
+   * longer than a chunk without holding it whole in heap.
    *
    * <p>This default gathers the value and calls {@link #set} at commit; a store that chunks
    * overrides it.
    *
    * @param key the key, must not be {@code null}
    * @param length the value's length in bytes, or -1 when not known in advance
-   * @param options the condition, flags and expiry, must not be {@code null}
    * @return the writer
    */
-  default ValueWriter write(Key key, long length, SetOptions options) {
-    return new BufferedValueWriter(this, key, length, options);
+  default ValueWriter writer(Key key, long length) {
+    return new BufferedValueWriter(this, key, length);
   }
 
   /**

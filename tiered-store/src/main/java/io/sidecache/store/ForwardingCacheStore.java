@@ -44,8 +44,13 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
-  public ValueWriter write(Key key, long length, SetOptions options) {
-    return delegate.write(key, length, options);
+  public long streamingThreshold() {
+    return delegate.streamingThreshold();
+  }
+
+  @Override
+  public ValueWriter writer(Key key, long length) {
+    return delegate.writer(key, length);
   }
 
   @Override

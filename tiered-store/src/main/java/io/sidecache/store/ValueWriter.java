@@ -7,7 +7,7 @@ import java.util.concurrent.CompletionStage;
  * Writes a value piece by piece as its bytes arrive, and makes it visible at one point, {@link
  * #commit()} (DESIGN.md "The store API"): until then readers see the old value, afterwards the new
  * one, never a mix. The condition of the write (NX, XX, CAS) is checked at commit. An {@link
- * #abort() aborted} writer leaves nothing behind. Opened by {@link CacheStore#write}.
+ * #abort() aborted} writer leaves nothing behind. Opened by {@link CacheStore#writer}.
  *
  * <p>Back-pressure: {@link #write} copies the bytes before it returns, and its stage completes
  * when the writer can take more; a caller that waits for it before reading more from its client
@@ -26,14 +26,16 @@ public interface ValueWriter {
   CompletionStage<Void> write(ByteBuffer bytes);
 
   /**
-   * Makes the value visible, if its condition holds.
+   * Makes the value visible, if its condition holds. The options come last because a protocol may
+   * learn them after the value (Redis {@code SET key value NX} streams the value first).
    *
+   * @param options the condition, flags and expiry, as {@link CacheStore#set} takes them
    * @return a stage completed with what happened, as {@link CacheStore#set} reports it; failed
    *     with a {@link StoreException} when a piece could not be stored (nothing is then visible)
    * @throws IllegalStateException if the bytes written differ from the length the writer was
    *     opened with
    */
-  CompletionStage<SetResult> commit();
+  CompletionStage<SetResult> commit(SetOptions options);
 
   /** Abandons the value: nothing becomes visible, what was stored of it is freed; idempotent. */
   void abort();

@@ -138,6 +138,12 @@ public final class ChunkedStore extends ForwardingCacheStore {
     return chunkSize;
   }
 
+  /** {@inheritDoc} The chunk size: longer values are chunked. */
+  @Override
+  public long streamingThreshold() {
+    return chunkSize;
+  }
+
   /** Returns the store of entries below the chunk layer. */
   public CacheStore base() {
     return delegate();
@@ -198,8 +204,8 @@ public final class ChunkedStore extends ForwardingCacheStore {
     if (value.length <= chunkSize) {
       return super.set(key, value, options);
     }
-    ValueWriter w = write(key, value.length, options);
-    return w.write(ByteBuffer.wrap(value)).thenCompose(v -> w.commit())
+    ValueWriter w = writer(key, value.length);
+    return w.write(ByteBuffer.wrap(value)).thenCompose(v -> w.commit(options))
         .whenComplete((r, t) -> {
           if (t != null) {
             w.abort();
@@ -208,15 +214,15 @@ public final class ChunkedStore extends ForwardingCacheStore {
   }
 
   @Override
-  public ValueWriter write(Key key, long length, SetOptions options) {
+  public ValueWriter writer(Key key, long length) {
     if (length >= 0 && length <= chunkSize) {
-      return super.write(key, length, options);
+      return super.writer(key, length);
     }
     if (length > Manifest.maxLength(chunkSize)) {
       throw new IllegalArgumentException("value of " + length + " bytes needs more than "
           + Manifest.MAX_CHUNKS + " chunks of " + chunkSize + " bytes");
     }
-    return new ChunkWriter(key, length, options);
+    return new ChunkWriter(key, length);
   }
 
   @Override
@@ -278,7 +284,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
 
   /** Rewrites a value with {@code part} in front, committed if the entry is still {@code e}. */
   private CompletionStage<SetResult> prepend(Key key, Entry e, byte[] part) {
-    ValueWriter w = write(key, e.length() + part.length, keep(e));
+    ValueWriter w = writer(key, e.length() + part.length);
     return w.write(ByteBuffer.wrap(part))
         .thenCompose(v -> read(key, e, 0, -1))
         .thenCompose(r -> {
@@ -288,7 +294,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
           }
           return ValueStreams.copy(r, w).whenComplete((v, t) -> r.close());
         })
-        .thenCompose(v -> w.commit())
+        .thenCompose(v -> w.commit(keep(e)))
         .whenComplete((r, t) -> {
           if (t != null) {
             w.abort();
@@ -480,14 +486,15 @@ public final class ChunkedStore extends ForwardingCacheStore {
       if (!replace) {
         b.ifAbsent();
       }
-      ValueWriter w = write(to, e.length(), b.build());
+      SetOptions options = b.build();
+      ValueWriter w = writer(to, e.length());
       return read(from, e, 0, -1).thenCompose(r -> {
         if (r == null) {
           w.abort();
           return CompletableFuture.completedFuture(Outcome.NOT_FOUND);
         }
         return ValueStreams.copy(r, w).whenComplete((v, t) -> r.close())
-            .thenCompose(v -> w.commit())
+            .thenCompose(v -> w.commit(options))
             .whenComplete((res, t) -> {
               if (t != null) {
                 w.abort();
@@ -753,7 +760,6 @@ public final class ChunkedStore extends ForwardingCacheStore {
   private final class ChunkWriter implements ValueWriter {
     private final Key key;
     private final long declared;
-    private final SetOptions options;
     private final Writes writes = new Writes();
     private long generation;
     private int index;
@@ -762,10 +768,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
     private long received;
     private boolean done;
 
-    ChunkWriter(Key key, long declared, SetOptions options) {
+    ChunkWriter(Key key, long declared) {
       this.key = key;
       this.declared = declared;
-      this.options = options;
     }
 
     @Override
@@ -802,7 +807,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
     }
 
     @Override
-    public CompletionStage<SetResult> commit() {
+    public CompletionStage<SetResult> commit(SetOptions options) {
       if (done) {
         throw new IllegalStateException("writer already committed or aborted");
       }

@@ -239,7 +239,7 @@ class ChunkedStoreTest {
     Key key = Key.of("k");
     byte[] old = bytes(5000, 13);
     done(store.set(key, old, SetOptions.DEFAULT));
-    ValueWriter w = store.write(key, 100_000, SetOptions.DEFAULT);
+    ValueWriter w = store.writer(key, 100_000);
     done(w.write(ByteBuffer.wrap(bytes(40_000, 14))));
     w.abort();
     assertArrayEquals(old, read(store, key));
@@ -272,15 +272,15 @@ class ChunkedStoreTest {
   @Test
   void aWriteOfUnknownLengthIsInHeapWhenItFitsOneChunkAndChunkedWhenNot() throws Exception {
     ChunkedStore store = overMemory(100);
-    ValueWriter small = store.write(Key.of("s"), -1, SetOptions.DEFAULT);
+    ValueWriter small = store.writer(Key.of("s"), -1);
     done(small.write(ByteBuffer.wrap(bytes(100, 17))));
-    done(small.commit());
+    done(small.commit(SetOptions.DEFAULT));
     assertFalse(done(store.get(Key.of("s"))).isChunked());
-    ValueWriter big = store.write(Key.of("b"), -1, SetOptions.DEFAULT);
+    ValueWriter big = store.writer(Key.of("b"), -1);
     for (int i = 0; i < 10; i++) {
       done(big.write(ByteBuffer.wrap(bytes(33, i))));
     }
-    done(big.commit());
+    done(big.commit(SetOptions.DEFAULT));
     Entry e = done(store.get(Key.of("b")));
     assertTrue(e.isChunked());
     assertEquals(330, e.length());
@@ -295,7 +295,7 @@ class ChunkedStoreTest {
         now::get);
     ChunkedStore store = new ChunkedStore(first, first.chunkReclaimer(), 1000);
     done(store.set(key, value, SetOptions.builder().flags(7).build()));
-    ValueWriter orphan = store.write(Key.of("never"), 50_000, SetOptions.DEFAULT);
+    ValueWriter orphan = store.writer(Key.of("never"), 50_000);
     done(orphan.write(ByteBuffer.wrap(bytes(20_000, 19))));
     first.close(); // the orphan's 20 chunks are on disk, named by no manifest
     store = onDisk(1000);
@@ -310,11 +310,11 @@ class ChunkedStoreTest {
   void flushFreesChunksButNotThoseOfAWriteInProgress() throws Exception {
     ChunkedStore store = overMemory(100);
     done(store.set(Key.of("a"), bytes(1000, 20), SetOptions.DEFAULT));
-    ValueWriter w = store.write(Key.of("b"), 1000, SetOptions.DEFAULT);
+    ValueWriter w = store.writer(Key.of("b"), 1000);
     done(w.write(ByteBuffer.wrap(bytes(500, 21))));
     done(store.flush());
     done(w.write(ByteBuffer.wrap(bytes(500, 22))));
-    done(w.commit());
+    done(w.commit(SetOptions.DEFAULT));
     now.addAndGet(ChunkReclaimer.GRACE_MILLIS);
     assertEquals(10, store.reclaim(), "the flushed value's chunks");
     assertNull(done(store.get(Key.of("a"))));
