@@ -103,4 +103,29 @@ abstract class RespLargeValuesConformance extends RespClientSuite {
     }
     assertEquals("PONG", jedis.ping());
   }
+
+  /**
+   * A client that dies half-way through a large SET leaves the previous value in place, and a
+   * SET with NX after its value is refused at the end (the condition holds at commit, after the
+   * value streamed in); GETRANGE and STRLEN of the large value answer from the part they need.
+   */
+  @org.junit.jupiter.api.Test
+  void raw_abandonedLargeSetKeepsThePreviousValue() throws Exception {
+    String k = key();
+    assertEquals("+OK\r\n", raw.call("SET", k, "old"));
+    try (RawResp dying = new RawResp(address())) {
+      dying.send("*3\r\n$3\r\nSET\r\n$" + k.length() + "\r\n" + k + "\r\n$" + BIG + "\r\n");
+      dying.send(LargeValues.random(new Random(1), BIG / 2));
+    }
+    String big = LargeValues.random(new Random(2), BIG);
+    String other = key();
+    // Ordered after the dead client's bytes on the server: by then they were all read.
+    assertEquals("+OK\r\n", raw.call("SET", other, big));
+    assertEquals(bulk("old"), raw.call("GET", k));
+    assertEquals("$-1\r\n", raw.call("SET", other, big.substring(1), "NX"));
+    assertEquals(":" + BIG + "\r\n", raw.call("STRLEN", other));
+    assertEquals(bulk(big.substring(3_000_000, 3_000_100)),
+        raw.call("GETRANGE", other, "3000000", "3000099"));
+    assertSame("GET " + other, bulk(big), raw.call("GET", other));
+  }
 }

@@ -124,6 +124,18 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   protected abstract void handle(ChannelHandlerContext ctx, I request);
 
   /**
+   * Runs bytes of a value that streams in ({@link StreamPart}), in order with the requests around
+   * it, like a request: it may {@link #await} one stage (the store writer taking the bytes), and
+   * later parts and requests wait for it. Released by the caller after this method returns. This
+   * default drops them, for a protocol that streams nothing in.
+   *
+   * @param ctx the handler's context
+   * @param part the bytes
+   */
+  protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
+  }
+
+  /**
    * Writes and flushes the replies accumulated since the last call. Called at the end of every
    * read batch and after a paused connection resumes.
    *
@@ -307,7 +319,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!requestType.isInstance(msg)) {
+    if (!requestType.isInstance(msg) && !(msg instanceof StreamPart)) {
       ctx.fireChannelRead(msg);
       return;
     }
@@ -347,7 +359,11 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
 
   private void dispatch(Object msg) {
     try {
-      handle(ctx, requestType.cast(msg));
+      if (msg instanceof StreamPart part) {
+        handlePart(ctx, part);
+      } else {
+        handle(ctx, requestType.cast(msg));
+      }
     } finally {
       ReferenceCountUtil.release(msg);
     }

@@ -6,6 +6,7 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
+import io.sidecache.protocol.StreamPart;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ConcatOptions;
@@ -18,10 +19,12 @@ import io.sidecache.store.FetchOptions;
 import io.sidecache.store.FetchResult;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAnIntegerException;
+import io.sidecache.store.OutOfSpaceException;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.Ticker;
+import io.sidecache.store.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -149,9 +152,24 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     this.ctx = ctx;
   }
 
+  // A storage command whose data block streams in: its writer, its request, the first failure.
+  private ValueWriter upload;
+  private TextRequest uploadStart;
+  private Throwable uploadFailure;
+
   @Override
   protected void handle(ChannelHandlerContext ctx, TextRequest request) {
     try {
+      if (request.streamed() == TextRequest.STREAM_END) {
+        endUpload(request);
+        return;
+      }
+      if (request.streamed() >= 0) {
+        upload = store.writer(Key.of(request.key()), request.streamed());
+        uploadStart = request;
+        uploadFailure = null;
+        return;
+      }
       if (request.isError()) {
         answerError(request);
         return;
@@ -311,8 +329,65 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     end.run();
   }
 
+  @Override
+  protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
+    if (upload != null && uploadFailure == null) {
+      // The writer copies the bytes; its stage holds the next part back until it can take more.
+      await(upload.write(part.content().nioBuffer()), (v, cause) -> {
+        if (cause != null && uploadFailure == null) {
+          uploadFailure = cause;
+          upload.abort();
+        }
+      });
+    }
+  }
+
+  /** The end of a streamed data block: the write commits, or is abandoned on a bad block. */
+  private void endUpload(TextRequest end) {
+    ValueWriter writer = upload;
+    TextRequest start = uploadStart;
+    upload = null;
+    uploadStart = null;
+    if (writer == null) {
+      return;
+    }
+    if (end.isError()) {
+      writer.abort();
+      answerError(end);
+    } else if (uploadFailure != null) {
+      writer.abort();
+      fail(start, uploadFailure);
+    } else {
+      store(start, writer.commit(storageOptions(start)));
+    }
+  }
+
+  private void abortUpload() {
+    if (upload != null) {
+      upload.abort();
+      upload = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    abortUpload(); // a client gone mid-upload leaves the previous value in place
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    abortUpload();
+    super.handlerRemoved(ctx);
+  }
+
   /** {@code set}/{@code add}/{@code replace}/{@code cas}: one conditional write. */
   private void set(TextRequest request) {
+    store(request, store.set(Key.of(request.key()), request.data(), storageOptions(request)));
+  }
+
+  /** The condition, flags and expiry of a storage command (protocol.txt, "Storage commands"). */
+  private SetOptions storageOptions(TextRequest request) {
     SetOptions.Builder options =
         SetOptions.builder()
             .flags(request.flags())
@@ -330,11 +405,16 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       default:
         break;
     }
+    return options.build();
+  }
+
+  /** Answers a storage command's write, in heap or streamed. */
+  private void store(TextRequest request, CompletionStage<SetResult> written) {
     stats.set();
     boolean cas = request.verb() == TextVerb.CAS;
     replyLine(
         request,
-        store.set(Key.of(request.key()), request.data(), options.build()),
+        written,
         result -> {
           if (cas) {
             stats.cas(result.stored(), result.outcome() == SetResult.Outcome.EXISTS);
@@ -793,6 +873,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     byte[] line;
     if (cause instanceof NotAnIntegerException) {
       line = TextReplies.NON_NUMERIC_VALUE;
+    } else if (cause instanceof OutOfSpaceException) {
+      line = TextReplies.serverError("out of memory storing object"); // memcached's wording
     } else if (cause instanceof StoreException && cause.getMessage() != null) {
       line = TextReplies.serverError(cause.getMessage());
     } else {

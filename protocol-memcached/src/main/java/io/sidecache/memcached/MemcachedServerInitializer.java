@@ -137,7 +137,8 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
                   store, ticker, maxItemSizeBytes, delayedFlush, report, sasl, gate));
     } else {
       pipeline
-          .addAfter(after, DECODER_NAME, new MemcachedTextDecoder(maxItemSizeBytes))
+          .addAfter(after, DECODER_NAME, new MemcachedTextDecoder(maxItemSizeBytes,
+              store.streamingThreshold()))
           .addAfter(
               DECODER_NAME,
               HANDLER_NAME,

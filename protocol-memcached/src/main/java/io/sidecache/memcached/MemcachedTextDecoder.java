@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
+import io.sidecache.protocol.StreamPart;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -76,6 +77,8 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     READ_DATA,
     /** Dropping the data block of a refused storage command. */
     SWALLOW_DATA,
+    /** Handing on a long data block as it arrives, then checking its {@code \r\n}. */
+    STREAM_DATA,
     /** Dropping everything: the connection is being closed. */
     DISCARD
   }
@@ -102,9 +105,11 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private int pendingDataRead;
 
   private long swallowRemaining;
+  private final long streamAbove;
+  private long streamRemaining;
 
   /**
-   * Creates a decoder.
+   * Creates a decoder that gathers every data block.
    *
    * @param maxItemSizeBytes the largest data block a storage command may carry, in bytes; larger
    *     ones are answered {@link TextError#OBJECT_TOO_LARGE} (memcached {@code -I}, 1 MiB by
@@ -112,6 +117,19 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
    * @throws IllegalArgumentException if {@code maxItemSizeBytes} is negative
    */
   public MemcachedTextDecoder(int maxItemSizeBytes) {
+    this(maxItemSizeBytes, Long.MAX_VALUE);
+  }
+
+  /**
+   * Creates a decoder that streams the data block of a {@code set}, {@code add}, {@code replace}
+   * or {@code cas} longer than {@code streamAbove} bytes ({@link TextRequest#streamed()}).
+   *
+   * @param maxItemSizeBytes the largest data block a storage command may carry, in bytes
+   * @param streamAbove the data block length above which it streams
+   * @throws IllegalArgumentException if {@code maxItemSizeBytes} is negative
+   */
+  public MemcachedTextDecoder(int maxItemSizeBytes, long streamAbove) {
+    this.streamAbove = streamAbove;
     if (maxItemSizeBytes < 0) {
       throw new IllegalArgumentException(
           "maxItemSizeBytes: " + maxItemSizeBytes + " (expected: >= 0)");
@@ -130,6 +148,9 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
         break;
       case SWALLOW_DATA:
         swallowData(in);
+        break;
+      case STREAM_DATA:
+        streamData(in, out);
         break;
       case DISCARD:
         in.skipBytes(in.readableBytes());
@@ -640,11 +661,16 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       return TextRequest.tooLarge(verb, key, noreply);
     }
     pendingVerb = verb;
+    pendingNoreply = noreply;
+    if (length > streamAbove && verb != TextVerb.APPEND && verb != TextVerb.PREPEND) {
+      state = State.STREAM_DATA;
+      streamRemaining = length;
+      return TextRequest.storageStreamed(verb, key, (int) flags, exptime, cas, length, noreply);
+    }
     pendingKey = key;
     pendingFlags = (int) flags;
     pendingExptime = exptime;
     pendingCas = cas;
-    pendingNoreply = noreply;
     pendingData = new byte[(int) length];
     pendingDataRead = 0;
     state = State.READ_DATA;
@@ -750,6 +776,27 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     pendingVerb = null;
     pendingKey = null;
     pendingData = null;
+    state = State.READ_LINE;
+  }
+
+  /** Hands on a streamed data block as slices of the input, then its end. */
+  private void streamData(ByteBuf in, List<Object> out) {
+    while (streamRemaining > 0) {
+      int n = (int) Math.min(in.readableBytes(), streamRemaining);
+      if (n == 0) {
+        return;
+      }
+      out.add(new StreamPart(in.readRetainedSlice(n)));
+      streamRemaining -= n;
+    }
+    if (in.readableBytes() < 2) {
+      return;
+    }
+    int i = in.readerIndex();
+    boolean terminated = in.getByte(i) == '\r' && in.getByte(i + 1) == '\n';
+    in.skipBytes(2);
+    out.add(TextRequest.streamEnd(pendingVerb, terminated, pendingNoreply));
+    pendingVerb = null;
     state = State.READ_LINE;
   }
 

@@ -27,6 +27,13 @@ public final class TextRequest {
   private final byte[] data;
   private final boolean noreply;
   private final MetaFlags meta;
+  private final long streamed;
+
+  /** {@link #streamed()} of a request whose data, if any, came whole. */
+  static final long NOT_STREAMED = -1;
+
+  /** {@link #streamed()} of the end of a streamed data block. */
+  static final long STREAM_END = -2;
 
   private TextRequest(
       TextVerb verb,
@@ -38,6 +45,20 @@ public final class TextRequest {
       byte[] data,
       boolean noreply,
       MetaFlags meta) {
+    this(verb, error, keys, flags, exptime, number, data, noreply, meta, NOT_STREAMED);
+  }
+
+  private TextRequest(
+      TextVerb verb,
+      TextError error,
+      byte[][] keys,
+      int flags,
+      long exptime,
+      long number,
+      byte[] data,
+      boolean noreply,
+      MetaFlags meta,
+      long streamed) {
     this.verb = verb;
     this.error = error;
     this.keys = keys;
@@ -47,6 +68,33 @@ public final class TextRequest {
     this.data = data;
     this.noreply = noreply;
     this.meta = meta;
+    this.streamed = streamed;
+  }
+
+  /**
+   * A storage command whose data block of {@code length} bytes streams in after it, as {@link
+   * io.sidecache.protocol.StreamPart}s, then {@link #streamEnd}.
+   */
+  static TextRequest storageStreamed(TextVerb verb, byte[] key, int flags, long exptime, long cas,
+      long length, boolean noreply) {
+    return new TextRequest(
+        verb, null, new byte[][] {key}, flags, exptime, cas, null, noreply, null, length);
+  }
+
+  /**
+   * The end of a streamed data block: well terminated, or {@link TextError#BAD_DATA_CHUNK}.
+   */
+  static TextRequest streamEnd(TextVerb verb, boolean terminated, boolean noreply) {
+    return new TextRequest(verb, terminated ? null : TextError.BAD_DATA_CHUNK, NO_KEYS, 0, 0, 0,
+        null, noreply, null, STREAM_END);
+  }
+
+  /**
+   * Returns the length of a data block that streams in after this request, {@link #STREAM_END}
+   * for the request that ends one, {@link #NOT_STREAMED} otherwise.
+   */
+  public long streamed() {
+    return streamed;
   }
 
   /** A {@code get}/{@code gets} of one or more keys. */

@@ -3,6 +3,7 @@ package io.sidecache.resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.sidecache.protocol.StreamPart;
 import java.util.Arrays;
 import java.util.List;
 
@@ -18,7 +19,7 @@ import java.util.List;
  *
  * <p>The value of a {@code SET} longer than the stream threshold is not gathered: the decoder
  * emits {@link RespRequest.Kind#STREAM_START}, then the value's bytes as they arrive ({@link
- * RespRequest.Kind#PART}, slices of the input, no copy), then {@link
+ * StreamPart}s, slices of the input, no copy), then {@link
  * RespRequest.Kind#STREAM_END} with the remaining arguments, so a 400 MB value needs no 400 MB of
  * heap.
  *
@@ -205,7 +206,7 @@ public final class RespDecoder extends ByteToMessageDecoder {
     if (n == 0) {
       return false;
     }
-    out.add(RespRequest.part(in.readRetainedSlice(n)));
+    out.add(new StreamPart(in.readRetainedSlice(n)));
     streamRemaining -= n;
     return true;
   }

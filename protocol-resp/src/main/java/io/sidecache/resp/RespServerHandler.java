@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.protocol.StreamPart;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.OutOfSpaceException;
 import io.sidecache.store.NotAFloatException;
@@ -78,7 +79,6 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   protected void handle(ChannelHandlerContext ctx, RespRequest request) {
     switch (request.kind()) {
       case STREAM_START -> startUpload(request);
-      case PART -> uploadPart(request);
       case STREAM_END -> endUpload(request);
       default -> handleCommand(request);
     }
@@ -101,8 +101,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     uploadFailure = null;
   }
 
-  private void uploadPart(RespRequest request) {
-    ByteBuf part = request.part();
+  @Override
+  protected void handlePart(ChannelHandlerContext ctx, StreamPart streamPart) {
+    ByteBuf part = streamPart.content();
     if (gathered != null) {
       int n = part.readableBytes();
       part.readBytes(gathered, gatheredLength, n);

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.sidecache.protocol.StreamPart;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sidecache.resp.RespFrames.TrackingAllocator;
 import java.io.ByteArrayOutputStream;
@@ -173,5 +175,42 @@ class RespDecoderTest {
     ch.writeInbound(Unpooled.wrappedBuffer(bytes("*2\r\n$3\r\nGET\r\n$10\r\nabc")));
     assertNull(ch.readInbound());
     assertFalse(ch.finish());
+  }
+
+  @Test
+  void set_valueAboveTheThresholdStreamsAsSlicesAtEverySplit() {
+    byte[] value = new byte[100];
+    new Random(7).nextBytes(value);
+    ByteArrayOutputStream in = new ByteArrayOutputStream();
+    in.writeBytes(multibulk(bytes("set"), bytes("k"), value, bytes("NX"), bytes("EX"), bytes("9")));
+    in.writeBytes(multibulk(bytes("SET"), bytes("small"), bytes("v")));
+    in.writeBytes(multibulk(bytes("GET"), value));
+    byte[] input = in.toByteArray();
+    for (int cut = 0; cut <= input.length; cut++) {
+      TrackingAllocator alloc = new TrackingAllocator();
+      EmbeddedChannel ch = new EmbeddedChannel(new RespDecoder(RespLimits.DEFAULT, 10));
+      ch.config().setAllocator(alloc);
+      List<Object> out = feed(ch, input, cut);
+      ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+      RespRequest first = (RespRequest) out.get(0);
+      assertEquals(RespRequest.Kind.STREAM_START, first.kind());
+      assertEquals(100, first.length());
+      assertArrayEquals(bytes("k"), first.args()[1]);
+      int i = 1;
+      for (; out.get(i) instanceof StreamPart part; i++) {
+        streamed.writeBytes(ByteBufUtil.getBytes(part.content()));
+        part.release();
+      }
+      assertArrayEquals(value, streamed.toByteArray(), "cut at " + cut);
+      RespRequest end = (RespRequest) out.get(i);
+      assertEquals(RespRequest.Kind.STREAM_END, end.kind());
+      assertEquals(6, end.args().length);
+      assertArrayEquals(bytes("9"), end.args()[5]);
+      assertEquals(RespRequest.Kind.COMMAND, ((RespRequest) out.get(i + 1)).kind(), "small SET");
+      assertArrayEquals(value, ((RespRequest) out.get(i + 2)).args()[1], "not SET: gathered");
+      assertEquals(i + 3, out.size());
+      assertFalse(ch.finish());
+      assertEquals(0, alloc.unreleased(), "unreleased buffers");
+    }
   }
 }
