@@ -20,13 +20,15 @@ final class SidecacheProcess implements AutoCloseable {
   private final Process process;
   private final InetSocketAddress resp;
   private final InetSocketAddress memcached;
+  private final InetSocketAddress http;
   private final Path log;
 
   private SidecacheProcess(Process process, InetSocketAddress resp, InetSocketAddress memcached,
-      Path log) {
+      InetSocketAddress http, Path log) {
     this.process = process;
     this.resp = resp;
     this.memcached = memcached;
+    this.http = http;
     this.log = log;
   }
 
@@ -48,6 +50,7 @@ final class SidecacheProcess implements AutoCloseable {
       throws IOException {
     int respPort = freePort();
     int memcachedPort = freePort();
+    int httpPort = freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions);
@@ -55,7 +58,7 @@ final class SidecacheProcess implements AutoCloseable {
         "io.sidecache.server.SidecacheCommand",
         "--resp-port", Integer.toString(respPort),
         "--memcached-port", Integer.toString(memcachedPort),
-        "--http-port", Integer.toString(freePort())));
+        "--http-port", Integer.toString(httpPort)));
     cmd.addAll(List.of(options));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
@@ -65,7 +68,8 @@ final class SidecacheProcess implements AutoCloseable {
       try (Socket s = new Socket()) {
         s.connect(resp, 200);
         return new SidecacheProcess(p, resp,
-            new InetSocketAddress("127.0.0.1", memcachedPort), logFile);
+            new InetSocketAddress("127.0.0.1", memcachedPort),
+            new InetSocketAddress("127.0.0.1", httpPort), logFile);
       } catch (IOException notYet) {
         if (!p.isAlive()) {
           throw new IllegalStateException("sidecache exited " + p.exitValue() + ":\n"
@@ -102,6 +106,10 @@ final class SidecacheProcess implements AutoCloseable {
 
   InetSocketAddress memcachedAddress() {
     return memcached;
+  }
+
+  InetSocketAddress httpAddress() {
+    return http;
   }
 
   /** Returns what the process logged so far. */

@@ -1,5 +1,6 @@
 package io.sidecache.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
@@ -7,10 +8,12 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -19,12 +22,15 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
+import io.sidecache.protocol.StreamPart;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.ValueSlice;
+import io.sidecache.store.ValueWriter;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -64,7 +70,7 @@ import java.util.function.Supplier;
  *
  * <p>Not sharable: one instance per channel, used only from its event loop.
  */
-public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpRequest> {
+public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject> {
   private static final InternalLogger logger =
       InternalLoggerFactory.getInstance(HttpServerHandler.class);
 
@@ -81,6 +87,12 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
   private static final SetOptions PUT_OPTIONS = SetOptions.builder().returnPrevious().build();
 
   private final CacheStore store;
+  private final long maxBody;
+  // A PUT whose body streams in: its writer, its exchange, the bytes so far, the first failure.
+  private ValueWriter upload;
+  private Exchange uploadExchange;
+  private long uploaded;
+  private Throwable uploadFailure;
 
   /**
    * Creates the handler of one connection.
@@ -100,16 +112,106 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
    * @throws NullPointerException if {@code store} is {@code null}
    */
   public HttpServerHandler(CacheStore store, CommandGate gate) {
-    super(FullHttpRequest.class, gate);
+    this(store, gate, Long.MAX_VALUE);
+  }
+
+  /**
+   * Creates the handler of one connection, bounding streamed {@code PUT} bodies.
+   *
+   * @param store the store to read and write, must not be {@code null}
+   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
+   * @param maxBody the longest body a streamed {@code PUT} of unknown length may have, in bytes
+   * @throws NullPointerException if {@code store} is {@code null}
+   */
+  public HttpServerHandler(CacheStore store, CommandGate gate, long maxBody) {
+    super(HttpObject.class, gate);
     if (store == null) {
       throw new NullPointerException("store");
     }
     this.store = store;
+    this.maxBody = maxBody;
+  }
+
+  /**
+   * A whole request from the aggregator; or, for a {@code PUT} whose body streams in ({@link
+   * StreamingPutSplitter}), its head, then its body as {@link StreamPart}s, then the last
+   * content.
+   */
+  @Override
+  protected void handle(ChannelHandlerContext ctx, HttpObject msg) {
+    if (msg instanceof FullHttpRequest request) {
+      route(ctx, request, request.content());
+    } else if (msg instanceof HttpRequest head) {
+      route(ctx, head, null);
+    } else if (msg instanceof LastHttpContent last && last.decoderResult().isFailure()) {
+      Exchange ex = uploadExchange;
+      abortUpload();
+      uploadExchange = null;
+      if (ex != null) {
+        reply(ctx, new Exchange(ex.version, false),
+            HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, null));
+      }
+    } else if (msg instanceof LastHttpContent) {
+      endUpload(ctx);
+    }
   }
 
   @Override
-  protected void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
-    route(ctx, request);
+  protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
+    if (upload == null || uploadFailure != null) {
+      return; // refused before its body (a bad key, say): the body is dropped
+    }
+    uploaded += part.content().readableBytes();
+    if (uploaded > maxBody) {
+      uploadFailure = new TooLongHttpContentException(
+          "content length exceeds maxContentLength: " + maxBody);
+      upload.abort();
+      return;
+    }
+    // The writer copies the bytes; its stage holds the next part back until it can take more.
+    await(upload.write(part.content().nioBuffer()), (v, cause) -> {
+      if (cause != null && uploadFailure == null) {
+        uploadFailure = cause;
+        upload.abort();
+      }
+    });
+  }
+
+  /** The end of a streamed PUT: the value commits, or the failure is answered. */
+  private void endUpload(ChannelHandlerContext ctx) {
+    ValueWriter writer = upload;
+    Exchange ex = uploadExchange;
+    upload = null;
+    uploadExchange = null;
+    if (writer == null) {
+      return;
+    }
+    if (uploadFailure instanceof TooLongHttpContentException tooLong) {
+      reply(ctx, new Exchange(ex.version, false), HttpReplies.text(ex.version,
+          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLong.getMessage()));
+    } else if (uploadFailure != null) {
+      reply(ctx, ex, storeFailure(ex, uploadFailure));
+    } else {
+      call(ctx, ex, () -> writer.commit(PUT_OPTIONS), result -> putReply(ex, result));
+    }
+  }
+
+  private void abortUpload() {
+    if (upload != null) {
+      upload.abort();
+      upload = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    abortUpload(); // a client gone mid-upload leaves the previous value in place
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    abortUpload();
   }
 
   @Override
@@ -117,7 +219,11 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
     ctx.flush();
   }
 
-  private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
+  /**
+   * Answers a request, or starts a streamed PUT's upload; {@code body} is {@code null} when the
+   * body streams in after the head.
+   */
+  private void route(ChannelHandlerContext ctx, HttpRequest request, ByteBuf body) {
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
       undecodable(ctx, request, decoded.cause());
@@ -168,8 +274,13 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
       get(ctx, ex, key, request.headers());
     } else if (isHead) {
       head(ctx, ex, key);
+    } else if (isPut && body == null) {
+      upload = store.writer(key, HttpUtil.getContentLength(request, -1L));
+      uploadExchange = ex;
+      uploadFailure = null;
+      uploaded = 0;
     } else if (isPut) {
-      put(ctx, ex, key, ByteBufUtil.getBytes(request.content()));
+      put(ctx, ex, key, ByteBufUtil.getBytes(body));
     } else {
       delete(ctx, ex, key);
     }
@@ -263,9 +374,13 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
   }
 
   private void put(ChannelHandlerContext ctx, Exchange ex, Key key, byte[] value) {
-    call(ctx, ex, () -> store.set(key, value, PUT_OPTIONS), result -> HttpReplies.empty(
-        ex.version,
-        result.previous() == null ? HttpResponseStatus.CREATED : HttpResponseStatus.NO_CONTENT));
+    call(ctx, ex, () -> store.set(key, value, PUT_OPTIONS), result -> putReply(ex, result));
+  }
+
+  /** {@code 201 Created} for a new key, {@code 204 No Content} for a replaced one. */
+  private static FullHttpResponse putReply(Exchange ex, SetResult result) {
+    return HttpReplies.empty(ex.version,
+        result.previous() == null ? HttpResponseStatus.CREATED : HttpResponseStatus.NO_CONTENT);
   }
 
   private void delete(ChannelHandlerContext ctx, Exchange ex, Key key) {
@@ -325,7 +440,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<FullHttpReq
   }
 
   /** Answers a request whose decoding failed; see the class documentation. */
-  private void undecodable(ChannelHandlerContext ctx, FullHttpRequest request, Throwable cause) {
+  private void undecodable(ChannelHandlerContext ctx, HttpRequest request, Throwable cause) {
     if (cause instanceof TooLongHttpContentException) {
       // From InOrderHttpObjectAggregator: the request itself was sound, the body was discarded.
       Exchange ex =

@@ -36,7 +36,7 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
   static final int MAX_CHUNK_SIZE = 8192;
 
   private final CacheStore store;
-  private final int maxContentLengthBytes;
+  private final long maxContentLengthBytes;
   private final CommandGate gate;
 
   /**
@@ -48,7 +48,7 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
    * @throws NullPointerException if {@code store} is {@code null}
    * @throws IllegalArgumentException if {@code maxContentLengthBytes} is negative
    */
-  public HttpServerInitializer(CacheStore store, int maxContentLengthBytes) {
+  public HttpServerInitializer(CacheStore store, long maxContentLengthBytes) {
     this(store, maxContentLengthBytes, null);
   }
 
@@ -61,7 +61,8 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
    * @throws NullPointerException if {@code store} is {@code null}
    * @throws IllegalArgumentException if {@code maxContentLengthBytes} is negative
    */
-  public HttpServerInitializer(CacheStore store, int maxContentLengthBytes, CommandGate gate) {
+  public HttpServerInitializer(CacheStore store, long maxContentLengthBytes,
+      CommandGate gate) {
     if (store == null) {
       throw new NullPointerException("store");
     }
@@ -84,7 +85,12 @@ public class HttpServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(MAX_INITIAL_LINE_LENGTH)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK_SIZE)));
-    p.addLast("http-aggregator", new InOrderHttpObjectAggregator(maxContentLengthBytes));
-    p.addLast("http-handler", new HttpServerHandler(store, gate));
+    // A PUT longer than the store's streaming threshold streams past the aggregator, which
+    // gathers the rest (bodies of at most one chunk, or refused ones).
+    p.addLast("http-put-splitter", new StreamingPutSplitter(store.streamingThreshold(),
+        maxContentLengthBytes, "http-aggregator"));
+    p.addLast("http-aggregator", new InOrderHttpObjectAggregator(
+        (int) Math.min(maxContentLengthBytes, Integer.MAX_VALUE - 8)));
+    p.addLast("http-handler", new HttpServerHandler(store, gate, maxContentLengthBytes));
   }
 }

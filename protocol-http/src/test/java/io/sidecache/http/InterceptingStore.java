@@ -53,6 +53,13 @@ final class InterceptingStore implements InvocationHandler {
     if (method.getDeclaringClass() == Object.class) {
       return method.invoke(this, args);
     }
+    if (!CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+      try {
+        return method.invoke(delegate, args); // not a store operation (stats, thresholds)
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
     switch (mode) {
       case FAIL:
         return CompletableFuture.failedFuture(failure);

@@ -79,7 +79,8 @@ public final class SidecacheCommand implements Callable<Integer> {
   long maxBulkLength;
 
   @Option(names = "--max-http-body", converter = ByteSize.class, description = "Largest HTTP"
-      + " request body (default: ${DEFAULT-VALUE}).", defaultValue = "64m")
+      + " request body; a PUT longer than one chunk streams into the store, so this may exceed"
+      + " the heap (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   long maxHttpBody;
 
   @Option(names = "--requirepass", description = "Password RESP clients must give with AUTH, like"
@@ -116,7 +117,7 @@ public final class SidecacheCommand implements Callable<Integer> {
     long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
-        toInt("--max-http-body", maxHttpBody),
+        maxHttpBody,
         requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
         toInt("--chunk-size", chunkSize), chunkMemory != null ? chunkMemory : memoryBytes / 4);
   }

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * @param diskBytes the disk tier bound, in bytes; 0 turns the disk tier off (memory only)
  * @param maxItemBytes the largest value memcached accepts (memcached {@code -I}), in bytes
  * @param maxBulkBytes the largest RESP bulk string (Redis {@code proto-max-bulk-len}), in bytes
- * @param maxHttpBodyBytes the largest HTTP request body, in bytes
+ * @param maxHttpBodyBytes the largest HTTP request body, in bytes; a longer {@code PUT} than one
+ *     chunk streams into the store
  * @param requirePass the password RESP clients must give with {@code AUTH} (Redis {@code
  *     requirepass}), or {@code null} for none
  * @param outputLimitBytes the most reply bytes a connection may have unsent before it is closed
@@ -37,7 +38,7 @@ public record SidecacheConfig(
     long diskBytes,
     int maxItemBytes,
     long maxBulkBytes,
-    int maxHttpBodyBytes,
+    long maxHttpBodyBytes,
     String requirePass,
     long outputLimitBytes,
     String memcachedSaslUser,
