@@ -75,4 +75,34 @@ class SidecacheDiskStatsIT {
     String scrape = server.meterRegistry().scrape();
     assertTrue(scrape.contains("sidecache_store_demotions_total{tier=\"disk\"}"), scrape);
   }
+
+  /**
+   * Chunk counters ({@code # Chunks}, {@code sidecache_store_chunk_reads_total}): a GETRANGE of 10
+   * bytes from a 100-chunk value reads exactly one chunk, from disk (the chunk memory of the
+   * on-disk server holds nothing); keys count the value once, never its chunks.
+   */
+  @Test
+  void getRangeOfTenBytesFromAHundredChunkValueReadsOneChunkFromDisk() {
+    try (Jedis jedis = new Jedis(server.respAddress().getHostString(),
+        server.respAddress().getPort())) {
+      byte[] value = new byte[100 * (int) server.store().streamingThreshold()];
+      new java.util.Random(9).nextBytes(value);
+      jedis.flushAll();
+      jedis.set("video".getBytes(), value);
+      Map<String, Long> before = fields(jedis.info("chunks"), ":");
+      assertEquals(100, before.get("chunks_on_disk"));
+      byte[] range = jedis.getrange("video".getBytes(), 4_000_000, 4_000_009);
+      Map<String, Long> after = fields(jedis.info("chunks"), ":");
+      assertEquals(1, after.get("chunk_reads_disk") - before.get("chunk_reads_disk"));
+      assertEquals(0, after.get("chunk_reads_memory") - before.get("chunk_reads_memory"));
+      assertEquals(10, range.length);
+      for (int i = 0; i < 10; i++) {
+        assertEquals(value[4_000_000 + i], range[i]);
+      }
+      assertEquals(1L, jedis.dbSize());
+      assertEquals(value.length, jedis.strlen("video".getBytes()));
+    }
+    assertTrue(server.meterRegistry().scrape()
+        .contains("sidecache_store_chunk_reads_total{tier=\"disk\"}"));
+  }
 }

@@ -1,6 +1,7 @@
 package io.sidecache.resp;
 
 import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.store.ChunkStats;
 import io.sidecache.store.DiskStats;
 import io.sidecache.store.StoreStats;
 import java.io.IOException;
@@ -27,11 +28,11 @@ import java.util.Set;
 final class InfoCommand {
   /**
    * Sections of a bare {@code INFO} ({@code default}), in Redis's order, with Sidecache's {@code
-   * disk} (only when the store has a disk tier) after {@code stats}.
+   * disk} (only when the store has a disk tier) and {@code chunks} after {@code stats}.
    */
   private static final List<String> DEFAULT_SECTIONS = List.of(
-      "server", "clients", "memory", "persistence", "stats", "disk", "replication", "cpu",
-      "modules", "errorstats", "cluster", "keyspace");
+      "server", "clients", "memory", "persistence", "stats", "disk", "chunks", "replication",
+      "cpu", "modules", "errorstats", "cluster", "keyspace");
 
   private static final String RUN_ID = randomHex(40);
 
@@ -128,6 +129,13 @@ final class InfoCommand {
         }
         disk(disk.get(), out);
       }
+      case "chunks" -> {
+        Optional<ChunkStats> chunks = c.store().stats().chunks();
+        if (chunks.isEmpty()) {
+          return false;
+        }
+        chunks(chunks.get(), out);
+      }
       default -> {
         return false;
       }
@@ -198,6 +206,20 @@ final class InfoCommand {
   }
 
   /** Sidecache's own section: the disk tier and the movement between memory and disk. */
+  /** Sidecache's own section: the chunks of values longer than the chunk size, per tier. */
+  private static void chunks(ChunkStats c, StringBuilder out) {
+    header(out, "Chunks");
+    field(out, "chunks_in_memory", c.memoryChunks());
+    field(out, "chunks_memory_bytes", c.memoryBytes());
+    field(out, "chunks_memory_max_bytes", c.memoryMaximumBytes());
+    field(out, "chunks_on_disk", c.diskChunks());
+    field(out, "chunk_reads_memory", c.memoryReads());
+    field(out, "chunk_reads_disk", c.diskReads());
+    field(out, "chunk_writes_memory", c.memoryWrites());
+    field(out, "chunk_writes_disk", c.diskWrites());
+    field(out, "chunk_misses", c.misses());
+  }
+
   private static void disk(DiskStats d, StringBuilder out) {
     header(out, "Disk");
     field(out, "disk_keys", d.keys());

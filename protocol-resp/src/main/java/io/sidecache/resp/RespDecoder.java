@@ -179,7 +179,6 @@ public final class RespDecoder extends ByteToMessageDecoder {
     if (length < 0 || length > limits.maxBulkLength()) {
       return fail(in, out, "invalid bulk length");
     }
-    bulkLength = (int) length;
     if (argIndex == 2 && length > streamAbove && isSet(args[0])) {
       out.add(RespRequest.streamStart(new byte[][] {args[0], args[1]}, length));
       streaming = true;
@@ -187,6 +186,10 @@ public final class RespDecoder extends ByteToMessageDecoder {
       state = State.STREAM_DATA;
       return true;
     }
+    if (length > Integer.MAX_VALUE - 8) {
+      return fail(in, out, "invalid bulk length"); // only a streamed value may exceed an array
+    }
+    bulkLength = (int) length;
     state = State.BULK_DATA;
     return true;
   }

@@ -25,6 +25,7 @@ import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
 import io.sidecache.resp.RespServerInitializer;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.ChunkMetrics;
 import io.sidecache.store.StoreMetrics;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.chunk.ChunkedStore;
@@ -115,6 +116,7 @@ public final class Sidecache implements AutoCloseable {
     gcMetrics.bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new StoreMetrics(memoryTier).bindTo(registry);
+    new ChunkMetrics(store).bindTo(registry);
     if (tiered != null) {
       new TieredStoreMetrics(tiered).bindTo(registry);
     }
