@@ -12,7 +12,8 @@
 #    Sidecache and redis-server alike.
 # 2. HTTP GET of the whole 1 GiB value and Range GETs of 1 MiB at random offsets from it: MB/s
 #    with wrk (-t1 -c CONNS, SECS seconds), Sidecache and nginx.
-# 3. RESP SET and GET of 1 MiB values: redis-benchmark -d 1048576 -c 4, Sidecache and redis.
+# 3. RESP SET and GET of 1 MiB values: redis-benchmark -d 1048576 -c 4, Sidecache (tiered, and
+#    memory-only with 384 MiB of chunk memory) and redis.
 #
 # Env: SECS=10 REQS=2000 CONNS=4 SIZES="1048576 67108864 1073741824 4294967296" PIN=1
 #      SERVER_CPU=0 CLIENT_CPU=1 SIDECACHE_JAR=...
@@ -30,6 +31,7 @@ need python3 python3
 need ss iproute2
 
 free_port SC_RESP; free_port SC_MC; free_port SC_HTTP; free_port REDIS_PORT; free_port NGINX_PORT
+free_port MO_RESP; free_port MO_MC
 [ -f "$SIDECACHE_JAR" ] || (cd "$ROOT_DIR" && ./mvnw -q -B -DskipTests package) >&2 || die "build failed"
 mkdir -p "$WORK/data" "$WORK/www" "$WORK/nginx" && chmod 755 "$WORK" "$WORK/www" # nginx's workers
 # shellcheck disable=SC2086
@@ -38,6 +40,12 @@ $SERVER_PIN java -Xms256m -Xmx256m -Xmn64m -XX:+UseParallelGC -jar "$SIDECACHE_J
     --memory 64m --chunk-memory 0 --disk-size 10g --data-dir "$WORK/data" \
     --max-http-body 5g >"$WORK/sidecache.log" 2>&1 &
 SC_PID=$!; STARTED_PIDS+=("$SC_PID"); wait_port "$SC_RESP" "$SC_PID"; wait_port "$SC_HTTP" "$SC_PID"
+# Memory only, for the RESP comparison of section 3 (redis-server keeps no disk copy either).
+# shellcheck disable=SC2086
+$SERVER_PIN java -Xms1g -Xmx1g -Xmn256m -XX:+UseParallelGC -jar "$SIDECACHE_JAR" \
+    --bind "$HOST" --resp-port "$MO_RESP" --memcached-port "$MO_MC" --http-port 0 \
+    --memory 64m --chunk-memory 384m --disk-size 0 >"$WORK/sidecache-memory.log" 2>&1 &
+MO_PID=$!; STARTED_PIDS+=("$MO_PID"); wait_port "$MO_RESP" "$MO_PID"
 $SERVER_PIN redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
     --protected-mode no --daemonize no --proto-max-bulk-len 5gb \
     --logfile "$WORK/redis.log" &
@@ -146,7 +154,11 @@ request = function()
     return wrk.format("GET", nil, { ["Range"] = "bytes=" .. o .. "-" .. (o + 1048575) })
 end
 EOF
-echo "# 2. HTTP, 1 GiB value (MB/s, wrk -t1 -c$CONNS)"
+# The JVM compiles its hot paths in the first seconds; each case is warmed up once, unmeasured.
+$CLIENT_PIN wrk -t1 -c"$CONNS" -d3s "http://$HOST:$SC_HTTP/cache/v1073741824" >/dev/null 2>&1
+$CLIENT_PIN wrk -t1 -c"$CONNS" -d3s -s "$WORK/range.lua" "http://$HOST:$SC_HTTP/cache/v1073741824" \
+    >/dev/null 2>&1
+echo "# 2. HTTP, 1 GiB value (MB/s, wrk -t1 -c$CONNS; one unmeasured 3 s run first)"
 printf '%-16s %10s %10s %7s\n' case nginx sidecache ratio
 n=$(wrk_mbps "http://$HOST:$NGINX_PORT/v1073741824.bin"); s=$(wrk_mbps "http://$HOST:$SC_HTTP/cache/v1073741824")
 printf '%-16s %10s %10s %7s\n' "GET 1GiB" "$n" "$s" "$(ratio "$s" "$n")"
@@ -154,12 +166,22 @@ n=$(wrk_mbps "http://$HOST:$NGINX_PORT/v1073741824.bin" "" "$WORK/range.lua")
 s=$(wrk_mbps "http://$HOST:$SC_HTTP/cache/v1073741824" "" "$WORK/range.lua")
 printf '%-16s %10s %10s %7s\n' "Range 1MiB" "$n" "$s" "$(ratio "$s" "$n")"
 
-echo "# 3. RESP, 1 MiB values (ops/s, redis-benchmark -d 1048576 -c 4 -n 2000)"
-printf '%-8s %10s %10s %7s\n' op redis sidecache ratio
+echo "# 3. RESP, 1 MiB values (ops/s, redis-benchmark -d 1048576 -c 4 -n 2000): Sidecache with"
+echo "#    its disk tier (chunks written through to disk) and memory-only (--disk-size 0)"
+printf '%-8s %10s %12s %7s %12s %7s\n' op redis sc-tiered ratio sc-memory ratio
+rb() {
+    $CLIENT_PIN redis-benchmark -p "$1" -t "$2" -d 1048576 -c 4 -n 2000 --csv \
+        | awk -F, 'NR > 1 {gsub(/"/, ""); print $2}'
+}
+for port in "$REDIS_PORT" "$SC_RESP" "$MO_RESP"; do
+    rb "$port" set >/dev/null; rb "$port" get >/dev/null # warm-up, unmeasured
+done
 for op in set get; do
-    r=$($CLIENT_PIN redis-benchmark -p "$REDIS_PORT" -t "$op" -d 1048576 -c 4 -n 2000 --csv \
-        | awk -F, 'NR > 1 {gsub(/"/, ""); print $2}')
-    s=$($CLIENT_PIN redis-benchmark -p "$SC_RESP" -t "$op" -d 1048576 -c 4 -n 2000 --csv \
-        | awk -F, 'NR > 1 {gsub(/"/, ""); print $2}')
-    printf '%-8s %10s %10s %7s\n' "$op" "$r" "$s" "$(ratio "$s" "$r")"
+    r=$(rb "$REDIS_PORT" "$op"); s=$(rb "$SC_RESP" "$op"); m=$(rb "$MO_RESP" "$op")
+    # redis-benchmark does not check replies: a GET of a missing key would count as fast.
+    for port in "$REDIS_PORT" "$SC_RESP" "$MO_RESP"; do
+        [ "$(redis-cli -h "$HOST" -p "$port" strlen key:__rand_int__)" = 1048576 ] \
+            || die "port $port: the benchmark's key is not 1 MiB long after the ${op}s"
+    done
+    printf '%-8s %10s %12s %7s %12s %7s\n' "$op" "$r" "$s" "$(ratio "$s" "$r")" "$m" "$(ratio "$m" "$r")"
 done

@@ -234,8 +234,20 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       this.written = written;
     }
 
+    /**
+     * Writes the pieces that are ready; flushes once when it stops (a piece not ready yet, the
+     * channel unwritable above its water mark, the end), not once per piece.
+     */
     @Override
     public void run() {
+      try {
+        pump();
+      } finally {
+        ctx.flush();
+      }
+    }
+
+    private void pump() {
       for (; ; ) {
         if (!ctx.channel().isActive()) {
           written.completeExceptionally(new ClosedChannelException());
@@ -281,7 +293,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
 
     private void send(ByteBuffer piece) {
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(piece), ctx.voidPromise());
+      ctx.write(Unpooled.wrappedBuffer(piece), ctx.voidPromise());
     }
   }
 

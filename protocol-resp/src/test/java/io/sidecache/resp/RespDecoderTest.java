@@ -182,7 +182,8 @@ class RespDecoderTest {
     byte[] value = new byte[100];
     new Random(7).nextBytes(value);
     ByteArrayOutputStream in = new ByteArrayOutputStream();
-    in.writeBytes(multibulk(bytes("set"), bytes("k"), value, bytes("NX"), bytes("EX"), bytes("9")));
+    in.writeBytes(
+        multibulk(bytes("set"), bytes("k"), value, bytes("NX"), bytes("EX"), bytes("9")));
     in.writeBytes(multibulk(bytes("SET"), bytes("small"), bytes("v")));
     in.writeBytes(multibulk(bytes("GET"), value));
     byte[] input = in.toByteArray();

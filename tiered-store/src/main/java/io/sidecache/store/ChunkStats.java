@@ -1,9 +1,9 @@
 package io.sidecache.store;
 
 /**
- * Counters of the chunks of chunked values, per tier, since start: chunk reads answered from memory,
- * chunk reads that went to disk, chunk writes kept in memory and chunk writes to disk. Read by
- * Redis {@code INFO} ({@code # Chunks}), memcached {@code stats} and the metrics.
+ * Counters of the chunks of chunked values, per tier, since start: chunk reads answered from
+ * memory, chunk reads that went to disk, chunk writes kept in memory and chunk writes to disk.
+ * Read by Redis {@code INFO} ({@code # Chunks}) and the metrics ({@link ChunkMetrics}).
  *
  * @param memoryChunks the chunks held in memory
  * @param memoryBytes the bytes of chunks held in memory, with per-chunk overhead

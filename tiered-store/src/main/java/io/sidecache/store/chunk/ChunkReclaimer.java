@@ -2,8 +2,6 @@ package io.sidecache.store.chunk;
 
 import io.sidecache.store.Entry;
 import io.sidecache.store.Ticker;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -14,26 +12,31 @@ import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
 
 /**
- * Frees the chunks no value names any more, once no reader can still need them.
+ * Frees the chunks no value names any more, unless a reader still needs them.
  *
- * <p>A chunk is freed when two things hold: {@link #graceMillis} have passed since the value that
- * named it was replaced (a reader that read the old manifest just before that has long pinned its
- * generations by then), and no {@link #pin reader} holds its generation. So a reader that streams
- * a value while it is overwritten or deleted reads the old value to its end (DESIGN.md: "old
- * generations are freed once no reader holds them"). Generations a writer is still filling are
- * {@link #beginWrite marked} and never freed by {@link #releaseAll}.
+ * <p>A released chunk is freed at once, in ascending order of chunk id, unless a {@link #pin
+ * reader} holds its generation; then it is freed by {@link #reclaim()} once the reader lets go.
+ * So a reader that streams a value while it is overwritten or deleted reads the old value to its
+ * end (DESIGN.md: "old generations are freed once no reader holds them"). A reader pins a value
+ * the moment it reads it; if it then finds its first chunk gone (freed before the pin) the value
+ * was replaced, and the chunk layer reads the key again. A value a command takes out of the
+ * keyspace and then reads (GETDEL, GETSET, SET ... GET) is {@link #lease leased} before the
+ * command runs, so its chunks outlive the command long enough for the reader to open. Freeing at
+ * once matters: overwriting a large value many times a second must not fill the chunk memory
+ * with the chunks of dead values. Generations a writer is still filling are {@link #beginWrite
+ * marked} and never freed by {@link #releaseAll}.
  *
- * <p>Work is done by {@link #reclaim()}, run every second on the executor given to {@link #start};
- * tests call it directly. Thread-safe; nothing blocks.
+ * <p>{@link #reclaim()} runs every second on the executor given to {@link #start}; tests call it
+ * directly. Thread-safe; nothing blocks.
  */
 public final class ChunkReclaimer implements ChunkReleaser {
-  /** The default time between a chunk's release and its freeing, in milliseconds. */
-  public static final long GRACE_MILLIS = 10_000;
+  /** How long a {@link #lease} pins a value, in milliseconds. */
+  public static final long LEASE_MILLIS = 10_000;
 
   private final ChunkStore chunks;
   private final Ticker ticker;
-  private final long graceMillis;
-  private final ConcurrentLinkedQueue<Batch> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<long[]> held = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Lease> leases = new ConcurrentLinkedQueue<>();
   private final ConcurrentHashMap<Long, int[]> pins = new ConcurrentHashMap<>();
   private final Set<Long> writing = ConcurrentHashMap.newKeySet();
   private final AtomicLong waiting = new AtomicLong();
@@ -43,13 +46,11 @@ public final class ChunkReclaimer implements ChunkReleaser {
    * Creates a reclaimer.
    *
    * @param chunks the store chunks are freed from
-   * @param ticker the clock, in milliseconds since the epoch
-   * @param graceMillis the time between release and freeing, at least 0
+   * @param ticker the clock of the leases, in milliseconds since the epoch
    */
-  public ChunkReclaimer(ChunkStore chunks, Ticker ticker, long graceMillis) {
+  public ChunkReclaimer(ChunkStore chunks, Ticker ticker) {
     this.chunks = chunks;
     this.ticker = ticker;
-    this.graceMillis = graceMillis;
   }
 
   /**
@@ -73,28 +74,49 @@ public final class ChunkReclaimer implements ChunkReleaser {
         ? Manifest.decode(replacement.value()) : null;
     LongArrayList ids = new LongArrayList();
     before.forEachChunkNotIn(after, ids::add);
-    enqueue(ids.toArray(), ticker.millis());
+    free(ids.toArray());
   }
 
   /**
-   * Frees chunks no reader ever saw (an abandoned or refused write's), without the grace time;
-   * pins are still respected.
+   * Frees chunks no value names (an abandoned or refused write's, or a flushed store's); pins are
+   * respected.
    *
    * @param ids the chunk ids
    */
   public void discard(long[] ids) {
-    enqueue(ids, Long.MIN_VALUE / 2);
+    free(ids);
+  }
+
+  /** Frees, in the order given, every chunk whose generation no reader pins; holds the rest. */
+  private void free(long[] ids) {
+    LongArrayList kept = null;
+    int count = 0;
+    for (long id : ids) {
+      if (pins.containsKey(Manifest.generationOf(id))) {
+        if (kept == null) {
+          kept = new LongArrayList();
+        }
+        kept.add(id);
+      } else {
+        chunks.delete(id);
+        count++;
+      }
+    }
+    freed.add(count);
+    if (kept != null) {
+      held.add(kept.toArray());
+      waiting.addAndGet(kept.size());
+    }
   }
 
   /**
    * Frees every chunk stored, except those of generations a writer is still filling, for {@code
    * FLUSHALL}: call it after the keys were removed.
    *
-   * @return a stage completed when the chunks are queued for freeing
+   * @return a stage completed when the chunks are freed (or held for their readers)
    */
   public java.util.concurrent.CompletionStage<Void> releaseAll() {
     LongArrayList ids = new LongArrayList();
-    long now = ticker.millis();
     return chunks.forEachChunk(id -> {
       if (!writing.contains(Manifest.generationOf(id))) {
         synchronized (ids) {
@@ -103,16 +125,10 @@ public final class ChunkReclaimer implements ChunkReleaser {
       }
     }).thenRun(() -> {
       synchronized (ids) {
-        enqueue(ids.toArray(), now);
+        ids.sortThis();
+        free(ids.toArray());
       }
     });
-  }
-
-  private void enqueue(long[] ids, long at) {
-    if (ids.length > 0) {
-      queue.add(new Batch(ids, at));
-      waiting.addAndGet(ids.length);
-    }
   }
 
   /**
@@ -139,6 +155,17 @@ public final class ChunkReclaimer implements ChunkReleaser {
     m.forEachGeneration(g -> pins.computeIfPresent(g, (k, c) -> --c[0] == 0 ? null : c));
   }
 
+  /**
+   * Pins a manifest for {@link #LEASE_MILLIS}: for a value a command is about to take out of the
+   * keyspace and then read.
+   *
+   * @param m the manifest
+   */
+  public void lease(Manifest m) {
+    pin(m);
+    leases.add(new Lease(m, ticker.millis() + LEASE_MILLIS));
+  }
+
   @Override
   public boolean pinned(long generation) {
     return pins.containsKey(generation);
@@ -163,39 +190,31 @@ public final class ChunkReclaimer implements ChunkReleaser {
   }
 
   /**
-   * Frees the chunks whose grace time has passed and whose generation no reader pins.
+   * Ends the leases that expired, then frees the held chunks no reader pins any more.
    *
    * @return the number of chunks freed
    */
   public int reclaim() {
     long now = ticker.millis();
-    List<Batch> later = new ArrayList<>();
-    int count = 0;
-    for (Batch b; (b = queue.poll()) != null; ) {
-      if (b.at > now - graceMillis) {
-        later.add(b);
-        continue;
-      }
-      LongArrayList held = new LongArrayList();
-      for (long id : b.ids) {
-        if (pins.containsKey(Manifest.generationOf(id))) {
-          held.add(id);
-        } else {
-          chunks.delete(id);
-          count++;
-        }
-      }
-      if (!held.isEmpty()) {
-        later.add(new Batch(held.toArray(), b.at));
+    for (Lease l; (l = leases.peek()) != null && l.until <= now; ) {
+      if (leases.remove(l)) {
+        unpin(l.manifest);
       }
     }
-    queue.addAll(later);
-    waiting.addAndGet(-count);
-    freed.add(count);
-    return count;
+    long before = freed.sum();
+    int batches = held.size();
+    for (int i = 0; i < batches; i++) {
+      long[] ids = held.poll();
+      if (ids == null) {
+        break;
+      }
+      waiting.addAndGet(-ids.length);
+      free(ids);
+    }
+    return (int) (freed.sum() - before);
   }
 
-  /** Returns the number of chunks released and not yet freed. */
+  /** Returns the number of released chunks held for their readers. */
   public long waiting() {
     return waiting.get();
   }
@@ -205,6 +224,6 @@ public final class ChunkReclaimer implements ChunkReleaser {
     return freed.sum();
   }
 
-  /** Chunks released together, and when. */
-  private record Batch(long[] ids, long at) {}
+  /** A pin that ends by itself. */
+  private record Lease(Manifest manifest, long until) {}
 }

@@ -1,6 +1,7 @@
 package io.sidecache.store.chunk;
 
 import io.sidecache.store.ChunkStats;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongConsumer;
 
@@ -24,10 +25,11 @@ public interface ChunkStore {
    * Reads a chunk.
    *
    * @param chunkId the chunk's id
-   * @return a stage completed with the chunk's bytes (shared, must not be modified), or with
-   *     {@code null} when the chunk is missing (evicted, freed, or failed verification)
+   * @return a stage completed with the chunk's bytes (a read-only view from position 0, not
+   *     changed afterwards), or with {@code null} when the chunk is missing (evicted, freed, or
+   *     failed verification)
    */
-  CompletionStage<byte[]> read(long chunkId);
+  CompletionStage<ByteBuffer> read(long chunkId);
 
   /**
    * Stores a chunk; the stage completes once it is kept where it survives eviction from memory

@@ -81,6 +81,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
   /** The longest value a number operation reads (Redis {@code MAX_LONG_DOUBLE_CHARS}). */
   static final int NUMBER_LIMIT = 5 * 1024;
 
+  /** Chunks a reader reads ahead of the one it yields. */
+  static final int READ_AHEAD = 4;
+
   /** Chunk writes one writer keeps in flight before it asks its caller to wait. */
   static final int WRITE_WINDOW = 4;
 
@@ -119,14 +122,13 @@ public final class ChunkedStore extends ForwardingCacheStore {
    * @param memory the memory tier's settings; the chunk releaser is set here
    * @param chunkMemoryBytes the bound of the memory chunks may hold, in bytes
    * @param chunkSize bytes per chunk
-   * @param ticker the clock of the grace time before chunks are freed
+   * @param ticker the clock of the leases of values taken out of the keyspace
    * @param reclaim where freeing runs every second, or {@code null} to call {@link #reclaim()}
    * @return the store
    */
   public static ChunkedStore overMemory(MemoryStore.Builder memory, long chunkMemoryBytes,
       int chunkSize, Ticker ticker, ScheduledExecutorService reclaim) {
-    ChunkReclaimer reclaimer = new ChunkReclaimer(new MemoryChunkStore(chunkMemoryBytes), ticker,
-        ChunkReclaimer.GRACE_MILLIS);
+    ChunkReclaimer reclaimer = new ChunkReclaimer(new MemoryChunkStore(chunkMemoryBytes), ticker);
     if (reclaim != null) {
       reclaimer.start(reclaim);
     }
@@ -192,6 +194,42 @@ public final class ChunkedStore extends ForwardingCacheStore {
     }));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A chunked value is {@link ChunkReclaimer#lease leased} before it is removed, so its chunks
+   * are still there when the caller {@link #read reads} the entry returned.
+   */
+  @Override
+  public CompletionStage<Entry> getAndDelete(Key key) {
+    return leased(key, () -> super.getAndDelete(key));
+  }
+
+  /** {@inheritDoc} Leased as {@link #getAndDelete}: an expiry in the past removes the key. */
+  @Override
+  public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+    return leased(key, () -> super.getAndTouch(key, expiresAt));
+  }
+
+  /** Leases the key's value when it is chunked, then runs {@code op}, which may remove it. */
+  private <T> CompletionStage<T> leased(Key key, Supplier<CompletionStage<T>> op) {
+    CompletableFuture<Entry> current = peek(key).toCompletableFuture();
+    if (current.isDone() && !current.isCompletedExceptionally()) {
+      lease(current.join()); // the usual case, in memory: no extra stage
+      return op.get();
+    }
+    return current.thenCompose(e -> {
+      lease(e);
+      return op.get();
+    });
+  }
+
+  private void lease(Entry e) {
+    if (e != null && e.isChunked()) {
+      reclaimer.lease(Manifest.decode(e.value()));
+    }
+  }
+
   /** Reads a key's entry without recording an access (the chunk layer's own look). */
   private CompletionStage<Entry> peek(Key key) {
     return super.fetch(key, PEEK).thenApply(r -> r == null ? null : r.entry());
@@ -199,8 +237,21 @@ public final class ChunkedStore extends ForwardingCacheStore {
 
   // ---- writes
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With {@link SetOptions#returnPrevious()} a chunked previous value is leased first (see
+   * {@link #getAndDelete}).
+   */
   @Override
   public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
+    if (options.returnPrevious()) {
+      return leased(key, () -> write(key, value, options));
+    }
+    return write(key, value, options);
+  }
+
+  private CompletionStage<SetResult> write(Key key, byte[] value, SetOptions options) {
     if (value.length <= chunkSize) {
       return super.set(key, value, options);
     }
@@ -419,7 +470,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
       if (b == null) {
         throw new CompletionException(new ChunkLostException("chunk " + i + " of a value lost"));
       }
-      return b;
+      byte[] copy = new byte[b.remaining()];
+      b.duplicate().get(copy);
+      return copy;
     });
   }
 
@@ -551,8 +604,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
     private final long offset;
     private final long length;
     private long position;
-    private int aheadIndex = -1;
-    private CompletableFuture<byte[]> ahead;
+    /** Reads started for chunks {@code aheadFirst}, {@code aheadFirst + 1}, ... */
+    private final ArrayDeque<CompletableFuture<ByteBuffer>> ahead = new ArrayDeque<>();
+    private int aheadFirst;
     private boolean closed;
 
     ChunkReader(Key key, Entry entry, Manifest m, long offset, long length) {
@@ -598,17 +652,26 @@ public final class ChunkedStore extends ForwardingCacheStore {
       base().delete(key, new DeleteOptions(true, entry.cas(), false, NOT_SET));
     }
 
-    /** The bytes of chunk {@code index}, started now unless already read ahead. */
-    private CompletableFuture<byte[]> fetch(int index) {
-      if (index == aheadIndex) {
-        return ahead;
+    /**
+     * The bytes of chunk {@code index}; the reads of the next {@value #READ_AHEAD} chunks of the
+     * range are started too, so the disk works while the caller sends.
+     */
+    private CompletableFuture<ByteBuffer> fetch(int index) {
+      while (!ahead.isEmpty() && aheadFirst < index) {
+        ahead.poll();
+        aheadFirst++;
       }
-      long id = m.chunkId(index);
-      ahead = id == -1
-          ? CompletableFuture.completedFuture(new byte[m.chunkLength(index)])
-          : chunks.read(id).toCompletableFuture();
-      aheadIndex = index;
-      return ahead;
+      if (ahead.isEmpty()) {
+        aheadFirst = index;
+      }
+      int last = Math.min(m.indexOf(offset + length - 1), index + READ_AHEAD - 1);
+      for (int i = aheadFirst + ahead.size(); i <= last; i++) {
+        long id = m.chunkId(i);
+        ahead.add(id == -1
+            ? CompletableFuture.completedFuture(ByteBuffer.allocate(m.chunkLength(i)))
+            : chunks.read(id).toCompletableFuture());
+      }
+      return ahead.peek();
     }
 
     @Override
@@ -642,14 +705,20 @@ public final class ChunkedStore extends ForwardingCacheStore {
         long chunkStart = (long) index * chunkSize;
         int within = (int) (position - chunkStart);
         int n = (int) Math.min(m.chunkLength(index) - within, end - position);
-        if (bytes.length < within + n) {
-          bytes = Arrays.copyOf(bytes, within + n); // a former last chunk: zeros after its end
+        ByteBuffer piece;
+        if (bytes.remaining() < within + n) {
+          // A former last chunk: zeros after its end.
+          byte[] padded = new byte[within + n];
+          bytes.duplicate().get(padded, 0, bytes.remaining());
+          piece = ByteBuffer.wrap(padded, within, n);
+        } else {
+          piece = bytes.duplicate().position(within).limit(within + n);
         }
         position += n;
         if (position < end && !closed) {
           fetch(index + 1);
         }
-        return ByteBuffer.wrap(bytes, within, n).asReadOnlyBuffer();
+        return piece.slice().asReadOnlyBuffer();
       });
     }
 

@@ -3,6 +3,7 @@ package io.sidecache.store.chunk;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sidecache.store.ChunkStats;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +20,7 @@ public final class MemoryChunkStore implements ChunkStore {
   /** Heap bytes per chunk beyond its bytes: Caffeine node, boxed id, array header. */
   public static final int CHUNK_OVERHEAD = 96;
 
-  private final Cache<Long, byte[]> cache;
+  private final Cache<Long, ByteBuffer> cache;
   private final long maximumBytes;
   private final AtomicLong generations = new AtomicLong();
   private final LongAdder reads = new LongAdder();
@@ -43,10 +44,10 @@ public final class MemoryChunkStore implements ChunkStore {
    * @param maximumBytes the bound on chunk bytes plus {@link #CHUNK_OVERHEAD} per chunk
    * @return the cache
    */
-  public static Cache<Long, byte[]> cache(long maximumBytes) {
+  public static Cache<Long, ByteBuffer> cache(long maximumBytes) {
     // Maintenance on the writing thread: a fast writer cannot outrun eviction and grow the heap.
     return Caffeine.newBuilder().maximumWeight(maximumBytes).executor(Runnable::run)
-        .<Long, byte[]>weigher((id, bytes) -> bytes.length + CHUNK_OVERHEAD).build();
+        .<Long, ByteBuffer>weigher((id, bytes) -> bytes.capacity() + CHUNK_OVERHEAD).build();
   }
 
   @Override
@@ -55,9 +56,9 @@ public final class MemoryChunkStore implements ChunkStore {
   }
 
   @Override
-  public CompletionStage<byte[]> read(long chunkId) {
+  public CompletionStage<ByteBuffer> read(long chunkId) {
     reads.increment();
-    byte[] bytes = cache.getIfPresent(chunkId);
+    ByteBuffer bytes = cache.getIfPresent(chunkId);
     if (bytes == null) {
       misses.increment();
     }
@@ -67,7 +68,7 @@ public final class MemoryChunkStore implements ChunkStore {
   @Override
   public CompletionStage<Void> write(long chunkId, byte[] bytes) {
     writes.increment();
-    cache.put(chunkId, bytes);
+    cache.put(chunkId, ByteBuffer.wrap(bytes).asReadOnlyBuffer());
     return CompletableFuture.completedFuture(null);
   }
 

@@ -159,10 +159,10 @@ final class DiskRecord {
    *
    * @param id the id it was read under
    * @param record the bytes MapDB returned
-   * @return the chunk's bytes
+   * @return the chunk's bytes: a read-only view into {@code record}, not a copy
    * @throws CorruptRecordException if the magic, version, id, length or checksum is wrong
    */
-  static byte[] decodeChunk(long id, byte[] record) throws CorruptRecordException {
+  static ByteBuffer decodeChunk(long id, byte[] record) throws CorruptRecordException {
     if (record.length < CHUNK_OVERHEAD_BYTES) {
       throw new CorruptRecordException("chunk record length: " + record.length);
     }
@@ -179,9 +179,7 @@ final class DiskRecord {
       throw new CorruptRecordException("chunk record " + Long.toHexString(id)
           + " failed verification");
     }
-    byte[] bytes = new byte[length];
-    b.get(bytes);
-    return bytes;
+    return ByteBuffer.wrap(record, b.position(), length).slice().asReadOnlyBuffer();
   }
 
   /** Reads a record's generation without verifying it (for eviction bookkeeping). */

@@ -7,6 +7,7 @@ import io.sidecache.store.chunk.ChunkReleaser;
 import io.sidecache.store.chunk.Manifest;
 import java.io.IOError;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
@@ -841,10 +842,10 @@ public final class DiskTier implements AutoCloseable {
    * Reads and verifies a chunk.
    *
    * @param id the chunk id
-   * @return the chunk's bytes, or {@code null} when missing, corrupt (then removed, counted) or
-   *     unreadable
+   * @return the chunk's bytes (a read-only view into the record read), or {@code null} when
+   *     missing, corrupt (then removed, counted) or unreadable
    */
-  public byte[] readChunk(long id) {
+  public ByteBuffer readChunk(long id) {
     if (failed) {
       return null;
     }

@@ -7,6 +7,7 @@ import io.sidecache.store.StoreException;
 import io.sidecache.store.chunk.ChunkStore;
 import io.sidecache.store.chunk.MemoryChunkStore;
 import io.sidecache.store.disk.DiskTier;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -25,7 +26,7 @@ import java.util.function.LongConsumer;
 final class TieredChunkStore implements ChunkStore {
   private static final StoreException CLOSED = new StoreException("store is closed");
 
-  private final Cache<Long, byte[]> memory;
+  private final Cache<Long, ByteBuffer> memory;
   private final long memoryMaximumBytes;
   private final DiskTier disk;
   private final Executor diskThread;
@@ -48,18 +49,18 @@ final class TieredChunkStore implements ChunkStore {
   }
 
   @Override
-  public CompletionStage<byte[]> read(long chunkId) {
-    byte[] bytes = memory.getIfPresent(chunkId);
+  public CompletionStage<ByteBuffer> read(long chunkId) {
+    ByteBuffer bytes = memory.getIfPresent(chunkId);
     if (bytes != null) {
       memoryReads.increment();
       return CompletableFuture.completedFuture(bytes);
     }
-    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    CompletableFuture<ByteBuffer> result = new CompletableFuture<>();
     onDisk(result, () -> {
-      byte[] read = disk.readChunk(chunkId);
-      if (read != null) {
+      ByteBuffer read = disk.readChunk(chunkId);
+      if (read != null && memoryMaximumBytes > 0) {
         memory.put(chunkId, read);
-      } else {
+      } else if (read == null) {
         misses.increment();
       }
       result.complete(read);
@@ -69,7 +70,7 @@ final class TieredChunkStore implements ChunkStore {
 
   @Override
   public CompletionStage<Void> write(long chunkId, byte[] bytes) {
-    memory.put(chunkId, bytes);
+    memory.put(chunkId, ByteBuffer.wrap(bytes).asReadOnlyBuffer());
     memoryWrites.increment();
     CompletableFuture<Void> result = new CompletableFuture<>();
     onDisk(result, () -> {

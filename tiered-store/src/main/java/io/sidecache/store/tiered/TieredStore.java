@@ -133,7 +133,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
     diskThread.scheduleWithFixedDelay(() -> disk.sweepExpired(SWEEP_RECORDS), 1, 1,
         TimeUnit.SECONDS);
     this.chunks = new TieredChunkStore(chunkMemoryBytes, disk, diskThread);
-    this.reclaimer = new ChunkReclaimer(chunks, ticker, ChunkReclaimer.GRACE_MILLIS);
+    this.reclaimer = new ChunkReclaimer(chunks, ticker);
     releaser.target = reclaimer;
     reclaimer.start(diskThread);
     this.memory = memoryBuilder.ticker(ticker).casFloor(disk.maxCas()).lowerTier(new Lower())

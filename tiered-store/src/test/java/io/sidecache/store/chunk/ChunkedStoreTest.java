@@ -148,7 +148,7 @@ class ChunkedStoreTest {
   }
 
   @Test
-  void overwriteAndDeleteDoNotReadTheChunksAndFreeThemAfterTheGraceTime() throws Exception {
+  void overwriteAndDeleteDoNotReadTheChunksAndFreeThemAtOnce() throws Exception {
     ChunkedStore store = onDisk(1000);
     Key key = Key.of("k");
     done(store.set(key, bytes(50_000, 5), SetOptions.DEFAULT));
@@ -156,10 +156,26 @@ class ChunkedStoreTest {
     done(store.set(key, bytes(30_000, 6), SetOptions.DEFAULT));
     assertTrue(done(store.delete(key)));
     assertEquals(reads, store.stats().chunks().orElseThrow().diskReads());
-    assertEquals(0, store.reclaim(), "freed before the grace time");
-    now.addAndGet(ChunkReclaimer.GRACE_MILLIS);
-    assertEquals(80, store.reclaim());
+    assertEquals(80, store.reclaimer().freed());
     awaitDiskChunks(store, 0);
+  }
+
+  @Test
+  void aValueTakenOutOfTheKeyspaceIsLeasedForItsReader() throws Exception {
+    ChunkedStore store = overMemory(100);
+    Key key = Key.of("k");
+    byte[] old = bytes(1000, 30);
+    done(store.set(key, old, SetOptions.DEFAULT));
+    Entry deleted = done(store.getAndDelete(key));
+    assertEquals(0, store.reclaimer().freed(), "leased");
+    assertArrayEquals(old, done(ValueStreams.collect(done(store.read(key, deleted, 0, -1)))));
+    done(store.set(key, bytes(1000, 31), SetOptions.DEFAULT));
+    Entry previous = done(store.set(key, bytes(10, 32),
+        SetOptions.builder().returnPrevious().build())).previous();
+    assertArrayEquals(bytes(1000, 31),
+        done(ValueStreams.collect(done(store.read(key, previous, 0, -1)))));
+    now.addAndGet(ChunkReclaimer.LEASE_MILLIS);
+    assertEquals(20, store.reclaim(), "freed when the leases end");
   }
 
   private static void awaitDiskChunks(ChunkedStore store, long expected) throws Exception {
@@ -179,8 +195,8 @@ class ChunkedStoreTest {
     ValueReader r = done(store.read(key, done(store.get(key)), 0, -1));
     done(store.set(key, bytes(20_000, 8), SetOptions.DEFAULT));
     done(store.delete(key));
-    now.addAndGet(ChunkReclaimer.GRACE_MILLIS);
-    assertEquals(200, store.reclaim(), "the second value's chunks; the reader pins the first's");
+    assertEquals(200, store.reclaimer().freed(), "the second value's; the reader pins the first's");
+    assertEquals(0, store.reclaim());
     assertArrayEquals(old, done(ValueStreams.collect(r)));
     assertEquals(100, store.reclaim(), "freed once the reader closed");
   }
@@ -214,8 +230,7 @@ class ChunkedStoreTest {
       Future<?> writer = pool.submit(() -> {
         for (int i = 0; i < 300; i++) {
           done(store.set(key, values[i % 3], SetOptions.DEFAULT));
-          now.addAndGet(ChunkReclaimer.GRACE_MILLIS); // free as early as pins allow
-          store.reclaim();
+          store.reclaim(); // what the readers held
         }
         return null;
       });
@@ -248,12 +263,10 @@ class ChunkedStoreTest {
   }
 
   private static void awaitReclaimed(ChunkedStore store, int expected) throws Exception {
-    int freed = 0;
-    for (int i = 0; i < 500 && freed < expected; i++) {
-      freed += store.reclaim();
-      Thread.sleep(10);
+    for (int i = 0; i < 500 && store.reclaimer().freed() < expected; i++) {
+      Thread.sleep(10); // an abandoned write frees its chunks once its writes are done
     }
-    assertEquals(expected, freed);
+    assertEquals(expected, store.reclaimer().freed());
   }
 
   @Test
@@ -315,8 +328,7 @@ class ChunkedStoreTest {
     done(store.flush());
     done(w.write(ByteBuffer.wrap(bytes(500, 22))));
     done(w.commit(SetOptions.DEFAULT));
-    now.addAndGet(ChunkReclaimer.GRACE_MILLIS);
-    assertEquals(10, store.reclaim(), "the flushed value's chunks");
+    assertEquals(10, store.reclaimer().freed(), "the flushed value's chunks");
     assertNull(done(store.get(Key.of("a"))));
     byte[] expected = new byte[1000];
     System.arraycopy(bytes(500, 21), 0, expected, 0, 500);
@@ -447,8 +459,7 @@ class ChunkedStoreTest {
             }
           }
         }
-        now.addAndGet(ChunkReclaimer.GRACE_MILLIS);
-        store.reclaim(); // frees early, so a freed chunk still named would be caught
+        store.reclaim();
       }
       for (int k = 0; k < 3; k++) {
         byte[] got = read(store, Key.of("k" + k));
