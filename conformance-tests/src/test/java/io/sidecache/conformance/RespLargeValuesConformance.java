@@ -128,4 +128,40 @@ abstract class RespLargeValuesConformance extends RespClientSuite {
         raw.call("GETRANGE", other, "3000000", "3000099"));
     assertSame("GET " + other, bulk(big), raw.call("GET", other));
   }
+
+  /** {@code SET ... GET} of a large value over a large one answers the old value, whole. */
+  @org.junit.jupiter.api.Test
+  void raw_setGetOfALargeValueAnswersThePreviousOne() throws Exception {
+    String k = key();
+    String first = LargeValues.random(new Random(3), BIG);
+    String second = LargeValues.random(new Random(4), BIG);
+    assertEquals("+OK\r\n", raw.call("SET", k, first));
+    assertSame("SET GET", bulk(first), raw.call("SET", k, second, "GET"));
+    assertSame("GETSET", bulk(second), raw.call("GETSET", k, "small"));
+    assertEquals(bulk("small"), raw.call("GET", k));
+  }
+
+  /**
+   * A client that does not read a large reply holds no one else up: an exclusive command (RENAME
+   * waits for store operations in flight on every connection) still answers at once.
+   */
+  @org.junit.jupiter.api.Test
+  void raw_aStalledDownloadDoesNotHoldOtherClientsExclusiveCommands() throws Exception {
+    String big = key();
+    assertEquals("+OK\r\n", raw.call("SET", big, LargeValues.random(new Random(5), BIG)));
+    try (RawResp stalled = new RawResp(address())) {
+      StringBuilder gets = new StringBuilder();
+      for (int i = 0; i < 8; i++) {
+        gets.append(new String(RawResp.command("GET", big), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+      stalled.send(gets.toString()); // 32 MB of replies it never reads
+      Thread.sleep(200);
+      String from = key();
+      assertEquals("+OK\r\n", raw.call("SET", from, "v"));
+      long start = System.nanoTime();
+      assertEquals("+OK\r\n", raw.call("RENAME", from, key()));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      org.junit.jupiter.api.Assertions.assertTrue(ms < 5_000, "RENAME took " + ms + " ms");
+    }
+  }
 }

@@ -40,7 +40,8 @@ final class SidecacheProcess implements AutoCloseable {
   }
 
   /**
-   * Starts Sidecache and waits (at most 30 s) until its RESP port accepts connections.
+   * Starts Sidecache and waits (at most 30 s) until its RESP and HTTP ports (the first and the
+   * last it binds) accept connections.
    *
    * @param logFile where its output goes
    * @param jvmOptions JVM options, e.g. {@code -Xmx160m}
@@ -65,8 +66,9 @@ final class SidecacheProcess implements AutoCloseable {
     InetSocketAddress resp = new InetSocketAddress("127.0.0.1", respPort);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      try (Socket s = new Socket()) {
+      try (Socket s = new Socket(); Socket h = new Socket()) {
         s.connect(resp, 200);
+        h.connect(new InetSocketAddress("127.0.0.1", httpPort), 200); // bound last
         return new SidecacheProcess(p, resp,
             new InetSocketAddress("127.0.0.1", memcachedPort),
             new InetSocketAddress("127.0.0.1", httpPort), logFile);

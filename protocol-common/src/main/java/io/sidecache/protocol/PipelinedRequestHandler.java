@@ -155,6 +155,15 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
    */
   protected final <T> void await(
       CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> then) {
+    await(stage, then, true);
+  }
+
+  /**
+   * {@link #await}, telling the gate about the stage or not: a stream's stage is the client
+   * reading a reply, not a store operation, and an exclusive section must not wait for it.
+   */
+  private <T> void await(CompletionStage<T> stage, BiConsumer<? super T, ? super Throwable> then,
+      boolean storeOperation) {
     if (waiting) {
       throw new IllegalStateException("a request may await one stage only");
     }
@@ -172,7 +181,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
     waiting = true;
     pauseReading();
-    if (gate != null && gate.isOpen()) {
+    if (storeOperation && gate != null && gate.isOpen()) {
       // A section about to start waits for this stage's store operation (CommandGate). Stages
       // awaited while the gate is closed are the sections' own (the request that asked for one,
       // the commands EXEC runs) and must not hold it.
@@ -221,7 +230,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
         ctx.close();
       }
       then.accept(cause);
-    });
+    }, false);
   }
 
   /** Moves pieces to the channel while they are ready and it is writable (see {@link #stream}). */

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -27,7 +28,6 @@ import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
-import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
 import io.sidecache.store.ValueSlice;
 import io.sidecache.store.ValueWriter;
@@ -83,15 +83,13 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
   static final String CACHE_ALLOW = "GET, HEAD, PUT, DELETE";
   static final String HEALTH_ALLOW = "GET, HEAD";
 
-  /** A {@code PUT}: unconditional, flags 0, no expiry; the previous entry tells 201 from 204. */
-  private static final SetOptions PUT_OPTIONS = SetOptions.builder().returnPrevious().build();
-
   private final CacheStore store;
   private final long maxBody;
   // A PUT whose body streams in: its writer, its exchange, the bytes so far, the first failure.
   private ValueWriter upload;
   private Exchange uploadExchange;
   private long uploaded;
+  private boolean uploadExisted;
   private Throwable uploadFailure;
 
   /**
@@ -163,16 +161,21 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     }
     uploaded += part.content().readableBytes();
     if (uploaded > maxBody) {
-      uploadFailure = new TooLongHttpContentException(
-          "content length exceeds maxContentLength: " + maxBody);
-      upload.abort();
+      // The upload is the request being answered: its 413 is in order; the rest is not read.
+      Exchange ex = uploadExchange;
+      abortUpload();
+      uploadExchange = null;
+      reply(ctx, new Exchange(ex.version, false), HttpReplies.text(ex.version,
+          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "content length exceeds maxContentLength: " + maxBody));
       return;
     }
     // The writer copies the bytes; its stage holds the next part back until it can take more.
-    await(upload.write(part.content().nioBuffer()), (v, cause) -> {
+    ValueWriter writer = upload;
+    await(writer.write(part.content().nioBuffer()), (v, cause) -> {
       if (cause != null && uploadFailure == null) {
         uploadFailure = cause;
-        upload.abort();
+        writer.abort(); // the field may be gone: the connection closed meanwhile
       }
     });
   }
@@ -186,13 +189,11 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     if (writer == null) {
       return;
     }
-    if (uploadFailure instanceof TooLongHttpContentException tooLong) {
-      reply(ctx, new Exchange(ex.version, false), HttpReplies.text(ex.version,
-          HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLong.getMessage()));
-    } else if (uploadFailure != null) {
+    if (uploadFailure != null) {
       reply(ctx, ex, storeFailure(ex, uploadFailure));
     } else {
-      call(ctx, ex, () -> writer.commit(PUT_OPTIONS), result -> putReply(ex, result));
+      boolean existed = uploadExisted;
+      call(ctx, ex, () -> writer.commit(SetOptions.DEFAULT), result -> putReply(ex, existed));
     }
   }
 
@@ -275,10 +276,23 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     } else if (isHead) {
       head(ctx, ex, key);
     } else if (isPut && body == null) {
-      upload = store.writer(key, HttpUtil.getContentLength(request, -1L));
+      long length = HttpUtil.getContentLength(request, -1L);
       uploadExchange = ex;
       uploadFailure = null;
       uploaded = 0;
+      await(existence(key), (existed, cause) -> {
+        if (cause != null) {
+          uploadExchange = null;
+          reply(ctx, ex, storeFailure(ex, cause));
+          return;
+        }
+        uploadExisted = existed;
+        upload = store.writer(key, length);
+        if (HttpUtil.is100ContinueExpected(request)) {
+          // Sent here, in order after the answers before it, when the body is wanted.
+          ctx.writeAndFlush(new DefaultFullHttpResponse(ex.version, HttpResponseStatus.CONTINUE));
+        }
+      });
     } else if (isPut) {
       put(ctx, ex, key, ByteBufUtil.getBytes(body));
     } else {
@@ -374,13 +388,28 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
   }
 
   private void put(ChannelHandlerContext ctx, Exchange ex, Key key, byte[] value) {
-    call(ctx, ex, () -> store.set(key, value, PUT_OPTIONS), result -> putReply(ex, result));
+    call(ctx, ex, () -> existence(key).thenCompose(existed ->
+        store.set(key, value, SetOptions.DEFAULT).thenApply(r -> existed)),
+        existed -> putReply(ex, existed));
+  }
+
+  /**
+   * Whether the key holds a value before a PUT, for {@code 201} or {@code 204}: asked apart from
+   * the write, so the write need not return the previous value (a large one would be held for
+   * its reader); a PUT racing another writer of the key may answer either.
+   */
+  private CompletionStage<Boolean> existence(Key key) {
+    try {
+      return store.exists(key);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** {@code 201 Created} for a new key, {@code 204 No Content} for a replaced one. */
-  private static FullHttpResponse putReply(Exchange ex, SetResult result) {
+  private static FullHttpResponse putReply(Exchange ex, boolean existed) {
     return HttpReplies.empty(ex.version,
-        result.previous() == null ? HttpResponseStatus.CREATED : HttpResponseStatus.NO_CONTENT);
+        existed ? HttpResponseStatus.NO_CONTENT : HttpResponseStatus.CREATED);
   }
 
   private void delete(ChannelHandlerContext ctx, Exchange ex, Key key) {

@@ -2,11 +2,9 @@ package io.sidecache.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sidecache.protocol.StreamPart;
@@ -20,8 +18,8 @@ import io.sidecache.protocol.StreamPart;
  * the aggregator. Sits between the codec and the aggregator and delivers the streamed messages
  * past the aggregator, straight to the handler, so a 4 GiB upload needs no 4 GiB of heap.
  *
- * <p>A streamed request that expects {@code 100 Continue} gets it at once, as the aggregator would
- * give it; one whose {@code Content-Length} is above {@code maxBody} is left to the aggregator,
+ * <p>A streamed request that expects {@code 100 Continue} gets it from the handler when its turn
+ * comes; one whose {@code Content-Length} is above {@code maxBody} is left to the aggregator,
  * which answers {@code 413} in order.
  *
  * <p>Not sharable: one instance per channel, used from its event loop.
@@ -49,12 +47,7 @@ final class StreamingPutSplitter extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request && startsStream(request)) {
       streaming = true;
-      if (HttpUtil.is100ContinueExpected(request)) {
-        request.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
-        ctx.writeAndFlush(new DefaultFullHttpResponse(request.protocolVersion(),
-            HttpResponseStatus.CONTINUE));
-      }
-      past(ctx).fireChannelRead(request);
+      past(ctx).fireChannelRead(request); // the handler sends 100 Continue, in order
       // A FullHttpRequest would carry its body; the codec sends the head alone, the body after.
       return;
     }

@@ -333,10 +333,11 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
   protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
     if (upload != null && uploadFailure == null) {
       // The writer copies the bytes; its stage holds the next part back until it can take more.
-      await(upload.write(part.content().nioBuffer()), (v, cause) -> {
+      ValueWriter writer = upload;
+      await(writer.write(part.content().nioBuffer()), (v, cause) -> {
         if (cause != null && uploadFailure == null) {
           uploadFailure = cause;
-          upload.abort();
+          writer.abort(); // the field may be gone: the connection closed meanwhile
         }
       });
     }

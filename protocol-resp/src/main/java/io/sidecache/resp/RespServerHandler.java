@@ -110,10 +110,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       gatheredLength += n;
     } else if (upload != null && uploadFailure == null) {
       // The writer copies the bytes; its stage holds the next part back until it can take more.
-      await(upload.write(part.nioBuffer()), (v, cause) -> {
+      ValueWriter writer = upload;
+      await(writer.write(part.nioBuffer()), (v, cause) -> {
         if (cause != null && uploadFailure == null) {
           uploadFailure = cause;
-          upload.abort();
+          writer.abort(); // the field may be gone: the connection closed meanwhile
         }
       });
     }

@@ -37,6 +37,8 @@ public final class ChunkReclaimer implements ChunkReleaser {
   private final Ticker ticker;
   private final ConcurrentLinkedQueue<long[]> held = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Lease> leases = new ConcurrentLinkedQueue<>();
+  /** The CAS versions of leased entries, with how many leases each. */
+  private final ConcurrentHashMap<Long, int[]> leased = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, int[]> pins = new ConcurrentHashMap<>();
   private final Set<Long> writing = ConcurrentHashMap.newKeySet();
   private final AtomicLong waiting = new AtomicLong();
@@ -110,15 +112,31 @@ public final class ChunkReclaimer implements ChunkReleaser {
   }
 
   /**
-   * Frees every chunk stored, except those of generations a writer is still filling, for {@code
-   * FLUSHALL}: call it after the keys were removed.
+   * Marks the start of a {@code FLUSHALL}: the generations handed out so far, less those a writer
+   * is still filling, are the ones {@link #releaseAll} frees.
    *
+   * @return the mark
+   */
+  public FlushMark markFlush() {
+    return new FlushMark(chunks.newGeneration(), Set.copyOf(writing));
+  }
+
+  /** What a flush frees: generations below {@code below}, except {@code writing}. */
+  public record FlushMark(long below, Set<Long> writing) {}
+
+  /**
+   * Frees every chunk of the generations {@code mark} names, for {@code FLUSHALL}: call it after
+   * the keys were removed. Writes in progress at the mark, and everything written after it, are
+   * left alone.
+   *
+   * @param mark what {@link #markFlush} returned when the flush began
    * @return a stage completed when the chunks are freed (or held for their readers)
    */
-  public java.util.concurrent.CompletionStage<Void> releaseAll() {
+  public java.util.concurrent.CompletionStage<Void> releaseAll(FlushMark mark) {
     LongArrayList ids = new LongArrayList();
     return chunks.forEachChunk(id -> {
-      if (!writing.contains(Manifest.generationOf(id))) {
+      long g = Manifest.generationOf(id);
+      if (g < mark.below() && !mark.writing().contains(g)) {
         synchronized (ids) {
           ids.add(id);
         }
@@ -137,13 +155,7 @@ public final class ChunkReclaimer implements ChunkReleaser {
    * @param m the manifest a reader is about to read
    */
   public void pin(Manifest m) {
-    m.forEachGeneration(g -> pins.compute(g, (k, c) -> {
-      if (c == null) {
-        return new int[] {1};
-      }
-      c[0]++;
-      return c;
-    }));
+    m.forEachGeneration(g -> count(pins, g, 1));
   }
 
   /**
@@ -152,18 +164,50 @@ public final class ChunkReclaimer implements ChunkReleaser {
    * @param m the manifest given to {@link #pin}
    */
   public void unpin(Manifest m) {
-    m.forEachGeneration(g -> pins.computeIfPresent(g, (k, c) -> --c[0] == 0 ? null : c));
+    m.forEachGeneration(g -> count(pins, g, -1));
   }
 
   /**
-   * Pins a manifest for {@link #LEASE_MILLIS}: for a value a command is about to take out of the
-   * keyspace and then read.
+   * Pins a chunked entry's manifest for {@link #LEASE_MILLIS}: for a value a command is about to
+   * take out of the keyspace and then read.
    *
-   * @param m the manifest
+   * @param e the chunked entry
    */
-  public void lease(Manifest m) {
+  public void lease(Entry e) {
+    Manifest m = Manifest.decode(e.value());
     pin(m);
-    leases.add(new Lease(m, ticker.millis() + LEASE_MILLIS));
+    count(leased, e.cas(), 1);
+    leases.add(new Lease(m, e.cas(), ticker.millis() + LEASE_MILLIS));
+  }
+
+  /**
+   * Tells whether an entry is leased (see {@link #lease}), so its chunks are held even though it
+   * may no longer be its key's value.
+   *
+   * @param cas the entry's CAS version
+   * @return {@code true} when a lease holds it
+   */
+  public boolean leased(long cas) {
+    return leased.containsKey(cas);
+  }
+
+  /** Returns the current time of this reclaimer's clock, in milliseconds since the epoch. */
+  public long now() {
+    return ticker.millis();
+  }
+
+  private static void count(ConcurrentHashMap<Long, int[]> counts, long key, int delta) {
+    counts.compute(key, (k, c) -> {
+      int n = (c == null ? 0 : c[0]) + delta;
+      if (n <= 0) {
+        return null;
+      }
+      if (c == null) {
+        return new int[] {n};
+      }
+      c[0] = n;
+      return c;
+    });
   }
 
   @Override
@@ -199,6 +243,7 @@ public final class ChunkReclaimer implements ChunkReleaser {
     for (Lease l; (l = leases.peek()) != null && l.until <= now; ) {
       if (leases.remove(l)) {
         unpin(l.manifest);
+        count(leased, l.cas, -1);
       }
     }
     long before = freed.sum();
@@ -225,5 +270,5 @@ public final class ChunkReclaimer implements ChunkReleaser {
   }
 
   /** A pin that ends by itself. */
-  private record Lease(Manifest manifest, long until) {}
+  private record Lease(Manifest manifest, long cas, long until) {}
 }

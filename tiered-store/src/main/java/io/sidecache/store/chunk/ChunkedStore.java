@@ -1,5 +1,6 @@
 package io.sidecache.store.chunk;
 
+import io.sidecache.store.BufferedValueWriter;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkLostException;
 import io.sidecache.store.ChunkedValueException;
@@ -205,9 +206,12 @@ public final class ChunkedStore extends ForwardingCacheStore {
     return leased(key, () -> super.getAndDelete(key));
   }
 
-  /** {@inheritDoc} Leased as {@link #getAndDelete}: an expiry in the past removes the key. */
+  /** {@inheritDoc} Leased as {@link #getAndDelete} when the expiry, in the past, removes it. */
   @Override
   public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+    if (expiresAt == Entry.NO_EXPIRY || expiresAt > reclaimer.now()) {
+      return super.getAndTouch(key, expiresAt);
+    }
     return leased(key, () -> super.getAndTouch(key, expiresAt));
   }
 
@@ -226,7 +230,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
 
   private void lease(Entry e) {
     if (e != null && e.isChunked()) {
-      reclaimer.lease(Manifest.decode(e.value()));
+      reclaimer.lease(e);
     }
   }
 
@@ -267,7 +271,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
   @Override
   public ValueWriter writer(Key key, long length) {
     if (length >= 0 && length <= chunkSize) {
-      return super.writer(key, length);
+      return new BufferedValueWriter(this, key, length); // commits with set: leases, as set does
     }
     if (length > Manifest.maxLength(chunkSize)) {
       throw new IllegalArgumentException("value of " + length + " bytes needs more than "
@@ -391,22 +395,41 @@ public final class ChunkedStore extends ForwardingCacheStore {
    */
   private CompletionStage<SetResult> modify(Key key, Entry e, long offset, byte[] bytes,
       long length) {
-    Writes w = new Writes();
-    int first = (int) (offset / chunkSize);
-    int last = (int) ((offset + bytes.length - 1) / chunkSize);
-    Manifest old;
-    if (e == null) {
-      old = Manifest.of(0, chunkSize, Manifest.HOLE);
-    } else if (e.isChunked()) {
-      old = Manifest.decode(e.value());
+    if (e != null && e.isChunked()) {
+      Manifest old = Manifest.decode(e.value());
       reclaimer.pin(old);
+      CompletionStage<SetResult> done;
+      try {
+        done = modify(key, e, old, offset, bytes, length);
+      } catch (RuntimeException failure) {
+        reclaimer.unpin(old);
+        throw failure;
+      }
+      return done.whenComplete((r, t) -> reclaimer.unpin(old));
+    }
+    return modify(key, e, null, offset, bytes, length);
+  }
+
+  /** {@link #modify} with a chunked value's manifest, pinned by the caller, or {@code null}. */
+  private CompletionStage<SetResult> modify(Key key, Entry e, Manifest chunked, long offset,
+      byte[] bytes, long length) {
+    Writes w = new Writes();
+    // A value keeps the chunk size it was written with, even if --chunk-size changed since.
+    int size = chunked != null ? chunked.chunkSize() : chunkSize;
+    int first = (int) (offset / size);
+    int last = (int) ((offset + bytes.length - 1) / size);
+    Manifest old;
+    if (chunked != null) {
+      old = chunked;
+    } else if (e == null) {
+      old = Manifest.of(0, size, Manifest.HOLE);
     } else {
       // In heap: its chunks outside the change are stored as a generation of their own.
       long g0 = w.begin();
-      old = Manifest.of(e.length(), chunkSize, g0);
+      old = Manifest.of(e.length(), size, g0);
       for (int i = 0; i < old.chunkCount(); i++) {
         if (i < first || i > last) {
-          w.store(Manifest.chunkId(g0, i), inHeapChunk(e, i));
+          w.store(Manifest.chunkId(g0, i), inHeapChunk(e, i, size));
         }
       }
     }
@@ -421,7 +444,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
                 if (before != null) {
                   System.arraycopy(before, 0, chunk, 0, Math.min(before.length, chunk.length));
                 }
-                long chunkStart = (long) i * chunkSize;
+                long chunkStart = (long) i * size;
                 long from = Math.max(offset, chunkStart);
                 long to = Math.min(offset + bytes.length, chunkStart + chunk.length);
                 System.arraycopy(bytes, (int) (from - offset), chunk, (int) (from - chunkStart),
@@ -432,9 +455,6 @@ public final class ChunkedStore extends ForwardingCacheStore {
             })
         .thenCompose(v -> w.commit(key, next, e == null
             ? SetOptions.builder().ifAbsent().build() : keep(e)));
-    if (e != null && e.isChunked()) {
-      done = done.whenComplete((r, t) -> reclaimer.unpin(old));
-    }
     return done.whenComplete((r, t) -> {
       if (t != null) {
         w.abandon();
@@ -442,10 +462,10 @@ public final class ChunkedStore extends ForwardingCacheStore {
     });
   }
 
-  /** Chunk {@code i} of an in-heap value's bytes. */
-  private byte[] inHeapChunk(Entry e, int i) {
+  /** Chunk {@code i} of an in-heap value's bytes, for chunks of {@code size} bytes. */
+  private static byte[] inHeapChunk(Entry e, int i, int size) {
     byte[] v = e.value();
-    return Arrays.copyOfRange(v, i * chunkSize, (int) Math.min(v.length, (long) (i + 1) * chunkSize));
+    return Arrays.copyOfRange(v, i * size, (int) Math.min(v.length, (long) (i + 1) * size));
   }
 
   /**
@@ -454,14 +474,14 @@ public final class ChunkedStore extends ForwardingCacheStore {
    */
   private CompletionStage<byte[]> edge(Entry e, Manifest old, int i, long offset, byte[] bytes,
       Manifest next) {
-    long chunkStart = (long) i * chunkSize;
+    long chunkStart = (long) i * old.chunkSize();
     boolean covered = offset <= chunkStart
         && offset + bytes.length >= chunkStart + next.chunkLength(i);
     if (covered || i >= old.chunkCount()) {
       return CompletableFuture.completedFuture(null);
     }
     if (!e.isChunked()) {
-      return CompletableFuture.completedFuture(inHeapChunk(e, i));
+      return CompletableFuture.completedFuture(inHeapChunk(e, i, old.chunkSize()));
     }
     if (old.chunkId(i) == -1) {
       return CompletableFuture.completedFuture(null);
@@ -561,8 +581,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
 
   @Override
   public CompletionStage<Void> flush() {
+    ChunkReclaimer.FlushMark mark = reclaimer.markFlush();
     flushes.incrementAndGet();
-    return super.flush().thenCompose(v -> reclaimer.releaseAll());
+    return super.flush().thenCompose(v -> reclaimer.releaseAll(mark));
   }
 
   @Override
@@ -620,31 +641,36 @@ public final class ChunkedStore extends ForwardingCacheStore {
     }
 
     /**
-     * Fetches the first chunk, with the generations pinned. Missing, either the value was
-     * replaced and its chunks freed before the pin (then the key's current value is read
-     * instead: a read that overlaps a write may return either), or the value lost a chunk (a
-     * miss; it is removed). Chunks are freed in ascending order, so once the first chunk of the
-     * range is found after the pin, every later one is held.
+     * Checks, with the generations pinned, that the entry is still the key's value (or is
+     * leased: a value a command took out of the keyspace to read it), so no chunk of it can have
+     * been freed before the pin; else reads the key's current value instead. Then fetches the
+     * first chunk: missing, the value lost a chunk and is a miss (it is removed).
      */
     CompletionStage<ValueReader> open(long start, long end) {
-      if (length == 0) {
-        return CompletableFuture.completedFuture(this);
-      }
-      return fetch(m.indexOf(offset)).thenCompose(first -> {
-        if (first != null) {
+      CompletionStage<ValueReader> opened = peek(key).thenCompose(now -> {
+        if (!reclaimer.leased(entry.cas()) && (now == null || now.cas() != entry.cas())) {
+          // Changed before the pin held: its chunks may be (partly) freed. A read that overlaps
+          // a write may answer the new value, or the miss of a delete.
+          close();
+          return now == null ? CompletableFuture.completedFuture(null)
+              : read(key, now, start, end);
+        }
+        if (length == 0) {
           return CompletableFuture.completedFuture(this);
         }
-        close();
-        return peek(key).thenCompose(now -> {
-          if (now == null) {
-            return CompletableFuture.completedFuture(null);
+        return fetch(m.indexOf(offset)).thenApply(first -> {
+          if (first != null) {
+            return (ValueReader) this;
           }
-          if (now.cas() != entry.cas()) {
-            return read(key, now, start, end);
-          }
-          removeBroken();
-          return CompletableFuture.completedFuture(null);
+          close();
+          removeBroken(); // still the key's value, and a chunk is gone: a miss
+          return null;
         });
+      });
+      return opened.whenComplete((r, t) -> {
+        if (t != null) {
+          close();
+        }
       });
     }
 
@@ -702,7 +728,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
           throw new CompletionException(new ChunkLostException(
               "chunk " + index + " of the value of " + key + " is gone"));
         }
-        long chunkStart = (long) index * chunkSize;
+        long chunkStart = (long) index * m.chunkSize();
         int within = (int) (position - chunkStart);
         int n = (int) Math.min(m.chunkLength(index) - within, end - position);
         ByteBuffer piece;
@@ -783,8 +809,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
     CompletionStage<SetResult> commit(Key key, Manifest m, SetOptions options) {
       return CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0]))
           .handle((v, t) -> {
-            if (failure != null) {
-              throw new CompletionException(failure);
+            Throwable failed = t != null ? cause(t) : failure;
+            if (failed != null) {
+              throw new CompletionException(failed);
             }
             return null;
           })
@@ -888,14 +915,18 @@ public final class ChunkedStore extends ForwardingCacheStore {
         // Unknown length, and it fit one chunk after all: the in-heap path.
         byte[] value = Arrays.copyOf(buffer, filled);
         buffer = null;
-        return base().set(key, value, options);
+        return set(key, value, options);
       }
       if (filled > 0) {
         writes.store(Manifest.chunkId(generation, index++),
             filled == chunkSize ? buffer : Arrays.copyOf(buffer, filled));
       }
       buffer = null;
-      return writes.commit(key, Manifest.of(received, chunkSize, generation), options)
+      Manifest m = Manifest.of(received, chunkSize, generation);
+      CompletionStage<SetResult> committed = options.returnPrevious()
+          ? leased(key, () -> writes.commit(key, m, options))
+          : writes.commit(key, m, options);
+      return committed
           .whenComplete((r, t) -> {
             if (t != null) {
               writes.abandon();

@@ -352,6 +352,10 @@ public final class DiskTier implements AutoCloseable {
       chunkBytes += chunkCost(c.getValue().length);
     }
     orphans.forEach(chunks::remove);
+    if (!referenced.isEmpty()) {
+      // A generation named by a record whose chunks were all lost must not be handed out again.
+      maxGeneration = Math.max(maxGeneration, referenced.max());
+    }
     if (!orphans.isEmpty()) {
       log.info("disk tier {}: deleted {} chunks no value names", dir, orphans.size());
     }
@@ -422,6 +426,9 @@ public final class DiskTier implements AutoCloseable {
     if (d.entry().isExpiredAt(ticker.millis())) {
       expirations.increment();
       removeQuietly(key);
+      if (d.entry().isChunked()) {
+        releaser.released(d.entry(), null);
+      }
       return null;
     }
     hits.increment();

@@ -374,6 +374,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       demotions.increment();
     } else {
       shedDemotions.increment();
+      dropped(entry);
     }
   }
 
@@ -433,13 +434,18 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
     @Override
     public void evicted(Key key, Entry entry) {
-      if (closed || entry.isExpiredAt(ticker.millis())) {
+      if (closed) {
+        return; // closing: what is still in memory is written to disk by close()
+      }
+      if (entry.isExpiredAt(ticker.millis())) {
+        dropped(entry);
         return;
       }
       Pending handOff = new Pending(entry, weight(key, entry));
       if (pendingBytes.addAndGet(handOff.weight) > maxPendingBytes) {
         pendingBytes.addAndGet(-handOff.weight);
         shedDemotions.increment();
+        dropped(entry);
         return;
       }
       Pending replaced = pending.put(key, handOff);
@@ -452,6 +458,13 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         releasePending(key, handOff);
         shedDemotions.increment();
       }
+    }
+  }
+
+  /** An evicted entry that left the store for good: a chunked one's chunks are freed. */
+  private void dropped(Entry entry) {
+    if (entry.isChunked()) {
+      reclaimer.released(entry, null);
     }
   }
 

@@ -320,6 +320,27 @@ class ChunkedStoreTest {
   }
 
   @Test
+  void aValueKeepsItsChunkSizeWhenTheChunkSizeChangesAcrossARestart() throws Exception {
+    Key key = Key.of("k");
+    byte[] value = bytes(10_000, 40);
+    done(onDisk(1000).set(key, value, SetOptions.DEFAULT));
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+    open.clear();
+    ChunkedStore store = onDisk(700);
+    assertArrayEquals(value, read(store, key));
+    assertArrayEquals(Arrays.copyOfRange(value, 1990, 2010), done(store.getRange(key, 1990, 2009))
+        .bytes());
+    done(store.setRange(key, 2995, new byte[] {7, 7, 7, 7, 7, 7, 7, 7, 7, 7}));
+    done(store.concat(key, bytes(1500, 41), ConcatOptions.REDIS_APPEND));
+    byte[] expected = Arrays.copyOf(value, 11_500);
+    Arrays.fill(expected, 2995, 3005, (byte) 7);
+    System.arraycopy(bytes(1500, 41), 0, expected, 10_000, 1500);
+    assertArrayEquals(expected, read(store, key));
+  }
+
+  @Test
   void flushFreesChunksButNotThoseOfAWriteInProgress() throws Exception {
     ChunkedStore store = overMemory(100);
     done(store.set(Key.of("a"), bytes(1000, 20), SetOptions.DEFAULT));
