@@ -144,4 +144,29 @@ abstract class MemcachedLargeValuesConformance {
       client.shutdown(5, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * A large {@code ms} (streamed into the store above the chunk size): its condition and flags
+   * hold at the end of the block, {@code mg} reads it back with {@code v}, {@code s} and {@code f},
+   * and a bad data chunk leaves the old value.
+   */
+  @org.junit.jupiter.api.Test
+  void meta_largeMsThenMgAndABadChunk() throws IOException {
+    String k = key();
+    String v = LargeValues.random(new java.util.Random(6), ITEM);
+    try (RawMemcached raw = new RawMemcached(memcachedAddress())) {
+      raw.exchange("ms " + k + " " + ITEM + " F5 T0 ME\r\n" + v + "\r\n", "HD\r\n");
+      raw.exchange("ms " + k + " " + ITEM + " ME\r\n" + v + "\r\n", "NS\r\n");
+      raw.send("mg " + k + " s v f\r\n");
+      assertEquals("VA " + ITEM + " s" + ITEM + " f5", raw.line());
+      byte[] data = new byte[ITEM];
+      raw.readFully(data);
+      assertSame("mg " + k, LargeValues.bytes(v), data);
+      assertEquals("", raw.line());
+      raw.exchange("ms " + k + " " + ITEM + "\r\n" + v.substring(1) + "xXY",
+          "CLIENT_ERROR bad data chunk\r\n");
+      raw.send("mg " + k + " s\r\n");
+      assertEquals("HD s" + ITEM, raw.line());
+    }
+  }
 }

@@ -358,6 +358,9 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     } else if (uploadFailure != null) {
       writer.abort();
       fail(start, uploadFailure);
+    } else if (start.verb() == TextVerb.MS) {
+      replyMetaSet(start, writer.commit(metaSetOptions(start.meta())).thenApply(
+          MemcachedServerHandler::concatResult));
     } else {
       store(start, writer.commit(storageOptions(start)));
     }
@@ -672,23 +675,40 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       write = store.concat(key, request.data(),
           ConcatOptions.memcached(mode == 'P', f.has('C') ? f.compareCas() : 0, maxItemSize));
     } else {
-      SetOptions.Builder options =
-          SetOptions.builder()
-              .flags(f.clientFlags())
-              .expiresAt(f.has('T') ? expiresAt(f.ttl(), ticker.millis()) : Entry.NO_EXPIRY);
-      if (mode == 'E') {
-        options.ifAbsent();
-      } else if (f.has('C')) {
-        options.ifCas(f.compareCas());
-        if (f.has('I')) {
-          options.staleIfCasOlder();
-        }
-      } else if (mode == 'R') {
-        options.ifPresent();
-      }
-      write = store.set(key, request.data(), options.build()).thenApply(r -> new ConcatResult(
-          r.outcome(), 0, r.current() == null ? 0 : r.current().cas()));
+      write = store.set(key, request.data(), metaSetOptions(f))
+          .thenApply(MemcachedServerHandler::concatResult);
     }
+    replyMetaSet(request, write);
+  }
+
+  /** The write an {@code ms} in mode set, add or replace makes (protocol.txt, "Meta Set"). */
+  private SetOptions metaSetOptions(MetaFlags f) {
+    SetOptions.Builder options =
+        SetOptions.builder()
+            .flags(f.clientFlags())
+            .expiresAt(f.has('T') ? expiresAt(f.ttl(), ticker.millis()) : Entry.NO_EXPIRY);
+    byte mode = f.mode();
+    if (mode == 'E') {
+      options.ifAbsent();
+    } else if (f.has('C')) {
+      options.ifCas(f.compareCas());
+      if (f.has('I')) {
+        options.staleIfCasOlder();
+      }
+    } else if (mode == 'R') {
+      options.ifPresent();
+    }
+    return options.build();
+  }
+
+  /** A set's outcome with the new CAS, in the shape an append's has. */
+  private static ConcatResult concatResult(SetResult r) {
+    return new ConcatResult(r.outcome(), 0, r.current() == null ? 0 : r.current().cas());
+  }
+
+  /** Answers an {@code ms}: the status and its return flags. */
+  private void replyMetaSet(TextRequest request, CompletionStage<ConcatResult> write) {
+    MetaFlags f = request.meta();
     await(
         write,
         (result, cause) -> {

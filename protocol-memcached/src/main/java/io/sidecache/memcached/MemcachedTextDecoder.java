@@ -121,8 +121,9 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   }
 
   /**
-   * Creates a decoder that streams the data block of a {@code set}, {@code add}, {@code replace}
-   * or {@code cas} longer than {@code streamAbove} bytes ({@link TextRequest#streamed()}).
+   * Creates a decoder that streams the data block of a {@code set}, {@code add}, {@code replace},
+   * {@code cas} or {@code ms} (but append and prepend) longer than {@code streamAbove} bytes
+   * ({@link TextRequest#streamed()}).
    *
    * @param maxItemSizeBytes the largest data block a storage command may carry, in bytes
    * @param streamAbove the data block length above which it streams
@@ -420,9 +421,14 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       return TextRequest.error(TextVerb.MS, error, false);
     }
     pendingVerb = TextVerb.MS;
+    pendingNoreply = false;
+    if (length > streamAbove && flags.mode() != 'A' && flags.mode() != 'P') {
+      state = State.STREAM_DATA;
+      streamRemaining = length;
+      return TextRequest.metaStreamed(key, flags, length);
+    }
     pendingKey = key;
     pendingMeta = flags;
-    pendingNoreply = false;
     pendingData = new byte[(int) length];
     pendingDataRead = 0;
     state = State.READ_DATA;

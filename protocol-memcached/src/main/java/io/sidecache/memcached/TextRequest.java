@@ -82,6 +82,15 @@ public final class TextRequest {
   }
 
   /**
+   * An {@code ms} (mode set, add or replace) whose data block of {@code length} bytes streams in
+   * after it, as {@code storageStreamed}.
+   */
+  static TextRequest metaStreamed(byte[] key, MetaFlags flags, long length) {
+    return new TextRequest(
+        TextVerb.MS, null, new byte[][] {key}, 0, 0, 0, null, false, flags, length);
+  }
+
+  /**
    * The end of a streamed data block: well terminated, or {@link TextError#BAD_DATA_CHUNK}.
    */
   static TextRequest streamEnd(TextVerb verb, boolean terminated, boolean noreply) {
