@@ -27,7 +27,6 @@ import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 

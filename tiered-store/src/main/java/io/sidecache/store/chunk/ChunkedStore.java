@@ -11,7 +11,6 @@ import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.FetchOptions;
-import io.sidecache.store.FetchResult;
 import io.sidecache.store.ForwardingCacheStore;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAFloatException;
@@ -47,14 +46,16 @@ import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
  * single-array path unchanged.
  *
  * <ul>
- *   <li><b>Writes</b> ({@link #write}, and {@link #set} of a long array) store chunks under a new
+ *   <li><b>Writes</b> ({@link #writer}, and {@link #set} of a long array) store chunks under a new
  *       generation as the bytes arrive, a few in flight at a time (back-pressure), then commit
  *       the manifest with the write's condition in one {@code set} of the store below: the commit
  *       point. A refused or abandoned write frees its chunks.
- *   <li><b>Reads</b> ({@link #read}) pin the manifest's generations and fetch only the chunks the
- *       range covers, one ahead; {@link #getRange} of a chunked value reads only its range's
+ *   <li><b>Reads</b> ({@link #read}) pin the manifest's generations, check the entry is still the
+ *       key's value (else read the current one), and fetch only the chunks the range covers,
+ *       {@value #READ_AHEAD} ahead; {@link #getRange} of a chunked value reads only its range's
  *       chunks. A chunk found missing before any byte was read makes the value a miss, and it is
- *       removed.
+ *       removed. Values a command takes out of the keyspace and returns (GETDEL, GETSET) are
+ *       leased first, so their chunks stay for the reader.
  *   <li><b>Changes in place</b> (APPEND, SETRANGE) read at most the two chunks the change starts
  *       and ends in, store the changed chunks under a new generation and commit a manifest naming
  *       them with the old ones, conditional on the entry's CAS version (retried on a race): only
@@ -153,8 +154,8 @@ public final class ChunkedStore extends ForwardingCacheStore {
   }
 
   /**
-   * Frees the released chunks whose grace time has passed now; for tests (the store frees them
-   * every second on its own when built with an executor).
+   * Ends the expired leases and frees the released chunks their readers let go of, now; for tests
+   * (the store does it every second on its own when built with an executor).
    *
    * @return the number of chunks freed
    */
