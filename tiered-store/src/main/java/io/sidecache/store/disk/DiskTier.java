@@ -114,6 +114,12 @@ public final class DiskTier implements AutoCloseable {
   private final HTreeMap<Long, byte[]> chunks;
   private final ChunkReleaser releaser;
   private volatile long chunkBytes;
+  /**
+   * The accounted bytes of the chunks named by chunked records on disk, estimated from their
+   * manifests: what evicting every record could free of {@link #chunkBytes} at most. The rest
+   * belongs to values whose manifest is in memory, or to uploads in progress.
+   */
+  private long namedChunkBytes;
   private volatile long chunkCount;
   private long maxGeneration;
   private final LongAdder chunkReads = new LongAdder();
@@ -329,6 +335,7 @@ public final class DiskTier implements AutoCloseable {
       index.add(key);
       entries++;
       bytes += cost(key, e.getValue().length);
+      namedChunkBytes += namedChunkBytes(d.entry());
       seq = Math.max(seq, d.seq());
       maxCas = Math.max(maxCas, d.entry().cas());
     }
@@ -449,7 +456,8 @@ public final class DiskTier implements AutoCloseable {
       return false;
     }
     byte[] record = DiskRecord.encode(key, entry, seq + 1);
-    if (cost(key, record.length) > maximumBytes) {
+    if (cost(key, record.length) + unevictableBytes() > maximumBytes) {
+      // Evicting every record could not make room: keep them rather than empty the tier.
       removeQuietly(key);
       return false;
     }
@@ -469,8 +477,10 @@ public final class DiskTier implements AutoCloseable {
       entries++;
     } else {
       bytes -= cost(key, old.length);
+      namedChunkBytes -= namedChunkBytes(key, old);
     }
     bytes += cost(key, record.length);
+    namedChunkBytes += namedChunkBytes(entry);
     maxCas = Math.max(maxCas, entry.cas());
     writes.increment();
     bytesWritten.add(record.length);
@@ -537,7 +547,38 @@ public final class DiskTier implements AutoCloseable {
     index.remove(key);
     entries--;
     bytes -= cost(key, old.length);
+    namedChunkBytes -= namedChunkBytes(key, old);
     return old;
+  }
+
+  /** The accounted bytes of the chunks a chunked entry's manifest names; 0 for other entries. */
+  private static long namedChunkBytes(Entry e) {
+    if (!e.isChunked()) {
+      return 0;
+    }
+    try {
+      Manifest m = Manifest.decode(e.value());
+      return m.length() + (long) m.chunkCount() * (DiskRecord.CHUNK_OVERHEAD_BYTES
+          + RECORD_BOOKKEEPING_BYTES);
+    } catch (IllegalArgumentException bad) {
+      return 0;
+    }
+  }
+
+  private static long namedChunkBytes(Key key, byte[] record) {
+    if (!DiskRecord.isChunked(record)) {
+      return 0;
+    }
+    try {
+      return namedChunkBytes(DiskRecord.decode(key, record).entry());
+    } catch (DiskRecord.CorruptRecordException bad) {
+      return 0;
+    }
+  }
+
+  /** Accounted bytes no eviction of records can free: chunks of values not on disk. */
+  private long unevictableBytes() {
+    return Math.max(0, chunkBytes - namedChunkBytes);
   }
 
   private void removeQuietly(Key key) {
@@ -553,7 +594,9 @@ public final class DiskTier implements AutoCloseable {
 
   /** Evicts older records until the accounted bytes are within the bound (see class docs). */
   private void evictOverflow() {
-    while (bytes + chunkBytes > maximumBytes && !failed && entries > 0) {
+    // Records are evicted only while that can bring the tier within its bound.
+    while (bytes + chunkBytes > maximumBytes && !failed && entries > 0
+        && unevictableBytes() < maximumBytes) {
       try {
         long newerHalf = seq - entries / 2;
         byte[] victim = null;
@@ -586,6 +629,7 @@ public final class DiskTier implements AutoCloseable {
         index.remove(key);
         entries--;
         bytes -= cost(key, victimRecord.length);
+        namedChunkBytes -= namedChunkBytes(key, victimRecord);
         evictions.increment();
         if (DiskRecord.isChunked(victimRecord)) {
           dropChunksOf(key, victimRecord);
@@ -702,6 +746,7 @@ public final class DiskTier implements AutoCloseable {
     index.clear();
     entries = 0;
     bytes = 0;
+    namedChunkBytes = 0;
   }
 
   /** Takes the tier out of service after a MapDB or I/O failure (fail-stop; class docs). */
@@ -903,6 +948,9 @@ public final class DiskTier implements AutoCloseable {
     }
     byte[] record = DiskRecord.encodeChunk(id, bytes);
     long cost = chunkCost(record.length);
+    if (unevictableBytes() + cost > maximumBytes) {
+      return false; // evicting every record could not make room: keep them
+    }
     // Room first: the bound holds when the chunk lands.
     chunkBytes += cost;
     evictOverflow();

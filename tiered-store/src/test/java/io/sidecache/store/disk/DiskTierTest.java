@@ -223,4 +223,30 @@ class DiskTierTest {
     }
     return -1;
   }
+
+  /**
+   * Chunks whose value's manifest is not on disk (it is in the memory tier) cannot be freed by
+   * evicting records: when they fill the tier, a further chunk or record is refused and the small
+   * records stay, instead of the tier evicting everything for nothing.
+   */
+  @Test
+  void chunksOfValuesNotOnDiskDoNotEvictEveryRecordForNothing() throws IOException {
+    try (DiskTier tier = open(1 << 20)) {
+      for (int i = 0; i < 10; i++) {
+        assertTrue(tier.write(Key.of("small" + i), entry("v" + i, i + 1)));
+      }
+      byte[] chunk = new byte[60_000];
+      int stored = 0;
+      while (tier.writeChunk(io.sidecache.store.chunk.Manifest.chunkId(1, stored), chunk)) {
+        stored++;
+      }
+      assertTrue(stored >= 15, "chunks stored: " + stored);
+      assertEquals(10, tier.entries(), "no record evicted to make room it could not make");
+      assertFalse(tier.write(Key.of("big"), entry("x".repeat(200_000), 99)));
+      for (int i = 0; i < 10; i++) {
+        assertEquals("v" + i, new String(tier.read(Key.of("small" + i)).value(),
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+  }
 }
