@@ -208,6 +208,67 @@ class SmallHeapLargeValuesIT {
     }
   }
 
+  /**
+   * Many clients at once, each uploading a 100 MB value over RESP and reading back another
+   * client's, several of them slow readers: the heap stays within its bound because every
+   * writer pauses its connection while the disk catches up and every reader is paced by its
+   * client (a heap that held the values would die of -XX:+ExitOnOutOfMemoryError).
+   */
+  @Test
+  @Timeout(600)
+  void manyConcurrentUploadsAndDownloadsStayWithinTheHeap() throws Exception {
+    int clients = 8;
+    long size = 100_000_000L;
+    try (SidecacheProcess sidecache = start()) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(clients);
+      try {
+        List<java.util.concurrent.Future<?>> uploads = new java.util.ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+          int client = c;
+          uploads.add(pool.submit(() -> {
+            try (Socket s = connect(sidecache.respAddress())) {
+              OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+              out.write(("*3\r\n$3\r\nSET\r\n$2\r\nv" + client + "\r\n$" + size + "\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+              new Generated(100 + client, size).transferTo(out);
+              out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+              assertEquals("+OK", line(new BufferedInputStream(s.getInputStream())));
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : uploads) {
+          f.get(300, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        List<java.util.concurrent.Future<?>> downloads = new java.util.ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+          int client = c;
+          downloads.add(pool.submit(() -> {
+            int other = (client + 1) % clients;
+            try (Socket s = connect(sidecache.respAddress())) {
+              send(s, "*2\r\n$3\r\nGET\r\n$2\r\nv" + other + "\r\n");
+              InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+              if (client % 2 == 0) {
+                Thread.sleep(2000); // a slow reader: its replies wait in the socket, not the heap
+              }
+              assertEquals("$" + size, line(in));
+              assertEquals(expectedDigest(100 + other, size), digest(in, size));
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : downloads) {
+          f.get(300, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertTrue(sidecache.isAlive(), sidecache.log());
+    }
+  }
+
   private static Socket connect(InetSocketAddress address) throws IOException {
     Socket s = new Socket();
     s.connect(address, 5000);
