@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  * is in flight. A handler checks and reports within one event-loop task, so every report made
  * before the gate closed is counted by the time that loop runs its barrier. Stages started while
  * the gate is closed (the section's own, and the stage of the request that asked for it) are not
- * reported. So a section is isolated from every other command whatever store is behind the
+ * reported, nor is a section's result ever ({@link #isSectionResult}): a command whose section
+ * queued behind another one may await it before any thread closed the gate for it, and counting
+ * it would make the section ahead wait for the one behind it, for ever. So a section is isolated from every other command whatever store is behind the
  * handlers.
  *
  * <p>The cost of a section is two hops between event loops; a command on the normal path pays
@@ -168,10 +170,31 @@ public final class CommandGate {
     }
   }
 
+  /**
+   * Tells whether a stage is (or derives from) the result of a section: a command awaiting it
+   * must not report it with {@link #stageStarted()}, even while the gate still looks open (a
+   * section queued behind another one returns before any thread has closed the gate for it), or
+   * the section it waits for would wait for it.
+   *
+   * @param stage a stage a command awaits
+   * @return {@code true} for a section's result and the stages made from it
+   */
+  public static boolean isSectionResult(CompletionStage<?> stage) {
+    return stage instanceof SectionResult;
+  }
+
+  /** A section's result; the stages made from it are too. */
+  private static final class SectionResult<T> extends CompletableFuture<T> {
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new SectionResult<>();
+    }
+  }
+
   private static final class Section<T> {
     final EventExecutor executor;
     final Supplier<? extends CompletionStage<T>> body;
-    final CompletableFuture<T> result = new CompletableFuture<>();
+    final CompletableFuture<T> result = new SectionResult<>();
 
     Section(EventExecutor executor, Supplier<? extends CompletionStage<T>> body) {
       this.executor = executor;

@@ -181,7 +181,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
     waiting = true;
     pauseReading();
-    if (storeOperation && gate != null && gate.isOpen()) {
+    if (storeOperation && gate != null && gate.isOpen() && !CommandGate.isSectionResult(future)) {
       // A section about to start waits for this stage's store operation (CommandGate). Stages
       // awaited while the gate is closed are the sections' own (the request that asked for one,
       // the commands EXEC runs) and must not hold it.

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,5 +117,28 @@ class CommandGateTest {
     assertTrue(result.handle((v, e) -> e).get(5, TimeUnit.SECONDS)
         instanceof IllegalStateException);
     assertTrue(gate.isOpen());
+  }
+
+  /**
+   * A section's result, and every stage made from it, is known as one: a command awaiting it
+   * does not report it as a store stage in flight, even if it awaits before the gate closed for
+   * it (a section queued behind another); counted, it would make the section ahead wait for it
+   * and the gate would never open again.
+   */
+  @Test
+  void sectionResults_andStagesMadeFromThem_areKnown() throws Exception {
+    CommandGate gate = new CommandGate(loops);
+    CompletableFuture<String> body = new CompletableFuture<>();
+    CompletableFuture<CompletionStage<String>> submitted = new CompletableFuture<>();
+    EventLoop loop = group.next();
+    loop.execute(() -> submitted.complete(gate.runExclusive(loop, () -> body)));
+    CompletionStage<String> result = submitted.get(5, TimeUnit.SECONDS);
+    assertTrue(CommandGate.isSectionResult(result));
+    assertTrue(CommandGate.isSectionResult(result.thenApply(String::length)));
+    assertTrue(CommandGate.isSectionResult(result.toCompletableFuture().whenCompleteAsync(
+        (v, t) -> { }, loop)));
+    assertFalse(CommandGate.isSectionResult(body));
+    body.complete("done");
+    assertEquals("done", result.toCompletableFuture().get(5, TimeUnit.SECONDS));
   }
 }
