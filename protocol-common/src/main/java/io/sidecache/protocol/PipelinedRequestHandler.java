@@ -1,9 +1,11 @@
 package io.sidecache.protocol;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -79,6 +81,8 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private boolean inputShutdown;
   /** A stream waiting for the channel to become writable, or {@code null}. */
   private StreamPump blockedStream;
+  /** The value streaming in, or {@code null}. */
+  private StreamedUpload upload;
 
   /**
    * The pieces of a streamed reply, e.g. a store's value reader: {@link #next()} is not called
@@ -133,6 +137,57 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
    * @param part the bytes
    */
   protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
+  }
+
+  /**
+   * Starts a value that streams in: the {@link StreamPart}s the handler then passes to {@link
+   * #feed} go to {@code write}, each awaited before the next part or request runs, so a writer
+   * that cannot keep up pauses reading on this connection. If the connection closes before {@link
+   * #endUpload}, the upload is aborted: the previous value stays.
+   *
+   * @param write takes the next bytes (copying them before it returns) and completes when it
+   *     can take more, e.g. a store writer's {@code write}
+   * @param abort abandons the value, e.g. the store writer's {@code abort}
+   * @return the upload
+   */
+  protected final StreamedUpload beginUpload(Function<ByteBuffer, CompletionStage<Void>> write,
+      Runnable abort) {
+    if (upload != null) {
+      upload.abort();
+    }
+    upload = new StreamedUpload(write, abort);
+    return upload;
+  }
+
+  /**
+   * Writes bytes of a streamed value to the current upload and waits for it to take them (see
+   * {@link #await}); after a failed write (then the upload is aborted) or without an upload, the
+   * bytes are dropped.
+   *
+   * @param bytes the bytes, released by the caller after this returns
+   */
+  protected final void feed(ByteBuf bytes) {
+    StreamedUpload current = upload; // the field may be gone when the write completes
+    if (current == null || current.failure() != null) {
+      return;
+    }
+    await(current.write(bytes.nioBuffer()), (v, cause) -> {
+      if (cause != null) {
+        current.failed(cause);
+      }
+    });
+  }
+
+  /**
+   * Ends the current upload; the caller commits it unless it {@link StreamedUpload#failure()
+   * failed}, or aborts it.
+   *
+   * @return the upload, or {@code null} when none was started (or it was ended already)
+   */
+  protected final StreamedUpload endUpload() {
+    StreamedUpload ended = upload;
+    upload = null;
+    return ended;
   }
 
   /**
@@ -497,6 +552,10 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
     releaseBacklog();
+    StreamedUpload abandoned = endUpload();
+    if (abandoned != null) {
+      abandoned.abort(); // a client gone mid-upload leaves the previous value in place
+    }
     if (blockedStream != null) {
       StreamPump pump = blockedStream;
       blockedStream = null;

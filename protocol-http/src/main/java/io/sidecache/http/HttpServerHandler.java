@@ -24,6 +24,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.StreamPart;
+import io.sidecache.protocol.StreamedUpload;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
@@ -85,12 +86,12 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
 
   private final CacheStore store;
   private final long maxBody;
-  // A PUT whose body streams in: its writer, its exchange, the bytes so far, the first failure.
-  private ValueWriter upload;
+  // A PUT whose body streams in: its store writer (the base class feeds it), its exchange, the
+  // bytes so far, whether the key existed.
+  private ValueWriter writer;
   private Exchange uploadExchange;
   private long uploaded;
   private boolean uploadExisted;
-  private Throwable uploadFailure;
 
   /**
    * Creates the handler of one connection.
@@ -150,13 +151,13 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
             HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, null));
       }
     } else if (msg instanceof LastHttpContent) {
-      endUpload(ctx);
+      finishUpload(ctx);
     }
   }
 
   @Override
   protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
-    if (upload == null || uploadFailure != null) {
+    if (uploadExchange == null) {
       return; // refused before its body (a bad key, say): the body is dropped
     }
     uploaded += part.content().readableBytes();
@@ -170,49 +171,33 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
           "content length exceeds maxContentLength: " + maxBody));
       return;
     }
-    // The writer copies the bytes; its stage holds the next part back until it can take more.
-    ValueWriter writer = upload;
-    await(writer.write(part.content().nioBuffer()), (v, cause) -> {
-      if (cause != null && uploadFailure == null) {
-        uploadFailure = cause;
-        writer.abort(); // the field may be gone: the connection closed meanwhile
-      }
-    });
+    feed(part.content());
   }
 
   /** The end of a streamed PUT: the value commits, or the failure is answered. */
-  private void endUpload(ChannelHandlerContext ctx) {
-    ValueWriter writer = upload;
+  private void finishUpload(ChannelHandlerContext ctx) {
+    StreamedUpload upload = endUpload();
+    ValueWriter committing = writer;
     Exchange ex = uploadExchange;
-    upload = null;
+    writer = null;
     uploadExchange = null;
-    if (writer == null) {
+    if (upload == null) {
       return;
     }
-    if (uploadFailure != null) {
-      reply(ctx, ex, storeFailure(ex, uploadFailure));
+    if (upload.failure() != null) {
+      reply(ctx, ex, storeFailure(ex, upload.failure()));
     } else {
       boolean existed = uploadExisted;
-      call(ctx, ex, () -> writer.commit(SetOptions.DEFAULT), result -> putReply(ex, existed));
+      call(ctx, ex, () -> committing.commit(SetOptions.DEFAULT), result -> putReply(ex, existed));
     }
   }
 
   private void abortUpload() {
+    StreamedUpload upload = endUpload();
     if (upload != null) {
       upload.abort();
-      upload = null;
     }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    abortUpload(); // a client gone mid-upload leaves the previous value in place
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    abortUpload();
+    writer = null;
   }
 
   @Override
@@ -278,7 +263,6 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     } else if (isPut && body == null) {
       long length = HttpUtil.getContentLength(request, -1L);
       uploadExchange = ex;
-      uploadFailure = null;
       uploaded = 0;
       await(existence(key), (existed, cause) -> {
         if (cause != null) {
@@ -287,7 +271,8 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
           return;
         }
         uploadExisted = existed;
-        upload = store.writer(key, length);
+        writer = store.writer(key, length);
+        beginUpload(writer::write, writer::abort);
         if (HttpUtil.is100ContinueExpected(request)) {
           // Sent here, in order after the answers before it, when the body is wanted.
           ctx.writeAndFlush(new DefaultFullHttpResponse(ex.version, HttpResponseStatus.CONTINUE));

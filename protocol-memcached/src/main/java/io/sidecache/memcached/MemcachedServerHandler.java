@@ -7,6 +7,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
 import io.sidecache.protocol.StreamPart;
+import io.sidecache.protocol.StreamedUpload;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ConcatOptions;
@@ -151,22 +152,22 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     this.ctx = ctx;
   }
 
-  // A storage command whose data block streams in: its writer, its request, the first failure.
-  private ValueWriter upload;
+  // A storage command whose data block streams in: its store writer (the base class feeds it) and
+  // its request.
+  private ValueWriter writer;
   private TextRequest uploadStart;
-  private Throwable uploadFailure;
 
   @Override
   protected void handle(ChannelHandlerContext ctx, TextRequest request) {
     try {
       if (request.streamed() == TextRequest.STREAM_END) {
-        endUpload(request);
+        finishUpload(request);
         return;
       }
       if (request.streamed() >= 0) {
-        upload = store.writer(Key.of(request.key()), request.streamed());
+        writer = store.writer(Key.of(request.key()), request.streamed());
         uploadStart = request;
-        uploadFailure = null;
+        beginUpload(writer::write, writer::abort);
         return;
       }
       if (request.isError()) {
@@ -330,58 +331,30 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   @Override
   protected void handlePart(ChannelHandlerContext ctx, StreamPart part) {
-    if (upload != null && uploadFailure == null) {
-      // The writer copies the bytes; its stage holds the next part back until it can take more.
-      ValueWriter writer = upload;
-      await(writer.write(part.content().nioBuffer()), (v, cause) -> {
-        if (cause != null && uploadFailure == null) {
-          uploadFailure = cause;
-          writer.abort(); // the field may be gone: the connection closed meanwhile
-        }
-      });
-    }
+    feed(part.content());
   }
 
   /** The end of a streamed data block: the write commits, or is abandoned on a bad block. */
-  private void endUpload(TextRequest end) {
-    ValueWriter writer = upload;
+  private void finishUpload(TextRequest end) {
+    StreamedUpload upload = endUpload();
+    ValueWriter writer = this.writer;
     TextRequest start = uploadStart;
-    upload = null;
+    this.writer = null;
     uploadStart = null;
-    if (writer == null) {
+    if (upload == null) {
       return;
     }
     if (end.isError()) {
-      writer.abort();
+      upload.abort();
       answerError(end);
-    } else if (uploadFailure != null) {
-      writer.abort();
-      fail(start, uploadFailure);
+    } else if (upload.failure() != null) {
+      fail(start, upload.failure());
     } else if (start.verb() == TextVerb.MS) {
       replyMetaSet(start, writer.commit(metaSetOptions(start.meta())).thenApply(
           MemcachedServerHandler::concatResult));
     } else {
       store(start, writer.commit(storageOptions(start)));
     }
-  }
-
-  private void abortUpload() {
-    if (upload != null) {
-      upload.abort();
-      upload = null;
-    }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    abortUpload(); // a client gone mid-upload leaves the previous value in place
-    super.channelInactive(ctx);
-  }
-
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    abortUpload();
-    super.handlerRemoved(ctx);
   }
 
   /** {@code set}/{@code add}/{@code replace}/{@code cas}: one conditional write. */

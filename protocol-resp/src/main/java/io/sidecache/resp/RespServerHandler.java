@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.StreamPart;
+import io.sidecache.protocol.StreamedUpload;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.OutOfSpaceException;
 import io.sidecache.store.NotAFloatException;
@@ -45,10 +46,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   private boolean requestFailed;
   private boolean requestPending;
   private CommandMetrics.Meter requestMeter;
-  // A SET whose value streams in (RespRequest.Kind): its writer and the first failure of a part,
+  // A SET whose value streams in (RespRequest.Kind): its store writer (the base class feeds it),
   // or the array its value is gathered in (inside MULTI).
-  private ValueWriter upload;
-  private Throwable uploadFailure;
+  private ValueWriter writer;
   private byte[] gathered;
   private int gatheredLength;
 
@@ -79,7 +79,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   protected void handle(ChannelHandlerContext ctx, RespRequest request) {
     switch (request.kind()) {
       case STREAM_START -> startUpload(request);
-      case STREAM_END -> endUpload(request);
+      case STREAM_END -> finishUpload(request);
       default -> handleCommand(request);
     }
     reply.flushIfLarge(ctx);
@@ -92,13 +92,13 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   private void startUpload(RespRequest request) {
     byte[][] args = request.args();
     if (!session.authenticated() || session.transaction() != null) {
-      upload = null;
+      writer = null;
       gathered = session.authenticated() ? new byte[(int) request.length()] : null;
       gatheredLength = 0;
       return;
     }
-    upload = context.store().writer(Key.of(args[1]), request.length());
-    uploadFailure = null;
+    writer = context.store().writer(Key.of(args[1]), request.length());
+    beginUpload(writer::write, writer::abort);
   }
 
   @Override
@@ -108,23 +108,17 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       int n = part.readableBytes();
       part.readBytes(gathered, gatheredLength, n);
       gatheredLength += n;
-    } else if (upload != null && uploadFailure == null) {
-      // The writer copies the bytes; its stage holds the next part back until it can take more.
-      ValueWriter writer = upload;
-      await(writer.write(part.nioBuffer()), (v, cause) -> {
-        if (cause != null && uploadFailure == null) {
-          uploadFailure = cause;
-          writer.abort(); // the field may be gone: the connection closed meanwhile
-        }
-      });
+    } else {
+      feed(part);
     }
   }
 
-  private void endUpload(RespRequest request) {
+  private void finishUpload(RespRequest request) {
     byte[][] args = request.args();
-    ValueWriter writer = upload;
-    upload = null;
-    if (writer == null) {
+    StreamedUpload upload = endUpload();
+    ValueWriter writer = this.writer;
+    this.writer = null;
+    if (upload == null) {
       if (gathered != null) {
         args[2] = gathered;
       }
@@ -140,15 +134,15 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     requestFailed = false;
     requestPending = false;
     try {
-      if (uploadFailure != null) {
-        throw uploadFailure instanceof RuntimeException re ? re
-            : new IllegalStateException(uploadFailure);
+      Throwable failure = upload.failure();
+      if (failure != null) {
+        throw failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
       }
       SetOptions options = StringCommands.setOptions(session, args);
       StringCommands.replySet(session, Key.of(args[1]), writer.commit(options),
           options.returnPrevious());
     } catch (RuntimeException e) {
-      writer.abort();
+      upload.abort();
       writeError(e);
     }
     if (!requestPending) {
@@ -157,10 +151,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   private void abortUpload() {
+    StreamedUpload upload = endUpload();
     if (upload != null) {
       upload.abort();
-      upload = null;
     }
+    writer = null;
     gathered = null;
   }
 
@@ -399,14 +394,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    abortUpload(); // a client gone mid-upload leaves the previous value in place
-    super.channelInactive(ctx);
-  }
-
-  @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    abortUpload();
     context.unregister(session);
     reply.discard();
   }
