@@ -18,8 +18,15 @@ class LaterStoreContractTest extends CacheStoreContract {
 
   @Override
   protected CacheStore newStore(Ticker ticker) {
-    CacheStore memory = MemoryStore.builder().maximumBytes(1 << 20).ticker(ticker)
-        .executor(Runnable::run).build();
+    return later(MemoryStore.builder().maximumBytes(1 << 20).ticker(ticker)
+        .executor(Runnable::run).build());
+  }
+
+  /**
+   * Returns {@code store} seen through a proxy whose stages complete 1 ms later on another
+   * thread; other methods go straight through.
+   */
+  static CacheStore later(CacheStore memory) {
     return (CacheStore) Proxy.newProxyInstance(CacheStore.class.getClassLoader(),
         new Class<?>[] {CacheStore.class}, (proxy, method, args) -> {
           Object result;
