@@ -64,6 +64,20 @@ class SidecacheCommandTest {
   }
 
   @Test
+  void chunkOptions_defaultsAndParsed() {
+    SidecacheConfig d = parse("--memory", "64m");
+    assertEquals(65_472, d.chunkSize());
+    assertEquals(16L << 20, d.chunkMemoryBytes(), "a quarter of --memory");
+    assertEquals(4L << 30, d.maxHttpBodyBytes());
+    SidecacheConfig c = parse("--chunk-size", "16k", "--chunk-memory", "0", "--max-http-body", "8g");
+    assertEquals(16 * 1024, c.chunkSize());
+    assertEquals(0, c.chunkMemoryBytes());
+    assertEquals(8L << 30, c.maxHttpBodyBytes());
+    assertThrows(IllegalArgumentException.class, () -> parse("--chunk-size", "128k"),
+        "above one MapDB record");
+  }
+
+  @Test
   void memcachedSasl_offByDefault_onWithPassword() {
     SidecacheConfig off = parse();
     assertEquals("sidecache", off.memcachedSaslUser());
