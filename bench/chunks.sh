@@ -33,7 +33,7 @@ need ss iproute2
 free_port SC_RESP; free_port SC_MC; free_port SC_HTTP; free_port REDIS_PORT; free_port NGINX_PORT
 free_port MO_RESP; free_port MO_MC
 [ -f "$SIDECACHE_JAR" ] || (cd "$ROOT_DIR" && ./mvnw -q -B -DskipTests package) >&2 || die "build failed"
-mkdir -p "$WORK/data" "$WORK/www" "$WORK/nginx" && chmod 755 "$WORK" "$WORK/www" # nginx's workers
+mkdir -p "$WORK/data" "$WORK/www" && chmod 755 "$WORK" "$WORK/www" # nginx's workers
 # shellcheck disable=SC2086
 $SERVER_PIN java -Xms256m -Xmx256m -Xmn64m -XX:+UseParallelGC -jar "$SIDECACHE_JAR" \
     --bind "$HOST" --resp-port "$SC_RESP" --memcached-port "$SC_MC" --http-port "$SC_HTTP" \
@@ -50,20 +50,7 @@ $SERVER_PIN redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendo
     --protected-mode no --daemonize no --proto-max-bulk-len 5gb \
     --logfile "$WORK/redis.log" &
 REDIS_PID=$!; STARTED_PIDS+=("$REDIS_PID"); wait_port "$REDIS_PORT" "$REDIS_PID"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    sendfile on;
-    server { listen $HOST:$NGINX_PORT; root $WORK/www; }
-}
-EOF
-$SERVER_PIN nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-NGINX_PID=$!; STARTED_PIDS+=("$NGINX_PID"); wait_port "$NGINX_PORT" "$NGINX_PID"
+start_nginx "$NGINX_PORT" "$WORK/www"
 
 # The same bytes everywhere: a file per size, PUT to Sidecache with curl (streamed), SET to
 # redis-server piece by piece (SETRANGE, so no client holds a value whole), served by nginx.

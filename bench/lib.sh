@@ -111,6 +111,30 @@ start_memcached() {
     wait_port "$1" "$MEMCACHED_PID"
 }
 
+# start_nginx PORT ROOT: nginx (nginx-light) with one worker serving files under ROOT with
+# sendfile, the HTTP reference; sets NGINX_PID. ROOT and its parents must be readable by nginx's
+# worker user.
+start_nginx() {
+    need nginx nginx-light
+    mkdir -p "$WORK/nginx"
+    cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    server { listen $HOST:$1; root $2; }
+}
+EOF
+    $SERVER_PIN nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+    NGINX_PID=$!
+    STARTED_PIDS+=("$NGINX_PID")
+    wait_port "$1" "$NGINX_PID"
+}
+
 # kvmix_build: compiles bench/kvmix.c once per source version; sets KVMIX.
 kvmix_build() {
     need gcc gcc libc6-dev

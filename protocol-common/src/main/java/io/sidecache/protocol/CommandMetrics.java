@@ -27,6 +27,11 @@ import java.util.concurrent.atomic.LongAdder;
  *       requests refused before running (arity, authentication).
  * </ul>
  *
+ * <p>Each meter also keeps a latency histogram ({@link Meter#latencyCounts()}, bounds {@link
+ * #LATENCY_BOUNDS_SECONDS}): one more add per command, into a bucket found with a shift, for
+ * Prometheus histograms ({@code histogram_quantile}) that Micrometer's function meters cannot
+ * carry; the server exposes it as {@code sidecache_command_latency_seconds}.
+ *
  * <p>Tags never carry keys. Thread-safe.
  */
 public final class CommandMetrics {
@@ -34,6 +39,18 @@ public final class CommandMetrics {
   public static final String COMMANDS = "sidecache.commands";
   /** The rejected counter's name. */
   public static final String REJECTED = "sidecache.commands.rejected";
+
+  /** Smallest latency bucket bound: 2^13 ns (8.192 µs); each next bound doubles. */
+  private static final int FIRST_BOUND_SHIFT = 13;
+
+  /** Latency bucket bounds: 2^13 ns to 2^33 ns (8.6 s), doubling, then +Inf. */
+  private static final int LATENCY_BUCKETS = 22;
+
+  /**
+   * The upper bounds of the latency buckets in seconds, inclusive, ascending; the last is {@link
+   * Double#POSITIVE_INFINITY}. A shared array: do not modify.
+   */
+  public static final double[] LATENCY_BOUNDS_SECONDS = latencyBounds();
 
   private final MeterRegistry registry;
   private final String protocol;
@@ -71,6 +88,29 @@ public final class CommandMetrics {
     return Collections.unmodifiableCollection(meters.values());
   }
 
+  /** Returns the protocol tag of these meters. */
+  public String protocol() {
+    return protocol;
+  }
+
+  private static double[] latencyBounds() {
+    double[] bounds = new double[LATENCY_BUCKETS];
+    for (int i = 0; i < LATENCY_BUCKETS - 1; i++) {
+      bounds[i] = (1L << (FIRST_BOUND_SHIFT + i)) / 1e9;
+    }
+    bounds[LATENCY_BUCKETS - 1] = Double.POSITIVE_INFINITY;
+    return bounds;
+  }
+
+  /** The bucket of a latency: the first whose bound is at least {@code nanos}. */
+  static int latencyBucket(long nanos) {
+    if (nanos <= 1L << FIRST_BOUND_SHIFT) {
+      return 0;
+    }
+    int bucket = 64 - Long.numberOfLeadingZeros(nanos - 1) - FIRST_BOUND_SHIFT;
+    return Math.min(bucket, LATENCY_BUCKETS - 1);
+  }
+
   /** Resets every counter to zero (Redis {@code CONFIG RESETSTAT}, memcached {@code stats reset}). */
   public void reset() {
     meters.values().forEach(Meter::reset);
@@ -102,9 +142,13 @@ public final class CommandMetrics {
     private final LongAdder failed = new LongAdder();
     private final LongAdder failedNanos = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder[] latency = new LongAdder[LATENCY_BUCKETS];
 
     private Meter(String command) {
       this.command = command;
+      for (int i = 0; i < latency.length; i++) {
+        latency[i] = new LongAdder();
+      }
     }
 
     /**
@@ -114,6 +158,7 @@ public final class CommandMetrics {
      * @param error whether it was answered with an error
      */
     public void record(long nanos, boolean error) {
+      latency[latencyBucket(nanos)].increment();
       if (error) {
         failed.increment();
         failedNanos.add(nanos);
@@ -148,6 +193,21 @@ public final class CommandMetrics {
       return rejected.sum();
     }
 
+    /**
+     * Returns how many runs fell in each latency bucket (not cumulative), index by index with
+     * {@link #LATENCY_BOUNDS_SECONDS}. Read bucket by bucket while runs are recorded, so the sum
+     * may differ from {@link #calls()} by the runs recorded meanwhile.
+     *
+     * @return a new array
+     */
+    public long[] latencyCounts() {
+      long[] counts = new long[latency.length];
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = latency[i].sum();
+      }
+      return counts;
+    }
+
     /** Returns the total time of all runs, in nanoseconds. */
     public long totalNanos() {
       return okNanos.sum() + failedNanos.sum();
@@ -159,6 +219,9 @@ public final class CommandMetrics {
       failed.reset();
       failedNanos.reset();
       rejected.reset();
+      for (LongAdder bucket : latency) {
+        bucket.reset();
+      }
     }
   }
 }

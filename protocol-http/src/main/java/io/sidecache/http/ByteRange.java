@@ -2,16 +2,16 @@ package io.sidecache.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One byte range of a {@code Range} request header (RFC 9110 §14.1.2), expressed as the
- * arguments of {@link io.sidecache.store.CacheStore#getRange}: inclusive offsets where a negative
- * offset counts from the end of the value.
+ * One byte range of a {@code Range} request header (RFC 9110 §14.1.2): inclusive offsets where a
+ * negative offset counts from the end of the value.
  *
  * <p>{@code bytes=a-b} is (a, b), {@code bytes=a-} is (a, -1) and {@code bytes=-n} is (-n, -1).
- * Offsets too large for a {@code long} saturate at {@link Long#MAX_VALUE}, which the store clamps
- * to the value like any other offset past the end.
+ * Offsets too large for a {@code long} saturate at {@link Long#MAX_VALUE}, which {@link #resolve}
+ * clamps to the value like any other offset past the end.
  *
  * @param start the first byte offset, inclusive; negative for a suffix range
  * @param end the last byte offset, inclusive; -1 for "to the end"
@@ -30,58 +30,74 @@ record ByteRange(long start, long end, boolean suffix) {
   }
 
   /**
-   * Reads the range a {@code GET} asks for, or {@code null} when the request is to be answered
-   * with the whole value.
+   * Resolves this range against a value of {@code length} bytes (RFC 9110 §14.1.1, §14.1.2): an
+   * int-range is satisfiable when its first position is below the length, its last position is
+   * clamped to the last byte; a suffix range is satisfiable when non-zero and covers at most the
+   * whole value.
    *
-   * <p>{@code null} when there is no {@code Range} header, when there is more than one, when it
-   * does not parse as {@code bytes=} with exactly one range spec, when a range's last position is
-   * below its first, or when an {@code If-Range} header is present: this server sends no
-   * validators, so no {@code If-Range} can match and the range must be ignored (RFC 9110 §13.1.5).
-   * Ignoring a {@code Range} is always allowed (RFC 9110 §14.2), and serving several ranges as
-   * {@code multipart/byteranges} is not supported.
-   *
-   * @param headers the request headers, must not be {@code null}
-   * @return the range, or {@code null} to serve the whole value
+   * @param length the value's length in bytes, at least 0
+   * @return {@code {first, last}}, inclusive; {@code {0, -1}} (no bytes) for a non-zero suffix on
+   *     an empty value, which is satisfiable but cannot be expressed in {@code Content-Range};
+   *     {@code null} when unsatisfiable
    */
-  static ByteRange fromHeaders(HttpHeaders headers) {
-    List<String> values = headers.getAll(HttpHeaderNames.RANGE);
-    if (values.size() != 1 || headers.contains(HttpHeaderNames.IF_RANGE)) {
+  long[] resolve(long length) {
+    if (suffix) {
+      if (start == 0) {
+        return null;
+      }
+      return new long[] {Math.max(0, length + start), length - 1};
+    }
+    if (start >= length) {
       return null;
     }
-    return parse(values.get(0));
+    return new long[] {start, end < 0 || end >= length ? length - 1 : end};
   }
 
   /**
-   * Parses a {@code Range} field value holding exactly one byte range (RFC 9110 §14.1.2:
-   * {@code ranges-specifier = range-unit "=" range-set}, the unit case-insensitive, optional
-   * whitespace and empty elements allowed around the list's commas).
+   * Reads the ranges a {@code GET} asks for, in request order, or {@code null} when the request
+   * is to be answered with the whole value: when there is no {@code Range} header, when there is
+   * more than one, or when it does not parse as {@code bytes=} with at least one valid range spec
+   * (ignoring a {@code Range} is always allowed, RFC 9110 §14.2). {@code If-Range} is the
+   * caller's, as it needs the entry.
+   *
+   * @param headers the request headers, must not be {@code null}
+   * @return the ranges, at least one, or {@code null} to serve the whole value
+   */
+  static List<ByteRange> fromHeaders(HttpHeaders headers) {
+    List<String> values = headers.getAll(HttpHeaderNames.RANGE);
+    return values.size() != 1 ? null : parse(values.get(0));
+  }
+
+  /**
+   * Parses a {@code Range} field value (RFC 9110 §14.1.2: {@code ranges-specifier = range-unit
+   * "=" range-set}, the unit case-insensitive, optional whitespace and empty elements allowed
+   * around the list's commas).
    *
    * @param value the field value, must not be {@code null}
-   * @return the range, or {@code null} when the value is not one syntactically valid byte range
+   * @return the ranges in order, at least one, or {@code null} when the value is not a
+   *     syntactically valid byte range set
    */
-  static ByteRange parse(String value) {
+  static List<ByteRange> parse(String value) {
     int eq = value.indexOf('=');
     if (eq != BYTES_UNIT.length() || !value.regionMatches(true, 0, BYTES_UNIT, 0, eq)) {
       return null;
     }
-    ByteRange found = null;
+    List<ByteRange> found = new ArrayList<>(1);
     int from = eq + 1;
     while (from <= value.length()) {
       int comma = value.indexOf(',', from);
       int to = comma < 0 ? value.length() : comma;
       String spec = value.substring(from, to).strip();
       if (!spec.isEmpty()) {
-        if (found != null) {
-          return null; // more than one range
-        }
-        found = parseSpec(spec);
-        if (found == null) {
+        ByteRange range = parseSpec(spec);
+        if (range == null) {
           return null;
         }
+        found.add(range);
       }
       from = to + 1;
     }
-    return found;
+    return found.isEmpty() ? null : found;
   }
 
   /** Parses {@code first-last}, {@code first-} or {@code -suffix}; {@code null} when invalid. */

@@ -12,20 +12,29 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import io.sidecache.store.ValueSlice;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecache.store.Entry;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Builds every response this endpoint sends: status, headers and body in one place.
  *
  * <p>Each method returns a new {@link FullHttpResponse} whose content the caller writes (and so
  * releases) exactly once. Value bodies wrap the store's array without copying; the array is
- * never modified. {@code Connection} is left to the caller. Stateless and thread-safe.
+ * never modified. Error bodies are JSON ({@link #error}). {@code Connection} is left to the
+ * caller. Stateless and thread-safe.
  */
 final class HttpReplies {
   static final AsciiString OCTET_STREAM = HttpHeaderValues.APPLICATION_OCTET_STREAM;
   static final AsciiString JSON = HttpHeaderValues.APPLICATION_JSON;
-  static final AsciiString TEXT = AsciiString.cached("text/plain; charset=UTF-8");
+  static final AsciiString PROMETHEUS =
+      AsciiString.cached("text/plain; version=0.0.4; charset=utf-8");
+
+  /** Thread-safe once configured (Jackson's documented contract). */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private static final byte[] HEALTH_BODY = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -60,22 +69,45 @@ final class HttpReplies {
   }
 
   /**
-   * {@code 206 Partial Content} with one range and {@code Content-Range: bytes
+   * {@code 206 Partial Content} with one range of a value in heap and {@code Content-Range: bytes
    * first-last/total} (RFC 9110 §15.3.7, §14.4).
    *
    * @param version the response version
-   * @param slice a non-empty slice of the value
+   * @param value the whole value, shared, not modified
+   * @param first the first byte of the range, inclusive
+   * @param last the last byte of the range, inclusive, at least {@code first}
    */
-  static FullHttpResponse partial(HttpVersion version, ValueSlice slice) {
-    FullHttpResponse r =
-        body(version, HttpResponseStatus.PARTIAL_CONTENT, OCTET_STREAM, slice.bytes());
-    long last = slice.offset() + slice.bytes().length - 1;
+  static FullHttpResponse partial(HttpVersion version, byte[] value, long first, long last) {
+    int from = (int) first;
+    int length = (int) (last - first + 1);
+    FullHttpResponse r = new DefaultFullHttpResponse(version, HttpResponseStatus.PARTIAL_CONTENT,
+        Unpooled.wrappedBuffer(value, from, length));
     HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, OCTET_STREAM);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, length);
     h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-    h.set(
-        HttpHeaderNames.CONTENT_RANGE,
-        "bytes " + slice.offset() + '-' + last + '/' + slice.totalLength());
+    h.set(HttpHeaderNames.CONTENT_RANGE, contentRange(first, last, value.length));
     return r;
+  }
+
+  /**
+   * The head of a {@code 206} whose body is several ranges as {@code multipart/byteranges}
+   * (RFC 9110 §14.6), streamed after it.
+   *
+   * @param version the response version
+   * @param body the body that follows
+   */
+  static HttpResponse multipart(HttpVersion version, MultipartRanges body) {
+    HttpResponse r = new DefaultHttpResponse(version, HttpResponseStatus.PARTIAL_CONTENT);
+    HttpHeaders h = r.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, body.contentType());
+    h.set(HttpHeaderNames.CONTENT_LENGTH, body.contentLength());
+    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    return r;
+  }
+
+  private static String contentRange(long first, long last, long total) {
+    return "bytes " + first + '-' + last + '/' + total;
   }
 
   /**
@@ -98,8 +130,7 @@ final class HttpReplies {
     h.set(HttpHeaderNames.CONTENT_LENGTH, length);
     h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
     if (ranged) {
-      h.set(HttpHeaderNames.CONTENT_RANGE,
-          "bytes " + offset + '-' + (offset + length - 1) + '/' + total);
+      h.set(HttpHeaderNames.CONTENT_RANGE, contentRange(offset, offset + length - 1, total));
     }
     return r;
   }
@@ -135,6 +166,58 @@ final class HttpReplies {
   }
 
   /**
+   * {@code 304 Not Modified} (RFC 9110 §15.4.5): no content; the caller adds the validators a
+   * {@code 200} would have carried.
+   *
+   * @param version the response version
+   */
+  static FullHttpResponse notModified(HttpVersion version) {
+    return new DefaultFullHttpResponse(version, HttpResponseStatus.NOT_MODIFIED);
+  }
+
+  /**
+   * Adds what describes a value to the head of a read or write response: its strong {@code ETag}
+   * from the CAS version, and {@code Cache-Control: max-age} with the seconds left when it
+   * expires (RFC 9110 §8.8.3, RFC 9111 §5.2.2.1).
+   *
+   * @param response the response head
+   * @param entry the entry read or written
+   * @param nowMillis the current time in milliseconds since the epoch
+   * @return the response
+   */
+  static <R extends HttpResponse> R describe(R response, Entry entry, long nowMillis) {
+    HttpHeaders h = response.headers();
+    h.set(HttpHeaderNames.ETAG, EntityTags.of(entry.cas()));
+    String cacheControl = Ttl.cacheControl(entry, nowMillis);
+    if (cacheControl != null) {
+      h.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+    }
+    return response;
+  }
+
+  /**
+   * A JSON document with any status.
+   *
+   * @param version the response version
+   * @param status the status
+   * @param document maps, lists, strings and numbers
+   */
+  static FullHttpResponse json(HttpVersion version, HttpResponseStatus status, Object document) {
+    return body(version, status, JSON, toJson(document));
+  }
+
+  /**
+   * {@code 200 OK} with metrics in the Prometheus text exposition format 0.0.4.
+   *
+   * @param version the response version
+   * @param exposition the scraped text
+   */
+  static FullHttpResponse prometheus(HttpVersion version, String exposition) {
+    return body(version, HttpResponseStatus.OK, PROMETHEUS,
+        exposition.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
    * {@code 200 OK} with {@code {"status":"UP"}}.
    *
    * @param version the response version
@@ -151,22 +234,50 @@ final class HttpReplies {
    * @param allow the methods the resource supports, comma-separated
    */
   static FullHttpResponse methodNotAllowed(HttpVersion version, String allow) {
-    FullHttpResponse r = text(version, HttpResponseStatus.METHOD_NOT_ALLOWED, null);
+    FullHttpResponse r = error(version, HttpResponseStatus.METHOD_NOT_ALLOWED, null);
     r.headers().set(HttpHeaderNames.ALLOW, allow);
     return r;
   }
 
   /**
-   * An error status with a one-line text body: the reason phrase, then {@code ": " + detail}
-   * when a detail is given.
+   * {@code 401 Unauthorized} with the {@code Bearer} challenge (RFC 9110 §11.6.1, RFC 6750 §3):
+   * {@code error="invalid_token"} when a token was presented and is wrong.
+   *
+   * @param version the response version
+   * @param presented whether the request carried a bearer token
+   */
+  static FullHttpResponse unauthorized(HttpVersion version, boolean presented) {
+    FullHttpResponse r = error(version, HttpResponseStatus.UNAUTHORIZED,
+        presented ? "invalid bearer token" : "bearer token required");
+    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, presented
+        ? "Bearer realm=\"sidecache\", error=\"invalid_token\"" : "Bearer realm=\"sidecache\"");
+    return r;
+  }
+
+  /**
+   * An error status with a small JSON body: {@code {"status":404,"error":"Not Found"}}, with
+   * {@code "message"} when a detail is given.
    *
    * @param version the response version
    * @param status the status
-   * @param detail a short explanation, or {@code null}
+   * @param message a short explanation, or {@code null}
    */
-  static FullHttpResponse text(HttpVersion version, HttpResponseStatus status, String detail) {
-    String line = detail == null ? status.reasonPhrase() : status.reasonPhrase() + ": " + detail;
-    return body(version, status, TEXT, (line + '\n').getBytes(StandardCharsets.UTF_8));
+  static FullHttpResponse error(HttpVersion version, HttpResponseStatus status, String message) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("status", status.code());
+    doc.put("error", status.reasonPhrase());
+    if (message != null) {
+      doc.put("message", message);
+    }
+    return body(version, status, JSON, toJson(doc));
+  }
+
+  private static byte[] toJson(Object document) {
+    try {
+      return MAPPER.writeValueAsBytes(document);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a JSON document: " + e.getMessage(), e);
+    }
   }
 
   private static FullHttpResponse body(

@@ -7,6 +7,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -21,18 +22,22 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.StreamPart;
 import io.sidecache.protocol.StreamedUpload;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
-import io.sidecache.store.ValueSlice;
 import io.sidecache.store.ValueWriter;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -41,33 +46,51 @@ import java.util.function.Supplier;
 /**
  * Answers the HTTP/1.1 requests of one connection from a {@link CacheStore}, in request order.
  *
- * <p>Resources:
+ * <p>Resources (docs/protocol-http.md has every header and status with curl examples):
  *
  * <ul>
- *   <li>{@code /cache/{key}}: {@code GET} (200 with the value as {@code application/octet-stream},
- *       or 206 for one {@code Range}, 416 when unsatisfiable, see {@link ByteRange}), {@code HEAD}
- *       (the headers of the whole-value {@code GET}, {@code Range} ignored as RFC 9110 §14.2
- *       requires for methods other than {@code GET}), {@code PUT} (the body becomes the value:
- *       201 when the key was absent, 204 when it replaced a value, as RFC 9110 §9.3.4 requires),
- *       {@code DELETE} (204, or 404 when absent). A missing key is 404; any other method 405 with
- *       {@code Allow}.
- *   <li>{@code /health}: {@code GET} and {@code HEAD}, 200 {@code {"status":"UP"}}.
- *   <li>Any other path: 404.
+ *   <li>{@code /cache/{key}}: {@code GET} (200 with the value as {@code application/octet-stream};
+ *       206 for {@code Range}, one range or several as {@code multipart/byteranges}; 416 when
+ *       unsatisfiable), {@code HEAD} (the headers of the whole-value {@code GET}, no value read),
+ *       {@code PUT} (the body becomes the value, with a TTL from {@code ?ttl=} or {@code
+ *       Cache-Control: max-age}; 201 when the key was absent, 204 when it replaced a value, as RFC
+ *       9110 §9.3.4 requires; 411 without {@code Content-Length} or chunked framing), {@code DELETE}
+ *       (204, or 404 when absent). Reads and writes answer the value's strong {@code ETag} (its CAS
+ *       version, {@link EntityTags}) and, when it expires, {@code Cache-Control: max-age}. {@code
+ *       If-Match} and {@code If-None-Match} are evaluated as RFC 9110 §13.2.2 orders ({@link
+ *       Preconditions}): 412, or 304 on {@code GET}/{@code HEAD}; a write's preconditions hold at
+ *       its commit, not only when read. {@code If-Range} with the current tag keeps the range.
+ *   <li>{@code /health} (liveness), {@code /ready} (200, or 503 with the reason), {@code /metrics}
+ *       (Prometheus text), {@code /stats} (JSON): {@code GET} and {@code HEAD}, from the node's
+ *       {@link HttpOperations}.
+ *   <li>Any other path: 404. An unsupported method: 405 with {@code Allow}.
  * </ul>
  *
  * <p>The key is everything in the path after {@code /cache/}, slashes included, percent-decoded to
  * raw bytes (see {@link RequestTarget#decodePath}): any binary key is reachable by encoding its
- * bytes. An empty key or bad percent-encoding is 400. The query is ignored.
+ * bytes. An empty key or bad percent-encoding is 400.
+ *
+ * <p>With a token configured, {@code /cache} requests (and the operations endpoints when they are
+ * protected) need {@code Authorization: Bearer <token>}: 401 with {@code WWW-Authenticate}
+ * otherwise (RFC 6750 §3), compared in constant time.
  *
  * <p>Failures: a request the decoder could not parse is 400 (414 for a too long request line, RFC
  * 9110 §15.5.15; 431 for too large headers, RFC 6585 §5) and closes the connection, since the
  * decoder cannot find the next request; a too large body is 413 (RFC 9110 §15.5.14), in order,
- * see {@link InOrderHttpObjectAggregator}; a failed store operation is 500 with a short text body
- * (see {@link #storeFailure}). Persistent connections follow RFC 9112 §9.3 ({@link
- * HttpUtil#isKeepAlive}): after a response to {@code Connection: close}, or to HTTP/1.0 without
- * {@code keep-alive}, the connection closes. An HTTP/1.0 request is answered as HTTP/1.0 (so that
- * {@code Connection: keep-alive} is echoed), any later 1.x as HTTP/1.1 (RFC 9112 §2.3); another
- * major version gets 505 (RFC 9110 §15.6.6) and the connection closes.
+ * see {@link InOrderHttpObjectAggregator}; a failed store operation is 500 (see {@link
+ * #storeFailure}). Error bodies are small JSON documents ({@link HttpReplies#error}). A streamed
+ * {@code PUT} refused before its body while its client waits for {@code 100 Continue} is answered
+ * with {@code Connection: close}, as its body will not follow. Persistent connections follow RFC
+ * 9112 §9.3 ({@link HttpUtil#isKeepAlive}): after a response to {@code Connection: close}, or to
+ * HTTP/1.0 without {@code keep-alive}, the connection closes. An HTTP/1.0 request is answered as
+ * HTTP/1.0 (so that {@code Connection: keep-alive} is echoed), any later 1.x as HTTP/1.1 (RFC 9112
+ * §2.3); another major version gets 505 (RFC 9110 §15.6.6) and the connection closes.
+ *
+ * <p>Every request is counted and timed in {@code sidecache.commands} with {@code protocol=http}
+ * and {@code command} = the method on {@code /cache} ({@code get}, {@code head}, {@code put},
+ * {@code delete}), the endpoint otherwise ({@code health}, {@code ready}, {@code metrics}, {@code
+ * stats}) or {@code other}; the time runs from arrival to the response head, and {@code
+ * result=error} means a 5xx, or a 4xx other than 404 (a miss) and 412 (a failed precondition).
  *
  * <p>Not sharable: one instance per channel, used only from its event loop.
  */
@@ -78,20 +101,25 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
   /** Path prefix of the cache resources; the key follows it. */
   static final String CACHE_PREFIX = "/cache/";
 
-  /** Path of the health resource. */
-  static final String HEALTH_PATH = "/health";
-
   static final String CACHE_ALLOW = "GET, HEAD, PUT, DELETE";
-  static final String HEALTH_ALLOW = "GET, HEAD";
+  static final String READ_ALLOW = "GET, HEAD";
 
+  /**
+   * Most ranges one response serves; a {@code Range} with more, or whose ranges add up to more
+   * than the value (overlaps), is ignored and the whole value served (RFC 9110 §14.3 lets a server
+   * refuse such requests, which cost much to answer and can amplify).
+   */
+  static final int MAX_RANGES = 64;
+
+  private final HttpServerContext context;
   private final CacheStore store;
-  private final long maxBody;
   // A PUT whose body streams in: its store writer (the base class feeds it), its exchange, the
-  // bytes so far, whether the key existed.
+  // bytes so far, what was observed of the key before it, its expiry.
   private ValueWriter writer;
   private Exchange uploadExchange;
   private long uploaded;
-  private boolean uploadExisted;
+  private Observed uploadObserved;
+  private long uploadExpiresAt;
 
   /**
    * Creates the handler of one connection.
@@ -100,35 +128,19 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
    * @throws NullPointerException if {@code store} is {@code null}
    */
   public HttpServerHandler(CacheStore store) {
-    this(store, null);
+    this(HttpServerContext.builder(store).build());
   }
 
   /**
-   * Creates the handler of one connection that holds requests while {@code gate} is closed.
+   * Creates the handler of one connection of a node.
    *
-   * @param store the store to read and write, must not be {@code null}
-   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
-   * @throws NullPointerException if {@code store} is {@code null}
+   * @param context what the node's HTTP connections share, must not be {@code null}
+   * @throws NullPointerException if {@code context} is {@code null}
    */
-  public HttpServerHandler(CacheStore store, CommandGate gate) {
-    this(store, gate, Long.MAX_VALUE);
-  }
-
-  /**
-   * Creates the handler of one connection, bounding streamed {@code PUT} bodies.
-   *
-   * @param store the store to read and write, must not be {@code null}
-   * @param gate the node's gate for exclusive sections (Redis {@code EXEC}), or {@code null}
-   * @param maxBody the longest body a streamed {@code PUT} of unknown length may have, in bytes
-   * @throws NullPointerException if {@code store} is {@code null}
-   */
-  public HttpServerHandler(CacheStore store, CommandGate gate, long maxBody) {
-    super(HttpObject.class, gate);
-    if (store == null) {
-      throw new NullPointerException("store");
-    }
-    this.store = store;
-    this.maxBody = maxBody;
+  public HttpServerHandler(HttpServerContext context) {
+    super(HttpObject.class, context.gate());
+    this.context = context;
+    this.store = context.store();
   }
 
   /**
@@ -147,8 +159,8 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       abortUpload();
       uploadExchange = null;
       if (ex != null) {
-        reply(ctx, new Exchange(ex.version, false),
-            HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, null));
+        reply(ctx, ex.closing(), HttpReplies.error(ex.version, HttpResponseStatus.BAD_REQUEST,
+            "malformed chunked body"));
       }
     } else if (msg instanceof LastHttpContent) {
       finishUpload(ctx);
@@ -161,14 +173,14 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       return; // refused before its body (a bad key, say): the body is dropped
     }
     uploaded += part.content().readableBytes();
-    if (uploaded > maxBody) {
+    if (uploaded > context.maxBodyBytes()) {
       // The upload is the request being answered: its 413 is in order; the rest is not read.
       Exchange ex = uploadExchange;
       abortUpload();
       uploadExchange = null;
-      reply(ctx, new Exchange(ex.version, false), HttpReplies.text(ex.version,
+      reply(ctx, ex.closing(), HttpReplies.error(ex.version,
           HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-          "content length exceeds maxContentLength: " + maxBody));
+          "content length exceeds maxContentLength: " + context.maxBodyBytes()));
       return;
     }
     feed(part.content());
@@ -179,16 +191,18 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     StreamedUpload upload = endUpload();
     ValueWriter committing = writer;
     Exchange ex = uploadExchange;
+    Observed observed = uploadObserved;
     writer = null;
     uploadExchange = null;
+    uploadObserved = null;
     if (upload == null) {
       return;
     }
     if (upload.failure() != null) {
       reply(ctx, ex, storeFailure(ex, upload.failure()));
     } else {
-      boolean existed = uploadExisted;
-      call(ctx, ex, () -> committing.commit(SetOptions.DEFAULT), result -> putReply(ex, existed));
+      call(ctx, ex, () -> committing.commit(observed.options(uploadExpiresAt)),
+          result -> putReply(ex, observed, result));
     }
   }
 
@@ -198,6 +212,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       upload.abort();
     }
     writer = null;
+    uploadObserved = null;
   }
 
   @Override
@@ -217,72 +232,155 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     }
     HttpVersion version = request.protocolVersion();
     if (version.majorVersion() != 1) {
-      Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false);
-      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-          null));
+      reply(ctx, new Exchange(HttpVersion.HTTP_1_1, false, meter("other")),
+          HttpReplies.error(HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+              null));
+      return;
+    }
+    RequestTarget target = RequestTarget.of(request.uri());
+    if (target.pathStartsWith(CACHE_PREFIX)) {
+      cache(ctx, request, target, body);
+    } else {
+      operations(ctx, request, target);
+    }
+  }
+
+  private Exchange exchange(HttpRequest request, String command) {
+    return new Exchange(responseVersion(request.protocolVersion()), HttpUtil.isKeepAlive(request),
+        meter(command));
+  }
+
+  private CommandMetrics.Meter meter(String command) {
+    return context.metrics().meter(command);
+  }
+
+  /** {@code /health}, {@code /ready}, {@code /metrics}, {@code /stats}, or 404. */
+  private void operations(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target) {
+    String endpoint = target.operationsEndpoint();
+    Exchange ex = exchange(request, endpoint == null ? "other" : endpoint);
+    if (endpoint == null) {
+      reply(ctx, ex, notFound(ex));
+      return;
+    }
+    if (context.operationsProtected() && !authorized(ctx, ex, request)) {
       return;
     }
     HttpMethod method = request.method();
-    Exchange ex = new Exchange(responseVersion(version), HttpUtil.isKeepAlive(request));
-    RequestTarget target = RequestTarget.of(request.uri());
-    if (target.pathEquals(HEALTH_PATH)) {
-      if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
-        reply(ctx, ex, HttpReplies.health(ex.version));
-      } else {
-        reply(ctx, ex, HttpReplies.methodNotAllowed(ex.version, HEALTH_ALLOW));
+    if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+      reply(ctx, ex, HttpReplies.methodNotAllowed(ex.version, READ_ALLOW));
+      return;
+    }
+    HttpOperations ops = context.operations();
+    switch (endpoint) {
+      case RequestTarget.HEALTH -> reply(ctx, ex, HttpReplies.health(ex.version));
+      case RequestTarget.READY -> {
+        String reason = ops == null ? null : ops.notReadyReason();
+        reply(ctx, ex, reason == null
+            ? HttpReplies.json(ex.version, HttpResponseStatus.OK, Map.of("status", "READY"))
+            : HttpReplies.json(ex.version, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                Map.of("status", "NOT_READY", "reason", reason)));
       }
-      return;
+      case RequestTarget.METRICS -> reply(ctx, ex, ops == null
+          ? notFound(ex) : HttpReplies.prometheus(ex.version, ops.scrape()));
+      default -> reply(ctx, ex, ops == null
+          ? notFound(ex) : HttpReplies.json(ex.version, HttpResponseStatus.OK, ops.stats()));
     }
-    if (!target.pathStartsWith(CACHE_PREFIX)) {
-      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.NOT_FOUND, null));
-      return;
+  }
+
+  /**
+   * Checks {@code Authorization: Bearer <token>} (RFC 6750 §2.1; the scheme is case-insensitive,
+   * RFC 9110 §11.1), answering 401 when it is missing or wrong.
+   *
+   * @return whether the request may go on
+   */
+  private boolean authorized(ChannelHandlerContext ctx, Exchange ex, HttpRequest request) {
+    String field = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    String token = null;
+    if (field != null && field.length() > 7 && field.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = field.substring(7).strip();
     }
+    if (context.tokenMatches(token)) {
+      return true;
+    }
+    reply(ctx, ex, HttpReplies.unauthorized(ex.version, token != null));
+    return false;
+  }
+
+  /** {@code /cache/{key}}. */
+  private void cache(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target,
+      ByteBuf body) {
+    HttpMethod method = request.method();
     boolean isGet = HttpMethod.GET.equals(method);
     boolean isHead = HttpMethod.HEAD.equals(method);
     boolean isPut = HttpMethod.PUT.equals(method);
-    if (!(isGet || isHead || isPut || HttpMethod.DELETE.equals(method))) {
+    boolean isDelete = HttpMethod.DELETE.equals(method);
+    Exchange ex = exchange(request, isGet ? "get" : isHead ? "head" : isPut ? "put"
+        : isDelete ? "delete" : "other");
+    if (body == null && HttpUtil.is100ContinueExpected(request)) {
+      ex.awaitingBody = true; // until 100 Continue is sent
+    }
+    if (context.tokenRequired() && !authorized(ctx, ex, request)) {
+      return;
+    }
+    if (!(isGet || isHead || isPut || isDelete)) {
       reply(ctx, ex, HttpReplies.methodNotAllowed(ex.version, CACHE_ALLOW));
       return;
     }
-    byte[] keyBytes;
+    Key key;
+    Preconditions pre;
+    long expiresAt = Entry.NO_EXPIRY;
     try {
-      keyBytes = target.decodePath(CACHE_PREFIX.length());
+      byte[] keyBytes = target.decodePath(CACHE_PREFIX.length());
+      if (keyBytes.length == 0) {
+        throw new IllegalArgumentException("empty key");
+      }
+      key = Key.of(keyBytes);
+      pre = Preconditions.of(request.headers());
+      if (isPut) {
+        expiresAt = Ttl.expiresAt(request.uri(), request.headers(), context.ticker().millis());
+      }
     } catch (IllegalArgumentException e) {
-      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+      reply(ctx, ex, HttpReplies.error(ex.version, HttpResponseStatus.BAD_REQUEST,
+          e.getMessage()));
       return;
     }
-    if (keyBytes.length == 0) {
-      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.BAD_REQUEST, "empty key"));
-      return;
-    }
-    Key key = Key.of(keyBytes);
-    if (isGet) {
-      get(ctx, ex, key, request.headers());
-    } else if (isHead) {
-      head(ctx, ex, key);
-    } else if (isPut && body == null) {
-      long length = HttpUtil.getContentLength(request, -1L);
-      uploadExchange = ex;
-      uploaded = 0;
-      await(existence(key), (existed, cause) -> {
-        if (cause != null) {
-          uploadExchange = null;
-          reply(ctx, ex, storeFailure(ex, cause));
-          return;
-        }
-        uploadExisted = existed;
-        writer = store.writer(key, length);
-        beginUpload(writer::write, writer::abort);
-        if (HttpUtil.is100ContinueExpected(request)) {
-          // Sent here, in order after the answers before it, when the body is wanted.
-          ctx.writeAndFlush(new DefaultFullHttpResponse(ex.version, HttpResponseStatus.CONTINUE));
-        }
-      });
-    } else if (isPut) {
-      put(ctx, ex, key, ByteBufUtil.getBytes(body));
+    if (isGet || isHead) {
+      read(ctx, ex, key, request.headers(), pre, isHead);
+    } else if (isDelete) {
+      delete(ctx, ex, key, pre);
+    } else if (body != null) {
+      put(ctx, ex, key, ByteBufUtil.getBytes(body), pre, expiresAt);
+    } else if (!HttpUtil.isContentLengthSet(request)
+        && !HttpUtil.isTransferEncodingChunked(request)) {
+      reply(ctx, ex, HttpReplies.error(ex.version, HttpResponseStatus.LENGTH_REQUIRED,
+          "PUT needs Content-Length or Transfer-Encoding: chunked"));
     } else {
-      delete(ctx, ex, key);
+      startUpload(ctx, ex, request, key, pre, expiresAt);
     }
+  }
+
+  /** Starts a streamed PUT once its preconditions hold; its body then feeds the writer. */
+  private void startUpload(ChannelHandlerContext ctx, Exchange ex, HttpRequest request, Key key,
+      Preconditions pre, long expiresAt) {
+    long length = HttpUtil.getContentLength(request, -1L);
+    uploadExchange = ex;
+    uploaded = 0;
+    await(observe(key, pre), (observed, cause) -> {
+      if (cause != null || observed.result != Preconditions.Result.PASS) {
+        uploadExchange = null;
+        reply(ctx, ex, cause != null ? storeFailure(ex, cause) : preconditionFailed(ex));
+        return;
+      }
+      uploadObserved = observed;
+      uploadExpiresAt = expiresAt;
+      writer = store.writer(key, length);
+      beginUpload(writer::write, writer::abort);
+      if (ex.awaitingBody) {
+        // Sent here, in order after the answers before it, when the body is wanted.
+        ex.awaitingBody = false;
+        ctx.writeAndFlush(new DefaultFullHttpResponse(ex.version, HttpResponseStatus.CONTINUE));
+      }
+    });
   }
 
   /** HTTP/1.0 for a 1.0 request, HTTP/1.1 for any later 1.x (RFC 9112 §2.3). */
@@ -292,35 +390,107 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
         : HttpVersion.HTTP_1_1;
   }
 
-  private void get(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers) {
-    ByteRange range = ByteRange.fromHeaders(headers);
-    CompletionStage<Entry> read;
-    try {
-      read = store.get(key);
-    } catch (RuntimeException e) {
-      read = CompletableFuture.failedFuture(e);
-    }
-    await(read, (entry, cause) -> {
+  /** {@code GET} or {@code HEAD}: preconditions, then the value, a range of it, or its head. */
+  private void read(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers,
+      Preconditions pre, boolean head) {
+    await(attempt(() -> store.get(key)), (entry, cause) -> {
       if (cause != null) {
         reply(ctx, ex, storeFailure(ex, cause));
-      } else if (entry == null) {
-        reply(ctx, ex, notFound(ex));
-      } else if (range == null) {
-        if (entry.isChunked()) {
-          streamValue(ctx, ex, key, entry, 0, -1, false);
-        } else {
-          reply(ctx, ex, HttpReplies.value(ex.version, entry.value()));
+        return;
+      }
+      long now = context.ticker().millis();
+      switch (pre.evaluate(entry, true)) {
+        case FAILED -> reply(ctx, ex, preconditionFailed(ex));
+        case NOT_MODIFIED -> reply(ctx, ex,
+            HttpReplies.describe(HttpReplies.notModified(ex.version), entry, now));
+        default -> {
+          if (entry == null) {
+            reply(ctx, ex, notFound(ex));
+          } else if (head) {
+            reply(ctx, ex, HttpReplies.describe(
+                HttpReplies.valueHead(ex.version, entry.length()), entry, now));
+          } else {
+            serve(ctx, ex, key, entry, rangesFor(headers, entry), now);
+          }
         }
-      } else if (range.isZeroSuffix()) {
-        reply(ctx, ex, HttpReplies.rangeNotSatisfiable(ex.version, entry.length()));
-      } else if (!entry.isChunked()) {
-        reply(ctx, ex, ranged(ex, range, ValueSlice.of(entry, range.start(), range.end())));
-      } else if (ValueSlice.resolve(entry.length(), range.start(), range.end())[1] == 0) {
-        reply(ctx, ex, HttpReplies.rangeNotSatisfiable(ex.version, entry.length()));
-      } else {
-        streamValue(ctx, ex, key, entry, range.start(), range.end(), true);
       }
     });
+  }
+
+  /**
+   * The ranges to serve: {@code null} for the whole value, when there is no valid {@code Range}
+   * or an {@code If-Range} that is not the entry's tag (a date never matches, as no
+   * {@code Last-Modified} is sent; RFC 9110 §13.1.5).
+   */
+  private static List<ByteRange> rangesFor(HttpHeaders headers, Entry entry) {
+    List<ByteRange> ranges = ByteRange.fromHeaders(headers);
+    String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
+    if (ranges != null && ifRange != null
+        && !ifRange.strip().equals(EntityTags.of(entry.cas()))) {
+      return null;
+    }
+    return ranges;
+  }
+
+  /** Answers a {@code GET} with the whole value, one range, several, or 416. */
+  private void serve(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry,
+      List<ByteRange> ranges, long now) {
+    long length = entry.length();
+    long[][] resolved = ranges == null ? null : resolve(ranges, length);
+    if (resolved != null && resolved.length == 0) {
+      FullHttpResponse r = HttpReplies.rangeNotSatisfiable(ex.version, length);
+      reply(ctx, ex, HttpReplies.describe(r, entry, now));
+    } else if (resolved == null || resolved[0] == null) {
+      if (entry.isChunked()) {
+        streamValue(ctx, ex, key, entry, 0, -1, false);
+      } else {
+        reply(ctx, ex, HttpReplies.describe(HttpReplies.value(ex.version, entry.value()),
+            entry, now));
+      }
+    } else if (resolved.length > 1) {
+      MultipartRanges body = new MultipartRanges(entry, resolved,
+          (first, last) -> attempt(() -> store.read(key, entry, first, last)));
+      head(ctx, ex, HttpReplies.describe(HttpReplies.multipart(ex.version, body), entry, now));
+      stream(body, failure -> {
+        body.close();
+        finishStream(ctx, ex, failure);
+      });
+    } else if (entry.isChunked()) {
+      streamValue(ctx, ex, key, entry, resolved[0][0], resolved[0][1], true);
+    } else {
+      reply(ctx, ex, HttpReplies.describe(
+          HttpReplies.partial(ex.version, entry.value(), resolved[0][0], resolved[0][1]),
+          entry, now));
+    }
+  }
+
+  /**
+   * Resolves the requested ranges against the value's length: an empty array when none is
+   * satisfiable (416); {@code {null}} when the whole value is to be served (only empty ranges of
+   * an empty value, or more than {@link #MAX_RANGES}, or ranges adding up to more than the value);
+   * else the non-empty ranges in request order.
+   */
+  private static long[][] resolve(List<ByteRange> ranges, long length) {
+    if (ranges.size() > MAX_RANGES) {
+      return new long[][] {null};
+    }
+    List<long[]> out = new ArrayList<>(ranges.size());
+    boolean satisfiable = false;
+    long bytes = 0;
+    for (ByteRange range : ranges) {
+      long[] r = range.resolve(length);
+      if (r != null) {
+        satisfiable = true;
+        if (r[1] >= r[0]) {
+          out.add(r);
+          bytes += r[1] - r[0] + 1;
+        }
+      }
+    }
+    if (!satisfiable) {
+      return new long[0][];
+    }
+    return out.isEmpty() || bytes > length ? new long[][] {null} : out.toArray(new long[0][]);
   }
 
   /**
@@ -330,89 +500,123 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
    */
   private void streamValue(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry,
       long start, long end, boolean ranged) {
-    await(store.read(key, entry, start, end), (reader, cause) -> {
+    await(attempt(() -> store.read(key, entry, start, end)), (reader, cause) -> {
       if (cause != null || reader == null) {
         reply(ctx, ex, cause != null ? storeFailure(ex, cause) : notFound(ex));
         return;
       }
       HttpResponse head = HttpReplies.streamed(ex.version, reader.offset(), reader.length(),
           reader.entry().length(), ranged);
-      HttpUtil.setKeepAlive(head, ex.keepAlive);
-      ctx.write(head);
+      head(ctx, ex, HttpReplies.describe(head, reader.entry(), context.ticker().millis()));
       stream(reader::next, failure -> {
         reader.close();
-        if (failure == null) {
-          ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
-          if (!ex.keepAlive) {
-            closeAfterReplies();
-          }
-        }
+        finishStream(ctx, ex, failure);
       });
     });
   }
 
-  private static FullHttpResponse ranged(Exchange ex, ByteRange range, ValueSlice slice) {
-    if (slice == null) {
-      return notFound(ex);
-    }
-    if (!slice.isEmpty()) {
-      return HttpReplies.partial(ex.version, slice);
-    }
-    if (range.suffix() && slice.totalLength() == 0) {
-      // RFC 9110 §14.1.1: a non-zero suffix range is satisfiable on an empty value, but
-      // Content-Range cannot express zero bytes; the whole (empty) value answers it (§14.2).
-      return HttpReplies.value(ex.version, slice.bytes());
-    }
-    return HttpReplies.rangeNotSatisfiable(ex.version, slice.totalLength());
+  /** Writes the head of a response whose body is streamed after it. */
+  private void head(ChannelHandlerContext ctx, Exchange ex, HttpResponse head) {
+    HttpUtil.setKeepAlive(head, ex.keepAlive);
+    ex.record(head.status());
+    ctx.write(head);
   }
 
-  private void head(ChannelHandlerContext ctx, Exchange ex, Key key) {
-    call(ctx, ex, () -> probeLength(key), slice -> slice == null
-        ? notFound(ex)
-        : HttpReplies.valueHead(ex.version, slice.totalLength()));
+  /** Ends a streamed body that {@link #stream} finished (or not: the connection is closing). */
+  private void finishStream(ChannelHandlerContext ctx, Exchange ex, Throwable failure) {
+    if (failure == null) {
+      ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+      if (!ex.keepAlive) {
+        closeAfterReplies();
+      }
+    }
   }
 
-  private void put(ChannelHandlerContext ctx, Exchange ex, Key key, byte[] value) {
-    call(ctx, ex, () -> existence(key).thenCompose(existed ->
-        store.set(key, value, SetOptions.DEFAULT).thenApply(r -> existed)),
-        existed -> putReply(ex, existed));
+  /** A whole-body {@code PUT}: preconditions, then the write on condition they still hold. */
+  private void put(ChannelHandlerContext ctx, Exchange ex, Key key, byte[] value,
+      Preconditions pre, long expiresAt) {
+    call(ctx, ex, () -> observe(key, pre).thenCompose(observed ->
+        observed.result != Preconditions.Result.PASS
+            ? CompletableFuture.completedFuture(new Written(observed, null))
+            : store.set(key, value, observed.options(expiresAt))
+                .thenApply(r -> new Written(observed, r))),
+        w -> w.result == null ? preconditionFailed(ex) : putReply(ex, w.observed, w.result));
   }
 
   /**
-   * Whether the key holds a value before a PUT, for {@code 201} or {@code 204}: asked apart from
-   * the write, so the write need not return the previous value (a large one would be held for
-   * its reader); a PUT racing another writer of the key may answer either.
+   * What a write learns of the key before it: with preconditions, the entry they were evaluated
+   * on (the write then commits only if the key still holds it); without, only whether the key
+   * exists, for {@code 201} or {@code 204}, asked apart from the write so that the write need not
+   * return the previous value (a large one would be held for its reader); a PUT racing another
+   * writer of the key may then answer either.
    */
-  private CompletionStage<Boolean> existence(Key key) {
+  private CompletionStage<Observed> observe(Key key, Preconditions pre) {
+    if (pre.isEmpty()) {
+      return attempt(() -> store.exists(key))
+          .thenApply(existed -> new Observed(Preconditions.Result.PASS, null, existed, false));
+    }
+    return attempt(() -> store.get(key)).thenApply(entry ->
+        new Observed(pre.evaluate(entry, false), entry, entry != null, true));
+  }
+
+  /**
+   * {@code 201 Created} for a new key, {@code 204 No Content} for a replaced one, with the new
+   * value's {@code ETag}; 412 when a conditional write found the key changed at its commit.
+   */
+  private FullHttpResponse putReply(Exchange ex, Observed observed, SetResult result) {
+    if (!result.stored()) {
+      return preconditionFailed(ex);
+    }
+    FullHttpResponse r = HttpReplies.empty(ex.version,
+        observed.existed ? HttpResponseStatus.NO_CONTENT : HttpResponseStatus.CREATED);
+    if (result.current() != null) {
+      HttpReplies.describe(r, result.current(), context.ticker().millis());
+    }
+    return r;
+  }
+
+  /**
+   * {@code DELETE}: without preconditions a plain delete; with them, the entry they hold on is
+   * deleted only if it is still the key's (its CAS version), else 412.
+   */
+  private void delete(ChannelHandlerContext ctx, Exchange ex, Key key, Preconditions pre) {
+    if (pre.isEmpty()) {
+      call(ctx, ex, () -> store.delete(key), deleted -> deleted
+          ? HttpReplies.empty(ex.version, HttpResponseStatus.NO_CONTENT)
+          : notFound(ex));
+      return;
+    }
+    call(ctx, ex, () -> store.get(key).thenCompose(entry -> {
+      if (pre.evaluate(entry, false) != Preconditions.Result.PASS) {
+        return CompletableFuture.completedFuture(SetResult.Outcome.EXISTS);
+      }
+      if (entry == null) {
+        return CompletableFuture.completedFuture(SetResult.Outcome.NOT_FOUND);
+      }
+      return store.delete(key, new DeleteOptions(true, entry.cas(), false, CacheStore.NOT_SET))
+          .thenApply(o -> o == SetResult.Outcome.STORED ? o : SetResult.Outcome.EXISTS);
+    }), outcome -> switch (outcome) {
+      case STORED -> HttpReplies.empty(ex.version, HttpResponseStatus.NO_CONTENT);
+      case NOT_FOUND -> notFound(ex);
+      default -> preconditionFailed(ex);
+    });
+  }
+
+  private static FullHttpResponse preconditionFailed(Exchange ex) {
+    return HttpReplies.error(ex.version, HttpResponseStatus.PRECONDITION_FAILED, null);
+  }
+
+  /** A store call's stage, or a failed stage when the call throws. */
+  private static <T> CompletionStage<T> attempt(Supplier<CompletionStage<T>> operation) {
     try {
-      return store.exists(key);
+      return operation.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  /** {@code 201 Created} for a new key, {@code 204 No Content} for a replaced one. */
-  private static FullHttpResponse putReply(Exchange ex, boolean existed) {
-    return HttpReplies.empty(ex.version,
-        existed ? HttpResponseStatus.NO_CONTENT : HttpResponseStatus.CREATED);
-  }
-
-  private void delete(ChannelHandlerContext ctx, Exchange ex, Key key) {
-    call(ctx, ex, () -> store.delete(key), deleted -> deleted
-        ? HttpReplies.empty(ex.version, HttpResponseStatus.NO_CONTENT)
-        : notFound(ex));
-  }
-
-  /**
-   * Reads a value's length without its bytes: an inverted range is empty by the {@link
-   * CacheStore#getRange} contract, and the slice still reports the total length.
-   */
-  private CompletionStage<ValueSlice> probeLength(Key key) {
-    return store.getRange(key, 1, 0);
-  }
-
   private static FullHttpResponse notFound(Exchange ex) {
-    return HttpReplies.text(ex.version, HttpResponseStatus.NOT_FOUND, null);
+    return HttpReplies.error(ex.version, HttpResponseStatus.NOT_FOUND, null);
   }
 
   /**
@@ -425,20 +629,13 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       Exchange ex,
       Supplier<CompletionStage<T>> operation,
       Function<? super T, FullHttpResponse> onValue) {
-    CompletionStage<T> stage;
-    try {
-      stage = operation.get();
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    await(
-        stage,
+    await(attempt(operation),
         (value, cause) ->
             reply(ctx, ex, cause == null ? onValue.apply(value) : storeFailure(ex, cause)));
   }
 
   /**
-   * The one mapping of store failures to the wire: 500 with a short text body. A {@link
+   * The one mapping of store failures to the wire: 500 with the reason. A {@link
    * StoreException}'s message is meant for clients and is sent; any other failure is a bug, so it
    * is logged and its detail withheld.
    */
@@ -450,39 +647,46 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       logger.warn("Store operation failed", cause);
       detail = null;
     }
-    return HttpReplies.text(ex.version, HttpResponseStatus.INTERNAL_SERVER_ERROR, detail);
+    return HttpReplies.error(ex.version, HttpResponseStatus.INTERNAL_SERVER_ERROR, detail);
   }
 
   /** Answers a request whose decoding failed; see the class documentation. */
   private void undecodable(ChannelHandlerContext ctx, HttpRequest request, Throwable cause) {
     if (cause instanceof TooLongHttpContentException) {
       // From InOrderHttpObjectAggregator: the request itself was sound, the body was discarded.
-      Exchange ex =
-          new Exchange(responseVersion(request.protocolVersion()), HttpUtil.isKeepAlive(request));
-      reply(ctx, ex, HttpReplies.text(ex.version, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+      Exchange ex = exchange(request, "other");
+      reply(ctx, ex, HttpReplies.error(ex.version, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
           cause.getMessage()));
       return;
     }
     HttpResponseStatus status;
+    String detail;
     if (cause instanceof TooLongHttpLineException) {
       status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+      detail = "request line longer than " + HttpServerInitializer.MAX_INITIAL_LINE_LENGTH
+          + " bytes";
     } else if (cause instanceof TooLongHttpHeaderException) {
       status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+      detail = "header section larger than " + HttpServerInitializer.MAX_HEADER_SIZE + " bytes";
     } else {
       status = HttpResponseStatus.BAD_REQUEST;
+      detail = "malformed request";
     }
-    Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false);
-    reply(ctx, ex, HttpReplies.text(ex.version, status, null));
+    Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false, meter("other"));
+    reply(ctx, ex, HttpReplies.error(ex.version, status, detail));
   }
 
   /**
    * Writes a response, marking the connection persistent or not, and closes the connection after
-   * it when the request asked for that.
+   * it when the request asked for that (or its body, awaited by {@code 100 Continue}, will not
+   * come).
    */
   private void reply(ChannelHandlerContext ctx, Exchange ex, FullHttpResponse response) {
-    HttpUtil.setKeepAlive(response, ex.keepAlive);
+    boolean keepAlive = ex.keepAlive && !ex.awaitingBody;
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ex.record(response.status());
     ctx.write(response);
-    if (!ex.keepAlive) {
+    if (!keepAlive) {
       closeAfterReplies();
     }
   }
@@ -497,14 +701,62 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     ctx.close();
   }
 
+  /**
+   * What a write learned of the key before it (see {@link #observe}).
+   *
+   * @param result the preconditions' decision
+   * @param entry the entry they were evaluated on, or {@code null}
+   * @param existed whether the key held a value
+   * @param conditional whether the commit must find the key unchanged
+   */
+  private record Observed(Preconditions.Result result, Entry entry, boolean existed,
+      boolean conditional) {
+    /** The write's options: the TTL, and for a conditional write the state observed. */
+    SetOptions options(long expiresAt) {
+      if (expiresAt == Entry.NO_EXPIRY && !conditional) {
+        return SetOptions.DEFAULT;
+      }
+      SetOptions.Builder b = SetOptions.builder();
+      if (expiresAt != Entry.NO_EXPIRY) {
+        b.expiresAt(expiresAt);
+      }
+      if (conditional && entry == null) {
+        b.ifAbsent();
+      } else if (conditional) {
+        b.ifCas(entry.cas());
+      }
+      return b.build();
+    }
+  }
+
+  /** A whole-body write: what was observed, and the write's result ({@code null}: refused). */
+  private record Written(Observed observed, SetResult result) {}
+
   /** What a response needs to know of its request once the request is released. */
   private static final class Exchange {
     final HttpVersion version;
     final boolean keepAlive;
+    final CommandMetrics.Meter meter;
+    final long arrivedNanos = System.nanoTime();
+    /** A streamed PUT's client waits for {@code 100 Continue} before it sends the body. */
+    boolean awaitingBody;
 
-    Exchange(HttpVersion version, boolean keepAlive) {
+    Exchange(HttpVersion version, boolean keepAlive, CommandMetrics.Meter meter) {
       this.version = version;
       this.keepAlive = keepAlive;
+      this.meter = meter;
+    }
+
+    /** This exchange for a response after which the connection closes. */
+    Exchange closing() {
+      return new Exchange(version, false, meter);
+    }
+
+    /** Counts the request with the response's status; see the class documentation. */
+    void record(HttpResponseStatus status) {
+      int code = status.code();
+      boolean error = code >= 500 || code >= 400 && code != 404 && code != 412;
+      meter.record(System.nanoTime() - arrivedNanos, error);
     }
   }
 }

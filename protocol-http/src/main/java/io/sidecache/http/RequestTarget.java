@@ -12,6 +12,12 @@ import java.util.Arrays;
  * sent. Immutable.
  */
 final class RequestTarget {
+  /** The operations endpoints, each at {@code /<name>}. */
+  static final String HEALTH = "health";
+  static final String READY = "ready";
+  static final String METRICS = "metrics";
+  static final String STATS = "stats";
+
   private final String target;
   private final int pathStart;
   private final int pathEnd;
@@ -45,13 +51,19 @@ final class RequestTarget {
   }
 
   /**
-   * Tells whether the path, as sent, equals {@code path}.
+   * Names the operations endpoint the path is.
    *
-   * @param path the path to compare with, must not be {@code null}
-   * @return {@code true} when equal, case-sensitively
+   * @return {@link #HEALTH}, {@link #READY}, {@link #METRICS} or {@link #STATS} when the path is
+   *     {@code /} and that name exactly, else {@code null}
    */
-  boolean pathEquals(String path) {
-    return pathEnd - pathStart == path.length() && target.startsWith(path, pathStart);
+  String operationsEndpoint() {
+    for (String name : new String[] {HEALTH, READY, METRICS, STATS}) {
+      if (pathEnd - pathStart == name.length() + 1 && target.charAt(pathStart) == '/'
+          && target.startsWith(name, pathStart + 1)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /**

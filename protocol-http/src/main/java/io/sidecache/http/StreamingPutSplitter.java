@@ -11,7 +11,8 @@ import io.sidecache.protocol.StreamPart;
 
 /**
  * Takes a {@code PUT} whose body is longer than the store's streaming threshold, or of unknown
- * length ({@code Transfer-Encoding: chunked}), out of aggregation: the request head goes to the
+ * length ({@code Transfer-Encoding: chunked}, or neither that nor {@code Content-Length}, which
+ * the handler refuses with {@code 411 Length Required}), out of aggregation: the request head goes to the
  * handler as it is (not a {@code FullHttpRequest}), its body as {@link StreamPart}s as the bytes
  * arrive, then {@link LastHttpContent#EMPTY_LAST_CONTENT} ends it (or the content whose decoding
  * failed, for a malformed body). Every other request goes on to
@@ -82,7 +83,7 @@ final class StreamingPutSplitter extends ChannelInboundHandlerAdapter {
     }
     long length = HttpUtil.getContentLength(request, -1L);
     if (length < 0) {
-      return HttpUtil.isTransferEncodingChunked(request);
+      return true; // chunked, or no framing at all, which the handler answers 411
     }
     return length > streamAbove && length <= maxBody;
   }

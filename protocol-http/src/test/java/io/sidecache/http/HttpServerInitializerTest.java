@@ -40,8 +40,12 @@ class HttpServerInitializerTest {
 
   @Test
   void constructor_invalidArguments_rejected() {
-    assertThrows(NullPointerException.class, () -> new HttpServerInitializer(null, 1));
-    assertThrows(IllegalArgumentException.class, () -> new HttpServerInitializer(store, -1));
+    assertThrows(NullPointerException.class, () -> new HttpServerInitializer(null));
+    assertThrows(NullPointerException.class, () -> HttpServerContext.builder(null));
+    assertThrows(IllegalArgumentException.class,
+        () -> HttpServerContext.builder(store).maxBodyBytes(-1));
+    assertThrows(IllegalArgumentException.class,
+        () -> HttpServerContext.builder(store).token("", false));
   }
 
   @Test
@@ -57,8 +61,8 @@ class HttpServerInitializerTest {
     conn.sendFragments("PUT /cache/k HTTP/1.1\r\nContent-Length: 17\r\n\r\n0123456789abcdefg"
         + HEALTH, 5);
     TestConnection.Response r = conn.next().assertStatus(413).assertHeader("Connection", null);
-    assertEquals("Request Entity Too Large: content length exceeds maxContentLength: 16\n",
-        r.bodyText());
+    assertEquals("{\"status\":413,\"error\":\"Request Entity Too Large\","
+        + "\"message\":\"content length exceeds maxContentLength: 16\"}", r.bodyText());
     conn.next().assertStatus(200);
     assertTrue(conn.channel.isOpen());
     assertFalse(stored("k"));

@@ -1,7 +1,9 @@
 package io.sidecache.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,13 +65,16 @@ class RequestTargetTest {
     assertTrue(t.pathStartsWith("/cache/"));
     assertArrayEquals(ascii("k"), t.decodePath(7));
     assertFalse(RequestTarget.of("http://host?x=/cache/k").pathStartsWith("/cache/"));
-    assertTrue(RequestTarget.of("http://host/health").pathEquals("/health"));
+    assertEquals("health", RequestTarget.of("http://host/health").operationsEndpoint());
   }
 
   @Test
-  void pathEquals_prefixOrLonger_false() {
-    assertFalse(RequestTarget.of("/healthz").pathEquals("/health"));
-    assertFalse(RequestTarget.of("/healt").pathEquals("/health"));
-    assertTrue(RequestTarget.of("/health?verbose").pathEquals("/health"));
+  void operationsEndpoint_prefixOrLonger_null() {
+    assertNull(RequestTarget.of("/healthz").operationsEndpoint());
+    assertNull(RequestTarget.of("/healt").operationsEndpoint());
+    assertNull(RequestTarget.of("/cache").operationsEndpoint());
+    assertEquals("ready", RequestTarget.of("/ready?verbose").operationsEndpoint());
+    assertEquals("metrics", RequestTarget.of("/metrics").operationsEndpoint());
+    assertEquals("stats", RequestTarget.of("/stats").operationsEndpoint());
   }
 }

@@ -30,7 +30,11 @@ final class TestConnection implements AutoCloseable {
   private int readPos;
 
   TestConnection(CacheStore store, int maxContentLength) {
-    channel = new EmbeddedChannel(new HttpServerInitializer(store, maxContentLength));
+    this(HttpServerContext.builder(store).maxBodyBytes(maxContentLength).build());
+  }
+
+  TestConnection(HttpServerContext context) {
+    channel = new EmbeddedChannel(new HttpServerInitializer(context));
   }
 
   /** Sends the ISO-8859-1 bytes of {@code raw} in one buffer. */

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelPipeline;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Ticker;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Sets up a memcached connection: {@link ConnectionStatsHandler}, then {@link
@@ -150,6 +152,19 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
   /** Returns the listener's counters, shared by its text and binary connections. */
   public MemcachedStats stats() {
     return stats;
+  }
+
+  /**
+   * Returns what a bare memcached {@code stats} reports on this listener, for reports outside a
+   * memcached connection (HTTP {@code /stats}): memcached 1.6's names in its order, with the
+   * values as the text protocol prints them. Thread-safe.
+   *
+   * @return the statistics, a new mutable map
+   */
+  public Map<String, String> generalStats() {
+    Map<String, String> out = new LinkedHashMap<>();
+    report.write("", 0, out::put);
+    return out;
   }
 
   /** Returns the listener's delayed flush; for tests. */

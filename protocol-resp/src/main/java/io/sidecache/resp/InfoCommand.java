@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -60,24 +61,69 @@ final class InfoCommand {
         default -> sections.add(name);
       }
     }
-    StringBuilder out = new StringBuilder(2048);
+    TextSink out = new TextSink();
     for (String section : sections) {
-      int before = out.length();
-      if (before > 0) {
-        out.append("\r\n");
-      }
-      if (!append(s, section, out)) {
-        out.setLength(before);
-      }
+      append(s.context(), s.now(), s.localPort(), section, out);
     }
-    s.reply().bulk(out.toString());
+    s.reply().bulk(out.text.toString());
   }
 
-  /** Appends one section; returns {@code false} for an unknown section (Redis prints nothing). */
-  private static boolean append(RespSession s, String section, StringBuilder out) {
-    RespServerContext c = s.context();
+  /**
+   * Writes every section of {@code INFO everything} (with {@code disk} and {@code chunks} when the
+   * store has them), for reports outside a RESP connection, e.g. HTTP {@code /stats}.
+   *
+   * @param c the server context
+   * @param now the current time in milliseconds since the epoch
+   * @param sink where the sections go
+   */
+  static void everything(RespServerContext c, long now, Sink sink) {
+    for (String section : DEFAULT_SECTIONS) {
+      append(c, now, OptionalInt.empty(), section, sink);
+    }
+    append(c, now, OptionalInt.empty(), "commandstats", sink);
+  }
+
+  /** Receives the sections of a report in order. */
+  interface Sink {
+    /**
+     * Starts a section.
+     *
+     * @param title the section's title as {@code INFO} prints it, e.g. {@code Server}
+     */
+    void section(String title);
+
+    /**
+     * Receives one field of the current section.
+     *
+     * @param name the field name
+     * @param value a number or a string
+     */
+    void field(String name, Object value);
+  }
+
+  /** The {@code INFO} text: {@code # Title} lines, {@code name:value} lines, sections apart. */
+  private static final class TextSink implements Sink {
+    final StringBuilder text = new StringBuilder(2048);
+
+    @Override
+    public void section(String title) {
+      if (text.length() > 0) {
+        text.append("\r\n");
+      }
+      text.append("# ").append(title).append("\r\n");
+    }
+
+    @Override
+    public void field(String name, Object value) {
+      text.append(name).append(':').append(value).append("\r\n");
+    }
+  }
+
+  /** Writes one section; an unknown section writes nothing (Redis prints nothing). */
+  private static void append(RespServerContext c, long now, OptionalInt port, String section,
+      Sink out) {
     switch (section) {
-      case "server" -> server(s, out);
+      case "server" -> server(c, now, port, out);
       case "clients" -> {
         header(out, "Clients");
         field(out, "connected_clients", c.clients().size());
@@ -86,7 +132,7 @@ final class InfoCommand {
         field(out, "tracking_clients", 0);
         field(out, "clients_in_timeout_table", 0);
       }
-      case "memory" -> memory(s, out);
+      case "memory" -> memory(c, out);
       case "persistence" -> {
         header(out, "Persistence");
         field(out, "loading", 0);
@@ -96,7 +142,7 @@ final class InfoCommand {
         field(out, "aof_enabled", 0);
         field(out, "aof_rewrite_in_progress", 0);
       }
-      case "stats" -> stats(s, out);
+      case "stats" -> stats(c, out);
       case "replication" -> {
         header(out, "Replication");
         field(out, "role", "master");
@@ -124,28 +170,19 @@ final class InfoCommand {
       case "commandstats" -> commandStats(c.metrics().meters(), out);
       case "disk" -> {
         Optional<DiskStats> disk = c.store().stats().disk();
-        if (disk.isEmpty()) {
-          return false;
-        }
-        disk(disk.get(), out);
+        disk.ifPresent(d -> disk(d, out));
       }
       case "chunks" -> {
         Optional<ChunkStats> chunks = c.store().stats().chunks();
-        if (chunks.isEmpty()) {
-          return false;
-        }
-        chunks(chunks.get(), out);
+        chunks.ifPresent(k -> chunks(k, out));
       }
       default -> {
-        return false;
+        // unknown: nothing
       }
     }
-    return true;
   }
 
-  private static void server(RespSession s, StringBuilder out) {
-    RespServerContext c = s.context();
-    long now = s.now();
+  private static void server(RespServerContext c, long now, OptionalInt port, Sink out) {
     header(out, "Server");
     field(out, "redis_version", ConnectionCommands.REDIS_VERSION);
     field(out, "redis_mode", "standalone");
@@ -154,7 +191,7 @@ final class InfoCommand {
     field(out, "arch_bits", System.getProperty("os.arch").contains("64") ? 64 : 32);
     field(out, "process_id", ProcessHandle.current().pid());
     field(out, "run_id", RUN_ID);
-    s.localPort().ifPresent(port -> field(out, "tcp_port", port));
+    port.ifPresent(p -> field(out, "tcp_port", p));
     field(out, "server_time_usec", now * 1000);
     field(out, "uptime_in_seconds", (now - c.startedAt()) / 1000);
     field(out, "uptime_in_days", (now - c.startedAt()) / 86_400_000);
@@ -163,8 +200,8 @@ final class InfoCommand {
     field(out, "sidecache_java_version", Runtime.version().toString());
   }
 
-  private static void memory(RespSession s, StringBuilder out) {
-    StoreStats stats = s.store().stats();
+  private static void memory(RespServerContext c, Sink out) {
+    StoreStats stats = c.store().stats();
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     header(out, "Memory");
     // used_memory is what the keyspace holds as counted against maxmemory (key and value bytes
@@ -185,9 +222,8 @@ final class InfoCommand {
     field(out, "jvm_heap_max", heap.getMax());
   }
 
-  private static void stats(RespSession s, StringBuilder out) {
-    RespServerContext c = s.context();
-    StoreStats stats = s.store().stats();
+  private static void stats(RespServerContext c, Sink out) {
+    StoreStats stats = c.store().stats();
     long commands = 0;
     long errors = 0;
     for (CommandMetrics.Meter m : c.metrics().meters()) {
@@ -207,7 +243,7 @@ final class InfoCommand {
 
   /** Sidecache's own section: the disk tier and the movement between memory and disk. */
   /** Sidecache's own section: the chunks of values longer than the chunk size, per tier. */
-  private static void chunks(ChunkStats c, StringBuilder out) {
+  private static void chunks(ChunkStats c, Sink out) {
     header(out, "Chunks");
     field(out, "chunks_in_memory", c.memoryChunks());
     field(out, "chunks_memory_bytes", c.memoryBytes());
@@ -220,7 +256,7 @@ final class InfoCommand {
     field(out, "chunk_misses", c.misses());
   }
 
-  private static void disk(DiskStats d, StringBuilder out) {
+  private static void disk(DiskStats d, Sink out) {
     header(out, "Disk");
     field(out, "disk_keys", d.keys());
     field(out, "disk_used_bytes", d.usedBytes());
@@ -240,7 +276,7 @@ final class InfoCommand {
     field(out, "disk_pending_keys", d.pendingKeys());
   }
 
-  private static void cpu(StringBuilder out) {
+  private static void cpu(Sink out) {
     header(out, "CPU");
     // /proc/self/stat fields 14 and 15: user and system time in clock ticks (100 per second on
     // Linux); elsewhere the JVM's total process CPU time is reported as user time.
@@ -262,7 +298,7 @@ final class InfoCommand {
    * Redis 7.0 {@code INFO commandstats}: one line per command that ran or was rejected, {@code
    * cmdstat_<name>:calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..}.
    */
-  private static void commandStats(Collection<CommandMetrics.Meter> meters, StringBuilder out) {
+  private static void commandStats(Collection<CommandMetrics.Meter> meters, Sink out) {
     header(out, "Commandstats");
     List<CommandMetrics.Meter> sorted = new ArrayList<>(meters);
     sorted.sort((a, b) -> a.command().compareTo(b.command()));
@@ -272,12 +308,10 @@ final class InfoCommand {
         continue;
       }
       long usec = m.totalNanos() / 1000;
-      out.append("cmdstat_").append(m.command()).append(":calls=").append(calls)
-          .append(",usec=").append(usec)
-          .append(",usec_per_call=")
-          .append(String.format(Locale.ROOT, "%.2f", calls == 0 ? 0.0 : (double) usec / calls))
-          .append(",rejected_calls=").append(m.rejections())
-          .append(",failed_calls=").append(m.failures()).append("\r\n");
+      field(out, "cmdstat_" + m.command(), "calls=" + calls + ",usec=" + usec
+          + ",usec_per_call="
+          + String.format(Locale.ROOT, "%.2f", calls == 0 ? 0.0 : (double) usec / calls)
+          + ",rejected_calls=" + m.rejections() + ",failed_calls=" + m.failures());
     }
   }
 
@@ -290,12 +324,12 @@ final class InfoCommand {
     }
   }
 
-  private static void header(StringBuilder out, String name) {
-    out.append("# ").append(name).append("\r\n");
+  private static void header(Sink out, String name) {
+    out.section(name);
   }
 
-  private static void field(StringBuilder out, String name, Object value) {
-    out.append(name).append(':').append(value).append("\r\n");
+  private static void field(Sink out, String name, Object value) {
+    out.field(name, value);
   }
 
   private static String seconds(long nanos) {

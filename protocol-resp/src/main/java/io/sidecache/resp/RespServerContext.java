@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -113,6 +115,33 @@ public final class RespServerContext {
   /** Returns the command table. */
   public RespCommands commands() {
     return commands;
+  }
+
+  /**
+   * Returns what {@code INFO everything} reports, for reports outside a RESP connection (HTTP
+   * {@code /stats}): each section by its lower-case name ({@code server}, {@code stats}, ...), in
+   * {@code INFO}'s order, holding its fields in order with the values {@code INFO} prints (numbers
+   * as {@link Number}s). {@code tcp_port} is left out, as it belongs to a connection. Thread-safe.
+   *
+   * @return the sections, a new mutable map
+   */
+  public Map<String, Map<String, Object>> info() {
+    Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
+    InfoCommand.everything(this, ticker.millis(), new InfoCommand.Sink() {
+      private Map<String, Object> current;
+
+      @Override
+      public void section(String title) {
+        current = new LinkedHashMap<>();
+        sections.put(title.toLowerCase(Locale.ROOT), current);
+      }
+
+      @Override
+      public void field(String name, Object value) {
+        current.put(name, value);
+      }
+    });
+    return sections;
   }
 
   /** Returns the gate for exclusive sections, or {@code null}. */

@@ -3,10 +3,17 @@ package io.sidecache.server;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.EventExecutor;
+import io.sidecache.http.HttpServerContext;
 import io.sidecache.http.HttpServerInitializer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -40,6 +47,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +77,7 @@ public final class Sidecache implements AutoCloseable {
   private final InetSocketAddress respAddress;
   private final InetSocketAddress memcachedAddress;
   private final InetSocketAddress httpAddress;
+  private final NodeOperations operations;
   private MemcachedServerInitializer memcached;
   private boolean closed;
 
@@ -120,6 +129,11 @@ public final class Sidecache implements AutoCloseable {
     if (tiered != null) {
       new TieredStoreMetrics(tiered).bindTo(registry);
     }
+    this.operations = new NodeOperations(registry, tiered);
+    CommandMetrics respMetrics = new CommandMetrics(registry, "resp");
+    CommandMetrics httpMetrics = new CommandMetrics(registry, "http");
+    registry.getPrometheusRegistry().register(
+        new CommandLatencyCollector(List.of(respMetrics, httpMetrics)));
     try {
       RespServerContext resp =
           new RespServerContext(
@@ -130,7 +144,7 @@ public final class Sidecache implements AutoCloseable {
               RespCommands.standard(),
               gate,
               config.requirePass(),
-              new CommandMetrics(registry, "resp"));
+              respMetrics);
       respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
           new RespServerInitializer(resp));
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
@@ -140,8 +154,17 @@ public final class Sidecache implements AutoCloseable {
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
+      operations.listeners(resp, memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
-          new HttpServerInitializer(store, config.maxHttpBodyBytes(), gate));
+          new HttpServerInitializer(HttpServerContext.builder(store)
+              .ticker(ticker)
+              .maxBodyBytes(config.maxHttpBodyBytes())
+              .gate(gate)
+              .operations(operations)
+              .token(config.httpToken(), config.httpTokenProtectOps())
+              .metrics(httpMetrics)
+              .build()));
+      operations.state(NodeOperations.State.SERVING);
       log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
           + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
           config.chunkMemoryBytes(), tiered == null ? "off"
@@ -181,7 +204,7 @@ public final class Sidecache implements AutoCloseable {
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
-            .childHandler(initializer)
+            .childHandler(counted(name, initializer))
             .bind(host, port)
             .sync()
             .channel();
@@ -192,9 +215,38 @@ public final class Sidecache implements AutoCloseable {
     return address;
   }
 
+  /**
+   * Wraps a listener's initializer so that its connections are counted: {@code
+   * sidecache.connections} (gauge, open now) and {@code sidecache.connections.received} (counter),
+   * tagged {@code protocol} with the listener's name in lower case.
+   */
+  private ChannelHandler counted(String name, ChannelHandler initializer) {
+    String protocol = name.toLowerCase(java.util.Locale.ROOT);
+    ChannelGroup open = new DefaultChannelGroup(protocol, GlobalEventExecutor.INSTANCE);
+    LongAdder received = new LongAdder();
+    Gauge.builder("sidecache.connections", open, ChannelGroup::size).tag("protocol", protocol)
+        .description("Client connections open").register(registry);
+    FunctionCounter.builder("sidecache.connections.received", received, LongAdder::sum)
+        .tag("protocol", protocol).description("Client connections accepted")
+        .register(registry);
+    return new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        received.increment();
+        open.add(ch); // removed when it closes
+        ch.pipeline().addLast(initializer);
+      }
+    };
+  }
+
   /** Returns the registry every module's meters are in; Prometheus text via {@code scrape()}. */
   public PrometheusMeterRegistry meterRegistry() {
     return registry;
+  }
+
+  /** Returns what the HTTP operations endpoints report about this node. */
+  NodeOperations operations() {
+    return operations;
   }
 
   /** Returns the keyspace shared by every listener. */
@@ -233,6 +285,9 @@ public final class Sidecache implements AutoCloseable {
       return;
     }
     closed = true;
+    if (operations != null) {
+      operations.state(NodeOperations.State.STOPPING);
+    }
     for (Channel listener : listeners) {
       listener.close().syncUninterruptibly();
     }

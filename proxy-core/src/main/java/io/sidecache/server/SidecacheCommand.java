@@ -83,6 +83,14 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " the heap (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   long maxHttpBody;
 
+  @Option(names = "--http-token", description = "Bearer token every HTTP /cache request must"
+      + " carry as 'Authorization: Bearer <token>' (default: none).")
+  String httpToken;
+
+  @Option(names = "--http-token-protect-ops", description = "Require the --http-token on /health,"
+      + " /ready, /metrics and /stats too (default: they stay open).")
+  boolean httpTokenProtectOps;
+
   @Option(names = "--requirepass", description = "Password RESP clients must give with AUTH, like"
       + " Redis requirepass (default: none).")
   String requirePass;
@@ -119,7 +127,8 @@ public final class SidecacheCommand implements Callable<Integer> {
         diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
         maxHttpBody,
         requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
-        toInt("--chunk-size", chunkSize), chunkMemory != null ? chunkMemory : memoryBytes / 4);
+        toInt("--chunk-size", chunkSize), chunkMemory != null ? chunkMemory : memoryBytes / 4,
+        httpToken, httpTokenProtectOps);
   }
 
   private int toInt(String option, long bytes) {

@@ -27,6 +27,10 @@ import java.nio.file.Path;
  * @param chunkSize values longer than this many bytes are stored as chunks of this size
  * @param chunkMemoryBytes the bound of the memory chunks of such values hold, in bytes (on top of
  *     {@code memoryBytes}); without a disk tier, where they live
+ * @param httpToken the bearer token every HTTP {@code /cache} request must carry, or {@code
+ *     null} for none
+ * @param httpTokenProtectOps whether {@code /health}, {@code /ready}, {@code /metrics} and {@code
+ *     /stats} need the token too
  */
 public record SidecacheConfig(
     String bind,
@@ -44,7 +48,9 @@ public record SidecacheConfig(
     String memcachedSaslUser,
     String memcachedSaslPassword,
     int chunkSize,
-    long chunkMemoryBytes) {
+    long chunkMemoryBytes,
+    String httpToken,
+    boolean httpTokenProtectOps) {
 
   /** The default SASL user of the memcached listener. */
   public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
@@ -82,6 +88,9 @@ public record SidecacheConfig(
       throw new IllegalArgumentException(
           "chunkMemoryBytes: " + chunkMemoryBytes + " (expected: >= 0)");
     }
+    if (httpToken != null && httpToken.isEmpty()) {
+      throw new IllegalArgumentException("httpToken: must not be empty (expected: null for none)");
+    }
     if (maxHttpBodyBytes < 1) {
       throw new IllegalArgumentException(
           "maxHttpBodyBytes: " + maxHttpBodyBytes + " (expected: >= 1)");
@@ -104,7 +113,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
         64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null,
-        io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4);
+        io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4, null, false);
   }
 
   /**
@@ -116,7 +125,7 @@ public record SidecacheConfig(
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
   }
 
   /**
@@ -129,7 +138,7 @@ public record SidecacheConfig(
   public SidecacheConfig withMemcachedSasl(String user, String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        user, password, chunkSize, chunkMemoryBytes);
+        user, password, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
   }
 
   /**
@@ -142,7 +151,7 @@ public record SidecacheConfig(
   public SidecacheConfig withDisk(Path dir, long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
         maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
   }
 
   /**
@@ -154,7 +163,7 @@ public record SidecacheConfig(
   public SidecacheConfig withMaxItemBytes(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
   }
 
   /**
@@ -166,7 +175,7 @@ public record SidecacheConfig(
   public SidecacheConfig withChunkSize(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes);
+        memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes, httpToken, httpTokenProtectOps);
   }
 
   /**
@@ -178,6 +187,19 @@ public record SidecacheConfig(
   public SidecacheConfig withOutputLimit(long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+  }
+
+  /**
+   * Returns these settings with a bearer token on the HTTP listener.
+   *
+   * @param token the token, or {@code null} for none; must not be empty
+   * @param protectOps whether the operations endpoints need it too
+   * @return the new settings
+   */
+  public SidecacheConfig withHttpToken(String token, boolean protectOps) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, token, protectOps);
   }
 }

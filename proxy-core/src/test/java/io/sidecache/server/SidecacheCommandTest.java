@@ -136,7 +136,8 @@ class SidecacheCommandTest {
   void start_portTaken_failsAndReleasesOthers() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
-          1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0);
+          1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0, null,
+          false);
       assertThrows(Exception.class, () -> Sidecache.start(config));
     }
   }

@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * Binds a store's {@link CacheStore#stats() counters} to Micrometer, in the shape of Micrometer's
  * cache binders with a {@code tier} tag: {@code sidecache.store.keys} and {@code
  * sidecache.store.bytes} (gauges), {@code sidecache.store.max.bytes} (gauge), {@code
- * sidecache.store.evictions} and {@code sidecache.store.expirations} (counters). Reads happen at
+ * sidecache.store.evictions}, {@code sidecache.store.expirations} and {@code
+ * sidecache.store.gets} with {@code result=hit|miss} (counters). Reads happen at
  * scrape time; nothing is added to the store's hot path. Thread-safe.
  */
 public final class StoreMetrics implements MeterBinder {
@@ -51,5 +52,9 @@ public final class StoreMetrics implements MeterBinder {
         .register(registry);
     FunctionCounter.builder("sidecache.store.expirations", store, s -> s.stats().expirations())
         .tag("tier", tier).description("Expired entries reclaimed").register(registry);
+    FunctionCounter.builder("sidecache.store.gets", store, s -> s.stats().hits())
+        .tags("tier", tier, "result", "hit").register(registry);
+    FunctionCounter.builder("sidecache.store.gets", store, s -> s.stats().misses())
+        .tags("tier", tier, "result", "miss").register(registry);
   }
 }

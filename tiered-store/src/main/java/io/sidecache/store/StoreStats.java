@@ -14,6 +14,10 @@ import java.util.Optional;
  * @param evictions the number of entries that left the store to stay within its bounds since
  *     start (an entry moved from memory to disk is not evicted)
  * @param expirations the number of expired entries reclaimed since start, in every tier
+ * @param hits the value reads ({@code get}, {@code fetch}, {@code getRange}) the memory tier
+ *     answered with a live entry, including those it answered after promoting the key from disk
+ * @param misses the value reads the memory tier (and the disk tier, when there is one) answered
+ *     with no entry
  * @param disk the disk tier's counters, empty when the store has none
  * @param chunks the counters of chunked values' chunks, empty when the store does not chunk
  */
@@ -23,6 +27,8 @@ public record StoreStats(
     long maximumBytes,
     long evictions,
     long expirations,
+    long hits,
+    long misses,
     Optional<DiskStats> disk,
     Optional<ChunkStats> chunks) {
 
@@ -34,11 +40,13 @@ public record StoreStats(
    * @param maximumBytes the bound in bytes
    * @param evictions the number of entries evicted since start
    * @param expirations the number of expired entries reclaimed since start
+   * @param hits the reads that found a live entry
+   * @param misses the reads that found none
    * @return the counters
    */
-  public static StoreStats memoryOnly(
-      long keys, long usedBytes, long maximumBytes, long evictions, long expirations) {
-    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations,
+  public static StoreStats memoryOnly(long keys, long usedBytes, long maximumBytes,
+      long evictions, long expirations, long hits, long misses) {
+    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, hits, misses,
         Optional.empty(), Optional.empty());
   }
 
@@ -49,7 +57,7 @@ public record StoreStats(
    * @return the counters
    */
   public StoreStats withChunks(ChunkStats chunks) {
-    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, disk,
-        Optional.of(chunks));
+    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, hits, misses,
+        disk, Optional.of(chunks));
   }
 }

@@ -83,6 +83,8 @@ public final class MemoryStore implements CacheStore {
   private final AtomicLong casSequence = new AtomicLong();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expirations = new LongAdder();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
   private final KeyScans scans;
   private final ChunkReleaser releaser;
   /** The map without the release hook, for moving an entry (rename) rather than dropping it. */
@@ -190,10 +192,17 @@ public final class MemoryStore implements CacheStore {
     return e == null || e.isExpiredAt(now) ? null : e;
   }
 
+  /** {@link #live}, counted as a value read's hit or miss ({@link StoreStats#hits()}). */
+  private Entry read(Key key, long now) {
+    Entry e = live(key, now);
+    (e == null ? misses : hits).increment();
+    return e;
+  }
+
   @Override
   public CompletionStage<Entry> get(Key key) {
     long now = ticker.millis();
-    Entry e = live(key, now);
+    Entry e = read(key, now);
     if (e != null) {
       e.recordAccess(now);
     }
@@ -211,7 +220,7 @@ public final class MemoryStore implements CacheStore {
   public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
     long now = ticker.millis();
     if (options.touchExpiresAt() == NOT_SET && options.vivifyExpiresAt() == NOT_SET) {
-      Entry e = live(key, now);
+      Entry e = read(key, now);
       if (e == null) {
         return CompletableFuture.completedFuture(null);
       }
@@ -258,7 +267,7 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
-    Entry e = live(key, ticker.millis());
+    Entry e = read(key, ticker.millis());
     if (e != null && e.isChunked()) {
       return CompletableFuture.failedFuture(ChunkedValueException.INSTANCE);
     }
@@ -755,7 +764,9 @@ public final class MemoryStore implements CacheStore {
         weightedSize(),
         maximumBytes,
         evictions.sum(),
-        expirations.sum());
+        expirations.sum(),
+        hits.sum(),
+        misses.sum());
   }
 
   @Override

@@ -729,6 +729,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         m.maximumBytes(),
         d.evictions() + d.shedDemotions(),
         m.expirations() + disk.expirations(),
+        m.hits(),
+        m.misses(),
         Optional.of(d),
         Optional.of(chunks.stats()));
   }
