@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +24,7 @@ import redis.clients.jedis.Pipeline;
  * 12 MB written. The memory-mapped file cannot grow (the JVM reports the SIGBUS as an
  * InternalError inside MapDB); the node must go on serving from memory, count the fault, never
  * serve a wrong value, shut down, and start again on the same directory without serving
- * anything older than what it acknowledged. Needs root to mount the tmpfs; skipped otherwise.
+ * anything older than what it acknowledged, and report itself not ready. Needs root to mount the tmpfs; skipped otherwise.
  */
 class DiskFullIT {
   private static final int KEYS = 3_000;
@@ -81,6 +85,15 @@ class DiskFullIT {
       jedis.set("after", "the fault");
       assertEquals("the fault", jedis.get("after"));
       assertTrue(p.log().contains("out of service"), p.log());
+      // Readiness reports the lost tier (docs/protocol-http.md), liveness does not.
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + p.httpAddress().getPort();
+      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, ready.statusCode());
+      assertTrue(ready.body().contains("disk tier failed"), ready.body());
+      assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
       p.stop();
     }
     try (SidecacheProcess p = start(); Jedis jedis = jedis(p)) {

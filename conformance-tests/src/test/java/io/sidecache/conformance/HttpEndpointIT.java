@@ -192,6 +192,7 @@ class HttpEndpointIT {
     assertEquals(206, get("/cache/it:range", "Range", "bytes=20000-").statusCode());
 
     long before = server.store().stats().chunks().orElseThrow().memoryReads();
+    long hits = server.store().stats().hits();
     // Two ranges, each inside one chunk: chunk 2 and chunk 15.
     HttpResponse<byte[]> multi = get("/cache/it:range", "Range",
         "bytes=" + (2 * CHUNK + 5) + "-" + (2 * CHUNK + 9) + "," + (15 * CHUNK) + "-"
@@ -199,6 +200,7 @@ class HttpEndpointIT {
     long reads = server.store().stats().chunks().orElseThrow().memoryReads() - before;
     assertEquals(206, multi.statusCode());
     assertEquals(2, reads, "chunk reads for two ranges in two chunks");
+    assertEquals(1, server.store().stats().hits() - hits, "one client read, one hit");
     String type = header(multi, "Content-Type");
     assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
     String boundary = type.substring(type.indexOf('=') + 1);

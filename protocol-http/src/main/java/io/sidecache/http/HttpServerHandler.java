@@ -33,6 +33,7 @@ import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
+import io.sidecache.store.ValueReader;
 import io.sidecache.store.ValueWriter;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -111,6 +113,9 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
    */
   static final int MAX_RANGES = 64;
 
+  /** Reads of a value that keeps changing under a streamed GET before it answers 503. */
+  static final int READ_ATTEMPTS = 3;
+
   private final HttpServerContext context;
   private final CacheStore store;
   // A PUT whose body streams in: its store writer (the base class feeds it), its exchange, the
@@ -161,6 +166,8 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       if (ex != null) {
         reply(ctx, ex.closing(), HttpReplies.error(ex.version, HttpResponseStatus.BAD_REQUEST,
             "malformed chunked body"));
+      } else {
+        closeAfterReplies(); // answered before its body; the decoder cannot find the next request
       }
     } else if (msg instanceof LastHttpContent) {
       finishUpload(ctx);
@@ -232,7 +239,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     }
     HttpVersion version = request.protocolVersion();
     if (version.majorVersion() != 1) {
-      reply(ctx, new Exchange(HttpVersion.HTTP_1_1, false, meter("other")),
+      reply(ctx, new Exchange(HttpVersion.HTTP_1_1, false, meter("other"), System.nanoTime()),
           HttpReplies.error(HttpVersion.HTTP_1_1, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
               null));
       return;
@@ -245,9 +252,16 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     }
   }
 
+  /**
+   * The exchange of a request; one whose body streams after it and whose client waits for {@code
+   * 100 Continue} is marked so, until that is sent.
+   */
   private Exchange exchange(HttpRequest request, String command) {
-    return new Exchange(responseVersion(request.protocolVersion()), HttpUtil.isKeepAlive(request),
-        meter(command));
+    Exchange ex = new Exchange(responseVersion(request.protocolVersion()),
+        HttpUtil.isKeepAlive(request), meter(command), System.nanoTime());
+    ex.awaitingBody = !(request instanceof FullHttpRequest)
+        && HttpUtil.is100ContinueExpected(request);
+    return ex;
   }
 
   private CommandMetrics.Meter meter(String command) {
@@ -316,9 +330,6 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     boolean isDelete = HttpMethod.DELETE.equals(method);
     Exchange ex = exchange(request, isGet ? "get" : isHead ? "head" : isPut ? "put"
         : isDelete ? "delete" : "other");
-    if (body == null && HttpUtil.is100ContinueExpected(request)) {
-      ex.awaitingBody = true; // until 100 Continue is sent
-    }
     if (context.tokenRequired() && !authorized(ctx, ex, request)) {
       return;
     }
@@ -371,9 +382,20 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
         reply(ctx, ex, cause != null ? storeFailure(ex, cause) : preconditionFailed(ex));
         return;
       }
+      if (!ctx.channel().isActive()) {
+        uploadExchange = null; // gone while the key was read: no writer to abandon
+        return;
+      }
+      try {
+        writer = store.writer(key, length);
+      } catch (IllegalArgumentException e) { // longer than the store can hold as one value
+        uploadExchange = null;
+        reply(ctx, ex, HttpReplies.error(ex.version, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            e.getMessage()));
+        return;
+      }
       uploadObserved = observed;
       uploadExpiresAt = expiresAt;
-      writer = store.writer(key, length);
       beginUpload(writer::write, writer::abort);
       if (ex.awaitingBody) {
         // Sent here, in order after the answers before it, when the body is wanted.
@@ -393,9 +415,25 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
   /** {@code GET} or {@code HEAD}: preconditions, then the value, a range of it, or its head. */
   private void read(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers,
       Preconditions pre, boolean head) {
+    read(ctx, ex, key, headers, pre, head, 1);
+  }
+
+  /**
+   * One attempt at a read. A chunked value is read through a reader opened after the
+   * preconditions were evaluated on the entry; if the key changed in between, the reader sees
+   * the new version, so nothing is sent and the read starts over (at most {@link
+   * #READ_ATTEMPTS} times, then 503): a response never pairs one version's validators with
+   * another's bytes.
+   */
+  private void read(ChannelHandlerContext ctx, Exchange ex, Key key, HttpHeaders headers,
+      Preconditions pre, boolean head, int attempt) {
     await(attempt(() -> store.get(key)), (entry, cause) -> {
       if (cause != null) {
         reply(ctx, ex, storeFailure(ex, cause));
+        return;
+      }
+      if (entry == null) {
+        reply(ctx, ex, notFound(ex)); // RFC 9110 §13.2.1: preconditions are not evaluated
         return;
       }
       long now = context.ticker().millis();
@@ -404,13 +442,16 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
         case NOT_MODIFIED -> reply(ctx, ex,
             HttpReplies.describe(HttpReplies.notModified(ex.version), entry, now));
         default -> {
-          if (entry == null) {
-            reply(ctx, ex, notFound(ex));
-          } else if (head) {
+          if (head) {
             reply(ctx, ex, HttpReplies.describe(
                 HttpReplies.valueHead(ex.version, entry.length()), entry, now));
           } else {
-            serve(ctx, ex, key, entry, rangesFor(headers, entry), now);
+            Runnable changed = attempt < READ_ATTEMPTS
+                ? () -> read(ctx, ex, key, headers, pre, false, attempt + 1)
+                : () -> reply(ctx, ex, HttpReplies.error(ex.version,
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "the value changed during each of " + READ_ATTEMPTS + " reads; retry"));
+            serve(ctx, ex, key, entry, rangesFor(headers, entry), now, changed);
           }
         }
       }
@@ -434,7 +475,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
 
   /** Answers a {@code GET} with the whole value, one range, several, or 416. */
   private void serve(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry,
-      List<ByteRange> ranges, long now) {
+      List<ByteRange> ranges, long now, Runnable changed) {
     long length = entry.length();
     long[][] resolved = ranges == null ? null : resolve(ranges, length);
     if (resolved != null && resolved.length == 0) {
@@ -442,21 +483,23 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       reply(ctx, ex, HttpReplies.describe(r, entry, now));
     } else if (resolved == null || resolved[0] == null) {
       if (entry.isChunked()) {
-        streamValue(ctx, ex, key, entry, 0, -1, false);
+        streamValue(ctx, ex, key, entry, 0, -1, false, changed);
       } else {
         reply(ctx, ex, HttpReplies.describe(HttpReplies.value(ex.version, entry.value()),
             entry, now));
       }
     } else if (resolved.length > 1) {
-      MultipartRanges body = new MultipartRanges(entry, resolved,
-          (first, last) -> attempt(() -> store.read(key, entry, first, last)));
-      head(ctx, ex, HttpReplies.describe(HttpReplies.multipart(ex.version, body), entry, now));
-      stream(body, failure -> {
-        body.close();
-        finishStream(ctx, ex, failure);
+      opened(ctx, ex, key, entry, resolved[0][0], resolved[0][1], changed, first -> {
+        MultipartRanges body = new MultipartRanges(entry, resolved, first,
+            (from, to) -> attempt(() -> store.read(key, entry, from, to)));
+        head(ctx, ex, HttpReplies.describe(HttpReplies.multipart(ex.version, body), entry, now));
+        stream(body, failure -> {
+          body.close();
+          finishStream(ctx, ex, failure);
+        });
       });
     } else if (entry.isChunked()) {
-      streamValue(ctx, ex, key, entry, resolved[0][0], resolved[0][1], true);
+      streamValue(ctx, ex, key, entry, resolved[0][0], resolved[0][1], true, changed);
     } else {
       reply(ctx, ex, HttpReplies.describe(
           HttpReplies.partial(ex.version, entry.value(), resolved[0][0], resolved[0][1]),
@@ -499,19 +542,34 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
    * have lost a chunk is a 404.
    */
   private void streamValue(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry,
-      long start, long end, boolean ranged) {
-    await(attempt(() -> store.read(key, entry, start, end)), (reader, cause) -> {
-      if (cause != null || reader == null) {
-        reply(ctx, ex, cause != null ? storeFailure(ex, cause) : notFound(ex));
-        return;
-      }
+      long start, long end, boolean ranged, Runnable changed) {
+    opened(ctx, ex, key, entry, start, end, changed, reader -> {
       HttpResponse head = HttpReplies.streamed(ex.version, reader.offset(), reader.length(),
-          reader.entry().length(), ranged);
-      head(ctx, ex, HttpReplies.describe(head, reader.entry(), context.ticker().millis()));
+          entry.length(), ranged);
+      head(ctx, ex, HttpReplies.describe(head, entry, context.ticker().millis()));
       stream(reader::next, failure -> {
         reader.close();
         finishStream(ctx, ex, failure);
       });
+    });
+  }
+
+  /**
+   * Opens a reader over {@code [start, end]} of {@code entry} and hands it on, or answers: 500
+   * when the store fails, 404 when the value lost a chunk, {@code changed} when the reader sees
+   * another version than {@code entry} (the key was written since it was read).
+   */
+  private void opened(ChannelHandlerContext ctx, Exchange ex, Key key, Entry entry, long start,
+      long end, Runnable changed, Consumer<ValueReader> then) {
+    await(attempt(() -> store.read(key, entry, start, end)), (reader, cause) -> {
+      if (cause != null || reader == null) {
+        reply(ctx, ex, cause != null ? storeFailure(ex, cause) : notFound(ex));
+      } else if (reader.entry().cas() != entry.cas()) {
+        reader.close();
+        changed.run();
+      } else {
+        then.accept(reader);
+      }
     });
   }
 
@@ -587,11 +645,11 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       return;
     }
     call(ctx, ex, () -> store.get(key).thenCompose(entry -> {
+      if (entry == null) { // RFC 9110 §13.2.1: 404 whatever the preconditions
+        return CompletableFuture.completedFuture(SetResult.Outcome.NOT_FOUND);
+      }
       if (pre.evaluate(entry, false) != Preconditions.Result.PASS) {
         return CompletableFuture.completedFuture(SetResult.Outcome.EXISTS);
-      }
-      if (entry == null) {
-        return CompletableFuture.completedFuture(SetResult.Outcome.NOT_FOUND);
       }
       return store.delete(key, new DeleteOptions(true, entry.cas(), false, CacheStore.NOT_SET))
           .thenApply(o -> o == SetResult.Outcome.STORED ? o : SetResult.Outcome.EXISTS);
@@ -672,7 +730,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       status = HttpResponseStatus.BAD_REQUEST;
       detail = "malformed request";
     }
-    Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false, meter("other"));
+    Exchange ex = new Exchange(HttpVersion.HTTP_1_1, false, meter("other"), System.nanoTime());
     reply(ctx, ex, HttpReplies.error(ex.version, status, detail));
   }
 
@@ -737,19 +795,21 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     final HttpVersion version;
     final boolean keepAlive;
     final CommandMetrics.Meter meter;
-    final long arrivedNanos = System.nanoTime();
+    final long arrivedNanos;
     /** A streamed PUT's client waits for {@code 100 Continue} before it sends the body. */
     boolean awaitingBody;
 
-    Exchange(HttpVersion version, boolean keepAlive, CommandMetrics.Meter meter) {
+    Exchange(HttpVersion version, boolean keepAlive, CommandMetrics.Meter meter,
+        long arrivedNanos) {
       this.version = version;
       this.keepAlive = keepAlive;
       this.meter = meter;
+      this.arrivedNanos = arrivedNanos;
     }
 
     /** This exchange for a response after which the connection closes. */
     Exchange closing() {
-      return new Exchange(version, false, meter);
+      return new Exchange(version, false, meter, arrivedNanos);
     }
 
     /** Counts the request with the response's status; see the class documentation. */

@@ -15,8 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * §14.6), each part with its {@code Content-Type} and {@code Content-Range}, in request order,
  * streamed as the client takes it, reading only the chunks each part covers.
  *
- * <p>Each part is read with its own {@link ValueReader}, opened when the part's turn comes. If the
- * value was replaced between two parts, the next reader sees another version; the body cannot be
+ * <p>Each part is read with its own {@link ValueReader}: the first is opened (and checked to be
+ * the entry's version) before the head is sent, the others when their turn comes. If the value
+ * was replaced between two parts, the next reader sees another version; the body cannot be
  * finished then, so the pieces fail and the connection closes (the client sees a short body,
  * never a mix of two versions). Not thread-safe: one streamed response.
  */
@@ -47,15 +48,18 @@ final class MultipartRanges implements PipelinedRequestHandler.Pieces {
    *
    * @param entry the entry the ranges were resolved against
    * @param ranges the satisfiable, non-empty ranges {@code {first, last}}, at least two
-   * @param opener opens a part's reader over {@code entry}
+   * @param first the reader of the first part, already open over {@code entry}; closed by
+   *     {@link #close} or when its part is done
+   * @param opener opens the readers of the other parts over {@code entry}
    */
-  MultipartRanges(Entry entry, long[][] ranges, Opener opener) {
+  MultipartRanges(Entry entry, long[][] ranges, ValueReader first, Opener opener) {
     this.boundary = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
         + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     this.ranges = ranges;
     this.total = entry.length();
     this.cas = entry.cas();
     this.opener = opener;
+    this.reader = first;
   }
 
   /** Returns the {@code Content-Type} of the response, with its boundary. */

@@ -50,7 +50,9 @@ record Preconditions(EntityTags ifMatch, EntityTags ifNoneMatch) {
   /**
    * Evaluates the preconditions, in RFC 9110 §13.2.2's order: {@code If-Match} first (false when
    * there is no current value or no tag matches strongly), then {@code If-None-Match} (false when
-   * there is a current value and {@code *} or a tag matches weakly).
+   * there is a current value and {@code *} or a tag matches weakly). The caller answers a
+   * {@code GET}, {@code HEAD} or {@code DELETE} of an absent key with 404 without asking: RFC
+   * 9110 §13.2.1 has preconditions ignored when the answer without them would not be 2xx.
    *
    * @param current the key's live entry, or {@code null} when absent
    * @param safe whether the method is {@code GET} or {@code HEAD}, where a false {@code

@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sidecache.protocol.CommandMetrics;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.ForwardingCacheStore;
 import io.sidecache.store.Key;
+import io.sidecache.store.SetOptions;
 import io.sidecache.store.Ticker;
+import io.sidecache.store.chunk.ChunkedStore;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -141,7 +148,7 @@ class HttpValidatorsTest {
     conn.next().assertStatus(200);
     conn.next().assertStatus(412);
     conn.next().assertStatus(412);
-    conn.next().assertStatus(412);
+    conn.next().assertStatus(404); // RFC 9110 §13.2.1: not 2xx without it, so not evaluated
   }
 
   @Test
@@ -184,7 +191,7 @@ class HttpValidatorsTest {
         + request("DELETE", "/cache/k", "If-Match: *"));
     conn.next().assertStatus(204);
     conn.next().assertStatus(404);
-    conn.next().assertStatus(412);
+    conn.next().assertStatus(404);
     assertNull(value("k"));
   }
 
@@ -308,6 +315,66 @@ class HttpValidatorsTest {
         + "3\r\nabc\r\n0\r\n\r\n" + request("GET", "/cache/k"));
     conn.next().assertStatus(412).assertHeader("Connection", null);
     assertEquals("v", conn.next().assertStatus(200).bodyText());
+  }
+
+  @Test
+  void streamedRequestOutsideCache_refusedBeforeBody_closesWhenClientAwaitsContinue() {
+    conn.send("PUT /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+        + "Expect: 100-continue\r\n\r\n");
+    conn.next().assertStatus(405).assertHeader("Connection", "close");
+    assertFalse(conn.channel.isOpen());
+  }
+
+  @Test
+  void refusedStreamedPut_malformedBody_connectionClosed() {
+    putK("v");
+    conn.send("PUT /cache/k HTTP/1.1\r\nTransfer-Encoding: chunked\r\nIf-None-Match: *\r\n\r\n"
+        + "zz\r\n" + request("GET", "/health"));
+    conn.next().assertStatus(412);
+    assertFalse(conn.channel.isOpen());
+  }
+
+  /** A chunked store that writes a new version of a key right after each of its first reads. */
+  private static CacheStore changingAfterReads(int changes) {
+    ChunkedStore chunked = ChunkedStore.overMemory(
+        MemoryStore.builder().maximumBytes(1 << 20).executor(Runnable::run), 1 << 20, 16,
+        Ticker.system(), null);
+    int[] left = {changes};
+    return new ForwardingCacheStore(chunked) {
+      @Override
+      public CompletionStage<Entry> get(Key key) {
+        return super.get(key).thenCompose(e -> left[0]-- <= 0 ? CompletableFuture.completedFuture(e)
+            : super.set(key, ("n" + left[0]).repeat(40).getBytes(StandardCharsets.UTF_8),
+                SetOptions.DEFAULT).thenApply(r -> e));
+      }
+    };
+  }
+
+  @Test
+  void chunkedValueChangedAfterPreconditions_readAgainNeverMixed() {
+    CacheStore changing = changingAfterReads(1);
+    connect(HttpServerContext.builder(changing));
+    changing.set(Key.of("k"), DIGITS.repeat(10).getBytes(StandardCharsets.UTF_8),
+        SetOptions.DEFAULT).toCompletableFuture().join();
+    String oldTag = EntityTags.of(changing.get(Key.of("k")).toCompletableFuture().join().cas());
+    // That read changed the value: the GET below reads, the value changes again, and the reader
+    // sees the new version; the If-Range evaluated on the old one must not yield its range.
+    conn.send(request("GET", "/cache/k", "Range: bytes=50-59", "If-Range: " + oldTag));
+    TestConnection.Response r = conn.next().assertStatus(200);
+    assertEquals("n0".repeat(40), r.bodyText());
+    assertEquals(EntityTags.of(changing.get(Key.of("k")).toCompletableFuture().join().cas()),
+        r.header("ETag"));
+  }
+
+  @Test
+  void chunkedValueChangingOnEveryRead_serviceUnavailable() {
+    CacheStore changing = changingAfterReads(1000);
+    connect(HttpServerContext.builder(changing));
+    changing.set(Key.of("k"), DIGITS.repeat(10).getBytes(StandardCharsets.UTF_8),
+        SetOptions.DEFAULT).toCompletableFuture().join();
+    conn.send(request("GET", "/cache/k") + request("GET", "/health"));
+    conn.next().assertStatus(503);
+    conn.next().assertStatus(200);
   }
 
   @Test

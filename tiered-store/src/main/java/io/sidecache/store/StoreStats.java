@@ -14,8 +14,9 @@ import java.util.Optional;
  * @param evictions the number of entries that left the store to stay within its bounds since
  *     start (an entry moved from memory to disk is not evicted)
  * @param expirations the number of expired entries reclaimed since start, in every tier
- * @param hits the value reads ({@code get}, {@code fetch}, {@code getRange}) the memory tier
- *     answered with a live entry, including those it answered after promoting the key from disk
+ * @param hits the client reads ({@code get}, {@code getRange}, and {@code fetch} recording an
+ *     access) the memory tier answered with a live entry, including those it answered after
+ *     promoting the key from disk; the chunk layer's own looks are not counted
  * @param misses the value reads the memory tier (and the disk tier, when there is one) answered
  *     with no entry
  * @param disk the disk tier's counters, empty when the store has none

@@ -220,7 +220,8 @@ public final class MemoryStore implements CacheStore {
   public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
     long now = ticker.millis();
     if (options.touchExpiresAt() == NOT_SET && options.vivifyExpiresAt() == NOT_SET) {
-      Entry e = read(key, now);
+      // A fetch that records no access is a look of the store's own layers, not a client read.
+      Entry e = options.recordAccess() ? read(key, now) : live(key, now);
       if (e == null) {
         return CompletableFuture.completedFuture(null);
       }
