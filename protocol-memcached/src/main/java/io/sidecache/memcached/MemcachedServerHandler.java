@@ -248,7 +248,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   private void answerError(TextRequest request) {
     TextError error = request.error();
-    if (error == TextError.LINE_TOO_LONG) {
+    if (error == TextError.LINE_TOO_LONG || error == TextError.HTTP_REQUEST_LINE) {
       closeAfterReplies();
       return;
     }
@@ -271,13 +271,15 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   /**
    * {@code get}/{@code gets}/{@code gat}/{@code gats}: every key's read combined into one stage,
-   * answered in key order.
+   * answered in key order; a long line comes in parts, each answered in turn.
    */
   private void retrieve(TextRequest request, Function<Key, CompletionStage<Entry>> read) {
     boolean withCas = request.verb() == TextVerb.GETS || request.verb() == TextVerb.GATS;
     byte[][] keys = request.keys();
+    // A part of a long line that more parts follow ends without END (MemcachedTextDecoder).
+    Runnable end = request.continued() ? () -> { } : () -> reply(request, TextReplies.END);
     if (keys.length == 0) {
-      reply(request, TextReplies.END);
+      end.run();
       return;
     }
     CompletionStage<List<Entry>> reads;
@@ -297,7 +299,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
             fail(request, cause);
             return;
           }
-          writeValues(keys, entries, 0, withCas, () -> reply(request, TextReplies.END));
+          writeValues(keys, entries, 0, withCas, end);
         });
   }
 

@@ -7,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
 import io.sidecache.protocol.StreamPart;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,13 +31,22 @@ import java.util.List;
  *       and its {@code <bytes>+2} bytes are swallowed, so the connection stays in sync. A data
  *       block not followed by {@code \r\n} gives {@link TextError#BAD_DATA_CHUNK}; the block and
  *       the two bytes after it are consumed.
- *   <li>A line longer than {@value #MAX_LINE_LENGTH} bytes, or {@value #MAX_GET_LINE_LENGTH} bytes
- *       for a {@code get}/{@code gets} line, gives {@link TextError#LINE_TOO_LONG}, after which
- *       every further byte is discarded: the handler closes the connection. memcached applies its
- *       2048-byte limit to whatever it has buffered without a newline, so whether it closes
- *       depends on how the bytes arrive; here the limit applies to the line itself, so the outcome
- *       never depends on TCP segmentation. memcached accepts {@code get} lines of any length; here
- *       they are capped so a connection cannot buffer without bound.
+ *   <li>A line longer than {@value #MAX_LINE_LENGTH} bytes gives {@link TextError#LINE_TOO_LONG},
+ *       after which every further byte is discarded: the handler closes the connection. memcached
+ *       applies its 2048-byte limit to whatever it has buffered without a newline, so whether it
+ *       closes depends on how the bytes arrive; here the limit applies to the line itself, so the
+ *       outcome never depends on TCP segmentation.
+ *   <li>Except a multi-get: a longer line that starts (after at most 100 spaces) with {@code get
+ *       }, {@code gets }, {@code gat } or {@code gats } has no length limit, as memcached reads
+ *       {@code get} lines of any length. Its keys are read as they arrive and handed on in parts
+ *       of {@value #MULTI_GET_PART_KEYS} keys ({@link TextRequest#continued()}), then a last part
+ *       when the line ends, so a line of any length needs memory for one part only, and the parts
+ *       never depend on TCP segmentation. A too long key in such a line ends it with {@link
+ *       TextError#BAD_COMMAND_LINE_FORMAT} after the parts already handed on (memcached, which
+ *       buffers the whole line, answers only the error).
+ *   <li>An unknown command whose last word starts with {@code HTTP/} gives {@link
+ *       TextError#HTTP_REQUEST_LINE}, after which every further byte is discarded: the handler
+ *       closes the connection, as memcached does with an HTTP request sent to its port.
  *   <li>Keys are any bytes but space, {@code \n} and NUL, as in memcached's text protocol, which
  *       does not enforce protocol.txt's "no control characters" either.
  * </ul>
@@ -54,8 +64,8 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   /** The longest command line in bytes, without its terminator (memcached: 2048). */
   public static final int MAX_LINE_LENGTH = 2048;
 
-  /** The longest {@code get}/{@code gets} line in bytes, without its terminator. */
-  public static final int MAX_GET_LINE_LENGTH = 64 * 1024;
+  /** Keys per part of a multi-get line longer than {@link #MAX_LINE_LENGTH}. */
+  static final int MULTI_GET_PART_KEYS = 256;
 
   /** A meta command line of this many words or more is refused (memcached: 20 tokens). */
   static final int MAX_META_WORDS = 20;
@@ -69,6 +79,9 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private static final byte[] NOREPLY = "noreply".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] GET_SPACE = "get ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] GETS_SPACE = "gets ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HTTP_SLASH = "HTTP/".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] GAT_SPACE = "gat ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] GATS_SPACE = "gats ".getBytes(StandardCharsets.US_ASCII);
 
   private enum State {
     /** Reading a command line. */
@@ -79,6 +92,10 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     SWALLOW_DATA,
     /** Handing on a long data block as it arrives, then checking its {@code \r\n}. */
     STREAM_DATA,
+    /** Reading the keys of a multi-get line longer than {@link #MAX_LINE_LENGTH}. */
+    MULTI_GET,
+    /** Dropping the rest of a line, up to its {@code \n}. */
+    SKIP_LINE,
     /** Dropping everything: the connection is being closed. */
     DISCARD
   }
@@ -103,6 +120,13 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private MetaFlags pendingMeta;
   private byte[] pendingData;
   private int pendingDataRead;
+
+  // A long multi-get: its verb, its exptime (gat/gats), the keys of the part being read, and
+  // whether a NUL ended the line's words.
+  private TextVerb multiVerb;
+  private long multiExptime;
+  private List<byte[]> multiKeys;
+  private boolean multiNul;
 
   private long swallowRemaining;
   private final long streamAbove;
@@ -153,6 +177,12 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       case STREAM_DATA:
         streamData(in, out);
         break;
+      case MULTI_GET:
+        multiGet(in, out);
+        break;
+      case SKIP_LINE:
+        skipLine(in);
+        break;
       case DISCARD:
         in.skipBytes(in.readableBytes());
         break;
@@ -186,9 +216,8 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
         return; // wait for the rest of the line
       }
       // The line is longer than the limit: only a multi-get may go on (memcached's own test).
-      if (lineLimit < MAX_GET_LINE_LENGTH && isMultiGet(in, start, readable)) {
-        lineLimit = MAX_GET_LINE_LENGTH;
-        continue;
+      if (startMultiGet(in, start, readable, out)) {
+        return;
       }
       in.skipBytes(readable);
       resetLine();
@@ -209,8 +238,15 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     lineLimit = MAX_LINE_LENGTH;
   }
 
-  /** memcached's test for a long line it keeps reading: up to 100 spaces, "get " or "gets ". */
-  private static boolean isMultiGet(ByteBuf in, int start, int readable) {
+  /**
+   * Starts reading a line longer than the limit as a multi-get, when it is one: memcached's test
+   * (up to 100 spaces, then {@code get } or {@code gets }), with {@code gat }/{@code gats } and
+   * their exptime too. The line's first {@code lineLimit + 2} bytes are buffered, so the verb and
+   * exptime are whole.
+   *
+   * @return whether the line is read as a multi-get from now on (or was answered as a bad one)
+   */
+  private boolean startMultiGet(ByteBuf in, int start, int readable, List<Object> out) {
     int i = start;
     int end = start + readable;
     while (i < end && i - start <= MAX_LEADING_SPACES && in.getByte(i) == ' ') {
@@ -219,7 +255,121 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     if (i - start > MAX_LEADING_SPACES) {
       return false;
     }
-    return startsWith(in, i, end, GET_SPACE) || startsWith(in, i, end, GETS_SPACE);
+    TextVerb verb;
+    int after;
+    if (startsWith(in, i, end, GET_SPACE)) {
+      verb = TextVerb.GET;
+      after = i + GET_SPACE.length;
+    } else if (startsWith(in, i, end, GETS_SPACE)) {
+      verb = TextVerb.GETS;
+      after = i + GETS_SPACE.length;
+    } else if (startsWith(in, i, end, GAT_SPACE)) {
+      verb = TextVerb.GAT;
+      after = i + GAT_SPACE.length;
+    } else if (startsWith(in, i, end, GATS_SPACE)) {
+      verb = TextVerb.GATS;
+      after = i + GATS_SPACE.length;
+    } else {
+      return false;
+    }
+    resetLine();
+    multiVerb = verb;
+    multiExptime = 0;
+    multiKeys = new ArrayList<>(MULTI_GET_PART_KEYS);
+    multiNul = false;
+    if (verb == TextVerb.GAT || verb == TextVerb.GATS) {
+      while (after < end && in.getByte(after) == ' ') {
+        after++;
+      }
+      int word = after;
+      while (after < end && in.getByte(after) != ' ') {
+        after++;
+      }
+      multiExptime = AsciiNumbers.parseInt32(in, word, after, scratch);
+      if (multiExptime == AsciiNumbers.INVALID) {
+        in.readerIndex(after);
+        state = State.SKIP_LINE;
+        out.add(TextRequest.error(verb, TextError.INVALID_EXPTIME, false));
+        return true;
+      }
+    }
+    in.readerIndex(after);
+    state = State.MULTI_GET;
+    multiGet(in, out);
+    return true;
+  }
+
+  /**
+   * Reads the keys of a long multi-get as they arrive (see the class documentation): each whole
+   * key is copied out and its bytes released; a part goes on every {@value #MULTI_GET_PART_KEYS}
+   * keys, the last one at the line's end.
+   */
+  private void multiGet(ByteBuf in, List<Object> out) {
+    while (in.isReadable()) {
+      int start = in.readerIndex();
+      byte b = in.getByte(start);
+      if (b == '\n' || b == '\r' && in.readableBytes() >= 2 && in.getByte(start + 1) == '\n') {
+        in.skipBytes(b == '\n' ? 1 : 2);
+        emitMultiGetPart(out, false);
+        state = State.READ_LINE;
+        return;
+      }
+      if (b == '\r' && in.readableBytes() < 2) {
+        return; // a "\r" that may end the line: wait for the next byte
+      }
+      if (b == ' ' || multiNul) {
+        in.skipBytes(1); // after a NUL the line's words are over, as memcached's strlen has it
+        continue;
+      }
+      if (b == 0) {
+        multiNul = true;
+        in.skipBytes(1);
+        continue;
+      }
+      int wordEnd = in.forEachByte(start, in.readableBytes(), v -> v != ' ' && v != '\n'
+          && v != '\r' && v != 0);
+      if (wordEnd < 0) {
+        if (in.readableBytes() > MAX_KEY_LENGTH) {
+          tooLongMultiGetKey(in, out);
+        }
+        return; // the key goes on in the next read
+      }
+      if (wordEnd - start > MAX_KEY_LENGTH) {
+        tooLongMultiGetKey(in, out);
+        return;
+      }
+      multiKeys.add(ByteBufUtil.getBytes(in, start, wordEnd - start));
+      in.readerIndex(wordEnd);
+      if (multiKeys.size() == MULTI_GET_PART_KEYS) {
+        emitMultiGetPart(out, true);
+      }
+    }
+  }
+
+  private void emitMultiGetPart(List<Object> out, boolean more) {
+    byte[][] keys = multiKeys.toArray(new byte[0][]);
+    multiKeys = more ? new ArrayList<>(MULTI_GET_PART_KEYS) : null;
+    out.add(multiVerb == TextVerb.GAT || multiVerb == TextVerb.GATS
+        ? TextRequest.getAndTouchPart(multiVerb, multiExptime, keys, more)
+        : TextRequest.retrievalPart(multiVerb, keys, more));
+  }
+
+  private void tooLongMultiGetKey(ByteBuf in, List<Object> out) {
+    multiKeys = null;
+    state = State.SKIP_LINE;
+    out.add(TextRequest.error(multiVerb, TextError.BAD_COMMAND_LINE_FORMAT, false));
+    skipLine(in);
+  }
+
+  /** Drops bytes up to and including the next {@code \n}, then reads lines again. */
+  private void skipLine(ByteBuf in) {
+    int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+    if (lf < 0) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    in.readerIndex(lf + 1);
+    state = State.READ_LINE;
   }
 
   private static boolean startsWith(ByteBuf in, int index, int end, byte[] prefix) {
@@ -241,6 +391,11 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       return TextRequest.error(null, TextError.UNKNOWN_COMMAND, false);
     }
     TextVerb verb = TextVerb.find(in, t.start(0), t.length(0));
+    if (verb == null && startsWith(in, t.start(words - 1), t.start(words - 1)
+        + t.length(words - 1), HTTP_SLASH)) {
+      state = State.DISCARD; // the handler closes the connection, as memcached does
+      return TextRequest.error(null, TextError.HTTP_REQUEST_LINE, false);
+    }
     if (verb == null || !verb.acceptsWords(words)) {
       return TextRequest.error(verb, TextError.UNKNOWN_COMMAND, false);
     }

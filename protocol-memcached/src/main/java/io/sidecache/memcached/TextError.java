@@ -33,11 +33,18 @@ public enum TextError {
   /** A data block not followed by {@code \r\n}; the block and the two bytes after it are read. */
   BAD_DATA_CHUNK("CLIENT_ERROR bad data chunk"),
   /**
-   * A command line longer than the limit ({@link MemcachedTextDecoder#MAX_LINE_LENGTH}, or {@link
-   * MemcachedTextDecoder#MAX_GET_LINE_LENGTH} for {@code get}/{@code gets}); memcached closes the
-   * connection without a reply, and so does Sidecache, after the replies to earlier requests.
+   * A command line longer than the limit ({@link MemcachedTextDecoder#MAX_LINE_LENGTH}) that is
+   * not a multi-get (which has no limit); memcached closes the connection without a reply, and so
+   * does Sidecache, after the replies to earlier requests.
    */
   LINE_TOO_LONG(null),
+  /**
+   * An unknown command whose last word starts with {@code HTTP/} (an HTTP request line sent to
+   * the memcached port, e.g. {@code GET / HTTP/1.1}): memcached closes the connection at once
+   * without a reply ({@code process_command_ascii}), and so does Sidecache, after the replies to
+   * earlier requests.
+   */
+  HTTP_REQUEST_LINE(null),
   /** A meta command flag given twice (memcached checks the first character of each token). */
   META_DUPLICATE_FLAG("CLIENT_ERROR duplicate flag"),
   /** A meta command flag memcached 1.6.18 does not know. */

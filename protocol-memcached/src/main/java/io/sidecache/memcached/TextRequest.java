@@ -154,6 +154,28 @@ public final class TextRequest {
   }
 
   /**
+   * One part of a {@code get}/{@code gets} line too long to hold whole: its keys, and whether
+   * more parts of the same line follow ({@link #continued()}).
+   */
+  static TextRequest retrievalPart(TextVerb verb, byte[][] keys, boolean more) {
+    return new TextRequest(verb, null, keys, 0, 0, more ? 1 : 0, null, false, null);
+  }
+
+  /** One part of a long {@code gat}/{@code gats} line, as {@link #retrievalPart}. */
+  static TextRequest getAndTouchPart(TextVerb verb, long exptime, byte[][] keys, boolean more) {
+    return new TextRequest(verb, null, keys, 0, exptime, more ? 1 : 0, null, false, null);
+  }
+
+  /**
+   * Returns whether this retrieval is a part of a long multi-get line that more parts follow:
+   * its items are answered, but not the {@code END}, which only the line's last part gets.
+   */
+  public boolean continued() {
+    return (verb == TextVerb.GET || verb == TextVerb.GETS || verb == TextVerb.GAT
+        || verb == TextVerb.GATS) && error == null && number == 1;
+  }
+
+  /**
    * A meta command on one key (the key base64-decoded when {@code b} was given), with its flags;
    * {@code data} is the data block of {@code ms}, {@code null} otherwise.
    */

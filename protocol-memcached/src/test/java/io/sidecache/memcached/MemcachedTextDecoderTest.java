@@ -3,6 +3,7 @@ package io.sidecache.memcached;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -404,23 +405,100 @@ class MemcachedTextDecoderTest {
     assertDecodes("set " + "x".repeat(MemcachedTextDecoder.MAX_LINE_LENGTH - 10));
   }
 
-  @Test
-  void get_longLineAccepted() {
-    StringBuilder sb = new StringBuilder("get");
-    List<String> keys = new ArrayList<>();
-    for (int i = 0; sb.length() < 3000; i++) {
-      String key = "key" + i;
-      keys.add(key);
-      sb.append(' ').append(key);
+  /** The parts a long multi-get line of {@code keys} decodes to: 256 keys each, then the rest. */
+  private static String[] parts(String verb, List<String> keys, String suffix) {
+    List<String> out = new ArrayList<>();
+    int per = MemcachedTextDecoder.MULTI_GET_PART_KEYS;
+    for (int i = 0; i + per <= keys.size(); i += per) {
+      out.add(verb + " " + String.join(" ", keys.subList(i, i + per)) + suffix + " n=1");
     }
-    assertDecodes(sb + "\r\n", "get " + String.join(" ", keys));
-    assertDecodes("  gets " + sb.substring(4) + "\r\n", "gets " + String.join(" ", keys));
+    List<String> rest = keys.subList(keys.size() / per * per, keys.size());
+    out.add(rest.isEmpty() ? verb + suffix : verb + " " + String.join(" ", rest) + suffix);
+    return out.toArray(new String[0]);
+  }
+
+  private static List<String> keys(int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      keys.add("key" + i);
+    }
+    return keys;
   }
 
   @Test
-  void get_lineOverGetLimitCloses() {
-    String line = "get " + "k ".repeat(MemcachedTextDecoder.MAX_GET_LINE_LENGTH / 2);
-    assertDecodes(line + "\r\n", "? !LINE_TOO_LONG");
+  void get_lineWithinLimit_oneRequest() {
+    List<String> keys = keys(400); // 2,693 bytes with "get": over the limit, so in parts
+    List<String> few = keys(300); // 1,993 bytes
+    String line = "get " + String.join(" ", few);
+    assertTrue(line.length() <= MemcachedTextDecoder.MAX_LINE_LENGTH);
+    assertDecodes(line + "\r\n", line);
+    assertDecodes("get " + String.join(" ", keys) + "\r\n", parts("get", keys, ""));
+  }
+
+  @Test
+  void get_longLine_keysInPartsWhateverTheSegmentation() {
+    List<String> keys = keys(700);
+    assertDecodes("get " + String.join(" ", keys) + "\r\nversion\r\n",
+        concat(parts("get", keys, ""), "version"));
+    assertDecodes("  gets   " + String.join("  ", keys) + " \r\n", parts("gets", keys, ""));
+    List<String> exact = keys(512); // a multiple of the part size: the last part is empty
+    assertDecodes("get " + String.join(" ", exact) + "\n", parts("get", exact, ""));
+  }
+
+  @Test
+  void get_veryLongLine_twentyThousandKeys() {
+    List<String> keys = keys(20_000);
+    String line = "get " + String.join(" ", keys);
+    assertTrue(line.length() > 150_000);
+    // Whole, and in reads of 1,000 bytes (byte-by-byte splits are covered by the shorter lines).
+    byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    List<byte[]> reads = new ArrayList<>();
+    for (int i = 0; i < bytes.length; i += 1000) {
+      reads.add(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 1000)));
+    }
+    assertEquals(List.of(parts("get", keys, "")), decode(List.of(bytes)));
+    assertEquals(List.of(parts("get", keys, "")), decode(reads));
+  }
+
+  @Test
+  void gat_longLine_partsKeepTheExptime() {
+    List<String> keys = keys(400);
+    assertDecodes("gats 100 " + String.join(" ", keys) + "\r\n", parts("gats", keys, " e=100"));
+    assertDecodes("gat x1 " + String.join(" ", keys) + "\r\nversion\r\n",
+        "gat !INVALID_EXPTIME", "version");
+  }
+
+  @Test
+  void get_longLine_tooLongKey_errorAfterTheFirstParts() {
+    List<String> keys = keys(300);
+    String line = "get " + String.join(" ", keys) + " " + "x".repeat(251) + " more keys";
+    String[] first = parts("get", keys.subList(0, 256), "");
+    List<String> want = new ArrayList<>(List.of(first).subList(0, first.length - 1));
+    want.add("get !BAD_COMMAND_LINE_FORMAT");
+    want.add("version");
+    assertDecodes(line + "\r\nversion\r\n", want.toArray(new String[0]));
+  }
+
+  @Test
+  void get_longLine_wordsAfterNulIgnored() {
+    List<String> keys = keys(400);
+    assertDecodes("get " + String.join(" ", keys) + "\0 ignored keys\r\n", parts("get", keys, ""));
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  void httpRequestLine_closes_asMemcached() {
+    assertDecodes("GET / HTTP/1.0\r\nversion\r\n", "? !HTTP_REQUEST_LINE");
+    assertDecodes("DELETE HTTP/1.1\r\n", "? !HTTP_REQUEST_LINE");
+    assertDecodes("PUT /x HTTP/1.1\r\n", "? !HTTP_REQUEST_LINE");
+    // A known command, or a lower-case "http/", is answered as usual.
+    assertDecodes("get / HTTP/1.1\r\n", "get / HTTP/1.1");
+    assertDecodes("GET / http/1.0\r\n", "? !UNKNOWN_COMMAND");
   }
 
   @Test
