@@ -133,14 +133,25 @@ public final class ClusterMembership implements AutoCloseable {
 
   /**
    * Calls {@code listener} with every new ring snapshot from now on, and once at once with the
-   * current one.
+   * current one; epochs it receives only grow.
    *
    * @param listener receives snapshots, on Hazelcast's event thread (or the caller's, the first
    *     time); must not block
    */
   public void onRingChange(Consumer<HashRing> listener) {
-    listeners.add(listener);
-    listener.accept(ring.get());
+    Consumer<HashRing> ordered = new Consumer<>() {
+      private long delivered = -1;
+
+      @Override
+      public synchronized void accept(HashRing r) {
+        if (r.epoch() > delivered) { // a rebuild racing the registration never goes back
+          delivered = r.epoch();
+          listener.accept(r);
+        }
+      }
+    };
+    listeners.add(ordered);
+    ordered.accept(ring.get());
   }
 
   /** Returns whether the Hazelcast member runs (false once closed or shut down by a fault). */

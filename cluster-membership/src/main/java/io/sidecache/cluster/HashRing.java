@@ -168,11 +168,16 @@ public final class HashRing {
   /**
    * Returns the share of the hash space a member owns: the arcs ending at its points.
    *
-   * @param member the member
+   * @param member the member, found by node id
    * @return a fraction from 0 to 1; 0 for a member not on the ring
    */
   public double share(RingMember member) {
-    int m = members.indexOf(member);
+    int m = -1;
+    for (int i = 0; i < members.size(); i++) {
+      if (members.get(i).nodeId().equals(member.nodeId())) {
+        m = i;
+      }
+    }
     if (m < 0 || points.length == 0) {
       return 0;
     }

@@ -35,7 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Both nonces are 32 fresh bytes from {@link SecureRandom}, so no proof can be replayed on
  * another connection; the role letter differs, so S's proof cannot be reflected back to S as
- * C's; proofs are compared with {@link MessageDigest#isEqual} (constant time). {@code HELLO} is
+ * C's; proofs are compared with {@link MessageDigest#isEqual} (constant time). C checks that S
+ * is the node it meant to reach (the id its ring entry names), and both refuse a peer that claims
+ * their own id: a node without the secret cannot relay one node's handshake to another, or a
+ * node's own handshake back to it. The handshake admits a connection; it does not protect the
+ * bytes after it (TLS on the peer port does). {@code HELLO} is
  * the magic {@code SCP1}, one byte of node id length (1..255), the UTF-8 node id and the nonce; a
  * proof is 32 bytes; {@code OK} is one byte {@code 0x01}.
  *
@@ -70,6 +74,7 @@ public final class PeerHandshake extends ByteToMessageDecoder {
   private final boolean connecting;
   private final SecretKeySpec key;
   private final byte[] selfId;
+  private final byte[] expectedPeerId;
   private final byte[] nonce = new byte[NONCE_BYTES];
   private State state;
   private byte[] otherId;
@@ -78,14 +83,31 @@ public final class PeerHandshake extends ByteToMessageDecoder {
   private boolean started;
 
   /**
-   * Creates the handshake of one connection.
+   * Creates the handshake of the side that accepted a connection.
    *
-   * @param connecting {@code true} on the side that opened the connection
    * @param secret the cluster secret, not empty
    * @param selfId this node's id, 1..255 bytes of UTF-8
+   * @return the handshake
    * @throws IllegalArgumentException if the secret is empty or the id out of bounds
    */
-  public PeerHandshake(boolean connecting, String secret, String selfId) {
+  public static PeerHandshake accepting(String secret, String selfId) {
+    return new PeerHandshake(false, secret, selfId, null);
+  }
+
+  /**
+   * Creates the handshake of the side that opened a connection to a known node.
+   *
+   * @param secret the cluster secret, not empty
+   * @param selfId this node's id, 1..255 bytes of UTF-8
+   * @param peerId the id of the node dialled, as its ring entry names it
+   * @return the handshake
+   * @throws IllegalArgumentException if the secret is empty or an id out of bounds
+   */
+  public static PeerHandshake connecting(String secret, String selfId, String peerId) {
+    return new PeerHandshake(true, secret, selfId, Objects.requireNonNull(peerId, "peerId"));
+  }
+
+  private PeerHandshake(boolean connecting, String secret, String selfId, String peerId) {
     Objects.requireNonNull(secret, "secret");
     if (secret.isEmpty()) {
       throw new IllegalArgumentException("secret: empty");
@@ -95,6 +117,7 @@ public final class PeerHandshake extends ByteToMessageDecoder {
       throw new IllegalArgumentException(
           "selfId: " + this.selfId.length + " bytes (expected: 1..255)");
     }
+    this.expectedPeerId = peerId == null ? null : peerId.getBytes(StandardCharsets.UTF_8);
     this.connecting = connecting;
     this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
     this.state = State.AWAIT_HELLO;
@@ -187,6 +210,14 @@ public final class PeerHandshake extends ByteToMessageDecoder {
     in.readBytes(otherId);
     otherNonce = new byte[NONCE_BYTES];
     in.readBytes(otherNonce);
+    if (java.util.Arrays.equals(otherId, selfId)) {
+      fail(ctx, "the peer claims this node's own id");
+      return;
+    }
+    if (expectedPeerId != null && !java.util.Arrays.equals(otherId, expectedPeerId)) {
+      fail(ctx, "the peer is not the node dialled");
+      return;
+    }
     state = State.AWAIT_PROOF;
     if (!connecting) {
       ByteBuf reply = hello(ctx);

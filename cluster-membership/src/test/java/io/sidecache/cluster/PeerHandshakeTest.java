@@ -42,8 +42,12 @@ class PeerHandshakeTest {
   private final Recorder clientSide = new Recorder();
   private final Recorder serverSide = new Recorder();
 
-  private EmbeddedChannel channel(boolean connecting, String secret, String id, Recorder r) {
-    return new EmbeddedChannel(new PeerHandshake(connecting, secret, id), r);
+  private EmbeddedChannel client(String secret, String id, String peer, Recorder r) {
+    return new EmbeddedChannel(PeerHandshake.connecting(secret, id, peer), r);
+  }
+
+  private EmbeddedChannel server(String secret, String id, Recorder r) {
+    return new EmbeddedChannel(PeerHandshake.accepting(secret, id), r);
   }
 
   /** Moves every outbound byte of each channel to the other until neither has anything. */
@@ -70,8 +74,8 @@ class PeerHandshakeTest {
 
   @Test
   void sameSecret_bothAuthenticated_laterBytesPassThrough() {
-    EmbeddedChannel client = channel(true, "s3cret", "node-a", clientSide);
-    EmbeddedChannel server = channel(false, "s3cret", "node-b", serverSide);
+    EmbeddedChannel client = client("s3cret", "node-a", "node-b", clientSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
     shuttle(client, server);
     assertEquals("node-b", clientSide.peer);
     assertEquals("node-a", serverSide.peer);
@@ -86,8 +90,8 @@ class PeerHandshakeTest {
 
   @Test
   void wrongSecret_bothRefused_nothingPasses() {
-    EmbeddedChannel client = channel(true, "guess", "intruder", clientSide);
-    EmbeddedChannel server = channel(false, "s3cret", "node-b", serverSide);
+    EmbeddedChannel client = client("guess", "intruder", "node-b", clientSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
     shuttle(client, server);
     // The client checks the server's proof first: it closes without proving anything.
     assertFalse(client.isOpen());
@@ -103,7 +107,7 @@ class PeerHandshakeTest {
   void serverProofReflected_refused() {
     // An attacker without the secret connects twice: it cannot turn the server's proof on one
     // connection into the client proof the server wants on the other, as the role letter differs.
-    EmbeddedChannel server = channel(false, "s3cret", "node-b", serverSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
     byte[] nonce = new byte[PeerHandshake.NONCE_BYTES];
     ByteBuf hello = Unpooled.buffer().writeBytes(new byte[] {'S', 'C', 'P', '1', 1, 'x'})
         .writeBytes(nonce);
@@ -120,13 +124,13 @@ class PeerHandshakeTest {
 
   @Test
   void garbageOrSilence_closed() {
-    EmbeddedChannel server = channel(false, "s3cret", "node-b", serverSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
     server.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.UTF_8));
     assertFalse(server.isOpen());
     server.finishAndReleaseAll();
 
     Recorder r = new Recorder();
-    EmbeddedChannel silent = channel(false, "s3cret", "node-c", r);
+    EmbeddedChannel silent = server("s3cret", "node-c", r);
     silent.advanceTimeBy(PeerHandshake.TIMEOUT_MILLIS + 1, TimeUnit.MILLISECONDS);
     silent.runScheduledPendingTasks();
     assertFalse(silent.isOpen());
@@ -135,8 +139,8 @@ class PeerHandshakeTest {
 
   @Test
   void handshakeSplitIntoSingleBytes_stillCompletes() {
-    EmbeddedChannel client = channel(true, "s3cret", "node-a", clientSide);
-    EmbeddedChannel server = channel(false, "s3cret", "node-b", serverSide);
+    EmbeddedChannel client = client("s3cret", "node-a", "node-b", clientSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
     boolean moved = true;
     while (moved) {
       moved = false;
@@ -158,6 +162,32 @@ class PeerHandshakeTest {
     assertEquals("node-b", clientSide.peer);
     assertEquals("node-a", serverSide.peer);
     assertTrue(client.isOpen() && server.isOpen());
+    client.finishAndReleaseAll();
+    server.finishAndReleaseAll();
+  }
+
+  @Test
+  void peerNotTheNodeDialled_refused() {
+    // A relay answering for another node: the client meant node-x, node-b answers.
+    EmbeddedChannel client = client("s3cret", "node-a", "node-x", clientSide);
+    EmbeddedChannel server = server("s3cret", "node-b", serverSide);
+    shuttle(client, server);
+    assertFalse(client.isOpen());
+    assertNull(clientSide.peer);
+    assertNull(serverSide.peer);
+    client.finishAndReleaseAll();
+    server.finishAndReleaseAll();
+  }
+
+  @Test
+  void peerClaimingOurOwnId_refused() {
+    // A node's own handshake reflected back at it.
+    EmbeddedChannel client = client("s3cret", "node-a", "node-a", clientSide);
+    EmbeddedChannel server = server("s3cret", "node-a", serverSide);
+    shuttle(client, server);
+    assertFalse(server.isOpen());
+    assertNull(clientSide.peer);
+    assertNull(serverSide.peer);
     client.finishAndReleaseAll();
     server.finishAndReleaseAll();
   }

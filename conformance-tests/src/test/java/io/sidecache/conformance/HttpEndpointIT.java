@@ -329,6 +329,10 @@ class HttpEndpointIT {
     assertHas(parsed, "sample sidecache_command_latency_seconds_bucket command=get le=+Inf "
         + "protocol=resp");
     assertHas(parsed, "sample sidecache_memcached_commands_total command=get");
+    assertHas(parsed, "sample sidecache_commands_seconds_count command=set protocol=memcached "
+        + "result=ok");
+    assertHas(parsed, "sample sidecache_command_latency_seconds_bucket command=get le=+Inf "
+        + "protocol=memcached");
     assertHas(parsed, "sample sidecache_store_gets_total result=hit tier=memory");
     assertHas(parsed, "sample sidecache_store_keys tier=memory");
     assertHas(parsed, "sample sidecache_store_bytes tier=memory");

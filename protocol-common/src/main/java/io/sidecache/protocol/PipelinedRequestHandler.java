@@ -72,6 +72,8 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
   private ChannelHandlerContext ctx;
   private long outputLimit;
   private boolean waiting;
+  // True from the dispatch of a request (not a stream part) until it has nothing left to await.
+  private boolean inRequest;
   // True while a request, a stage's continuation or the backlog runs: a writability change fired
   // synchronously inside one of their writes must not start the backlog inside it.
   private boolean running;
@@ -249,6 +251,7 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
           running = true;
           try {
             then.accept(value, cause == null ? null : unwrap(cause));
+            completeIfDone();
           } catch (Throwable t) {
             ctx.fireExceptionCaught(t);
           } finally {
@@ -417,6 +420,21 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
   }
 
+  /** Calls {@link #requestCompleted} once the request running has nothing left to await. */
+  private void completeIfDone() {
+    if (inRequest && !waiting) {
+      inRequest = false;
+      requestCompleted();
+    }
+  }
+
+  /**
+   * Called once per request (not per {@link StreamPart}) when it is done: {@link #handle}
+   * returned and every stage it awaited, and every stream it started, has completed. A protocol
+   * that times its commands records here. Runs on the event loop; the default does nothing.
+   */
+  protected void requestCompleted() {}
+
   /** Registers for the gate's opening when it is closed; returns whether it was. */
   private boolean heldByClosedGate() {
     if (gate == null || heldByGate || !gate.holdIfClosed(ctx.executor(), resumeAfterGate)) {
@@ -438,7 +456,9 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
       if (msg instanceof StreamPart part) {
         handlePart(ctx, part);
       } else {
+        inRequest = true;
         handle(ctx, requestType.cast(msg));
+        completeIfDone();
       }
     } finally {
       ReferenceCountUtil.release(msg);

@@ -24,6 +24,7 @@ class PipelinedRequestHandlerTest {
    */
   private static final class EchoHandler extends PipelinedRequestHandler<String> {
     final List<String> handled = new ArrayList<>();
+    final List<String> completed = new ArrayList<>();
     final CompletableFuture<Void> pending;
     int depth;
     int maxDepth;
@@ -47,6 +48,11 @@ class PipelinedRequestHandlerTest {
       } finally {
         depth--;
       }
+    }
+
+    @Override
+    protected void requestCompleted() {
+      completed.add(handled.get(handled.size() - 1));
     }
 
     @Override
@@ -103,5 +109,19 @@ class PipelinedRequestHandlerTest {
     assertEquals(1, handler.maxDepth);
     assertTrue(ch.config().isAutoRead());
     assertFalse(ch.finish());
+  }
+
+  @Test
+  void requestCompleted_oncePerRequest_afterItsAwaitedStage() {
+    CompletableFuture<Void> pending = new CompletableFuture<>();
+    EchoHandler handler = new EchoHandler(pending);
+    EmbeddedChannel ch = new EmbeddedChannel(handler);
+    ch.writeInbound("one", "wait", "two");
+    assertEquals(List.of("one"), handler.completed); // "wait" awaits; "two" waits behind it
+    pending.complete(null);
+    ch.runPendingTasks();
+    assertEquals(List.of("one", "wait", "two"), handler.completed);
+    outbound(ch);
+    ch.finishAndReleaseAll();
   }
 }

@@ -157,11 +157,18 @@ public enum BinaryOpcode {
   private final int code;
   private final BinaryOpcode loud;
   private final Shape shape;
+  private final String label;
 
   BinaryOpcode(int code, BinaryOpcode loud, Shape shape) {
     this.code = code;
     this.loud = loud;
     this.shape = shape;
+    this.label = name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Returns the opcode's name in lower case, e.g. {@code getkq}, the tag of its timer. */
+  String label() {
+    return label;
   }
 
   /**

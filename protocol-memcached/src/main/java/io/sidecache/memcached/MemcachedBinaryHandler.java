@@ -97,7 +97,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
       StatsReport report,
       MemcachedSasl sasl,
       CommandGate gate) {
-    super(BinaryRequest.class, gate);
+    super(BinaryRequest.class, gate, report.commands());
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSizeBytes;
@@ -115,6 +115,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
 
   @Override
   protected void handle(ChannelHandlerContext ctx, BinaryRequest request) {
+    time(request.opcode() == null ? "unknown" : request.opcode().label());
     try {
       BinaryRequest.Error error = request.error();
       if (error != null && error.beforeAuth()) {
@@ -142,6 +143,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
   }
 
   private void answerError(BinaryRequest request, BinaryRequest.Error error) {
+    timedFailed();
     if (error == BinaryRequest.Error.TOO_LARGE && request.opcode().base() == BinaryOpcode.SET) {
       // memcached unlinks the current item so that a refused Set leaves no stale value.
       await(
@@ -452,6 +454,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
     String group = new String(request.key(), StandardCharsets.US_ASCII);
     if (group.equals("reset")) {
       stats.reset();
+      report.commands().reset();
     } else {
       int port = ctx.channel().localAddress() instanceof InetSocketAddress address
           ? address.getPort() : 0;
@@ -512,6 +515,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
 
   /** Maps a store failure to its status: the one place where exceptions become responses. */
   private void fail(BinaryRequest request, Throwable cause) {
+    timedFailed();
     if (cause instanceof NotAnIntegerException) {
       error(request, BinaryStatus.NON_NUMERIC);
       return;

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
@@ -12,8 +13,11 @@ import java.util.function.Consumer;
 
 /**
  * The part the text and binary command handlers share: the connection's {@link ReplyBuffer},
- * flushed once per read batch, released when the channel goes, and the close on an unexpected
- * error.
+ * flushed once per read batch, released when the channel goes, the close on an unexpected
+ * error, and the timing of each command ({@code sidecache.commands} with {@code
+ * protocol=memcached}, from its arrival to its last reply byte written, {@code result=error} for
+ * an error reply or a failed store operation; misses, {@code NOT_STORED} and {@code EXISTS} are
+ * answers, not errors).
  *
  * <p>Not sharable: one instance per channel, used from its event loop only.
  *
@@ -26,8 +30,43 @@ abstract class MemcachedRequestHandler<I> extends PipelinedRequestHandler<I> {
   /** The connection's replies; set once the handler is added to the pipeline. */
   ReplyBuffer replies;
 
-  MemcachedRequestHandler(Class<I> requestType, CommandGate gate) {
+  private final CommandMetrics metrics;
+  private CommandMetrics.Meter timed;
+  private long timedSince;
+  private boolean timedFailed;
+
+  MemcachedRequestHandler(Class<I> requestType, CommandGate gate, CommandMetrics metrics) {
     super(requestType, gate);
+    this.metrics = metrics;
+  }
+
+  /**
+   * Starts timing the request being handled as {@code command}, from now.
+   *
+   * @param command the command's name, e.g. {@code get}
+   */
+  final void time(String command) {
+    time(command, System.nanoTime());
+  }
+
+  /** Starts timing the request being handled as {@code command}, from {@code since}. */
+  final void time(String command, long since) {
+    timed = metrics.meter(command);
+    timedSince = since;
+    timedFailed = false;
+  }
+
+  /** Marks the request being timed as answered with an error. */
+  final void timedFailed() {
+    timedFailed = true;
+  }
+
+  @Override
+  protected final void requestCompleted() {
+    if (timed != null) {
+      timed.record(System.nanoTime() - timedSince, timedFailed);
+      timed = null;
+    }
   }
 
   @Override

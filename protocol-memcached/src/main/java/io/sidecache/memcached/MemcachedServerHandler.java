@@ -4,11 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.Stages;
 import io.sidecache.protocol.StreamPart;
 import io.sidecache.protocol.StreamedUpload;
-import io.sidecache.protocol.CommandGate;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ConcatOptions;
 import io.sidecache.store.ConcatResult;
@@ -96,7 +97,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       CacheStore store, Ticker ticker, int maxItemSizeBytes, DelayedFlush delayedFlush) {
     this(store, ticker, maxItemSizeBytes, delayedFlush,
         new StatsReport(new MemcachedStats(ticker.millis()), store, ticker,
-            maxItemSizeBytes, 1, false), null);
+            maxItemSizeBytes, 1, false, CommandMetrics.unregistered("memcached")), null);
   }
 
   /**
@@ -116,7 +117,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       DelayedFlush delayedFlush,
       StatsReport report,
       CommandGate gate) {
-    super(TextRequest.class, gate);
+    super(TextRequest.class, gate, report.commands());
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSizeBytes;
@@ -156,21 +157,28 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
   // its request.
   private ValueWriter writer;
   private TextRequest uploadStart;
+  private long uploadSince;
 
   @Override
   protected void handle(ChannelHandlerContext ctx, TextRequest request) {
     try {
       if (request.streamed() == TextRequest.STREAM_END) {
+        if (uploadStart != null) {
+          time(uploadStart.verb().label(), uploadSince); // from the command line's arrival
+        }
         finishUpload(request);
         return;
       }
       if (request.streamed() >= 0) {
+        uploadSince = System.nanoTime(); // timed when its data block has arrived and is stored
         writer = store.writer(Key.of(request.key()), request.streamed());
         uploadStart = request;
         beginUpload(writer::write, writer::abort);
         return;
       }
+      time(request.verb() == null ? "unknown" : request.verb().label());
       if (request.isError()) {
+        timedFailed();
         answerError(request);
         return;
       }
@@ -347,6 +355,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       return;
     }
     if (end.isError()) {
+      timedFailed();
       upload.abort();
       answerError(end);
     } else if (upload.failure() != null) {
@@ -488,6 +497,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
         ? "" : new String(request.key(), java.nio.charset.StandardCharsets.US_ASCII);
     if (group.equals("reset")) {
       stats.reset();
+      report.commands().reset();
       reply(request, RESET);
       return;
     }
@@ -865,6 +875,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   /** Maps a store failure to its wire error: the one place where exceptions become replies. */
   private void fail(TextRequest request, Throwable cause) {
+    timedFailed();
     byte[] line;
     if (cause instanceof NotAnIntegerException) {
       line = TextReplies.NON_NUMERIC_VALUE;

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.sidecache.protocol.CommandGate;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.Ticker;
 import java.util.LinkedHashMap;
@@ -84,6 +85,39 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
       int threads,
       MemcachedSasl sasl,
       CommandGate gate) {
+    this(store, ticker, maxItemSizeBytes, threads, sasl, gate,
+        CommandMetrics.unregistered("memcached"));
+  }
+
+  /**
+   * Creates the initializer of a listener whose commands are timed in {@code metrics}.
+   *
+   * @param store the keyspace, must not be {@code null}
+   * @param ticker the clock that relative exptimes are measured from, in milliseconds since the
+   *     epoch; the same clock as the store's, must not be {@code null}
+   * @param maxItemSizeBytes the largest value a storage command may carry, in bytes
+   * @param threads the number of event loops serving the listener, positive
+   * @param sasl the SASL PLAIN credentials clients must present, or {@code null} for none
+   * @param gate the node's gate for exclusive sections, or {@code null} for none
+   * @param metrics the command timers, tagged {@code protocol=memcached}: text verbs by their
+   *     word ({@code get}, {@code mg}), binary opcodes by their name ({@code getkq}); must not be
+   *     {@code null}
+   * @throws NullPointerException if {@code store}, {@code ticker} or {@code metrics} is {@code
+   *     null}
+   * @throws IllegalArgumentException if {@code maxItemSizeBytes} or {@code threads} is not
+   *     positive
+   */
+  public MemcachedServerInitializer(
+      CacheStore store,
+      Ticker ticker,
+      int maxItemSizeBytes,
+      int threads,
+      MemcachedSasl sasl,
+      CommandGate gate,
+      CommandMetrics metrics) {
+    if (metrics == null) {
+      throw new NullPointerException("metrics");
+    }
     if (store == null) {
       throw new NullPointerException("store");
     }
@@ -105,7 +139,7 @@ public final class MemcachedServerInitializer extends ChannelInitializer<Channel
     this.delayedFlush = new DelayedFlush(store);
     this.stats = new MemcachedStats(ticker.millis());
     this.report = new StatsReport(stats, store, ticker, maxItemSizeBytes, threads,
-        sasl != null);
+        sasl != null, metrics);
     this.statsHandler = new ConnectionStatsHandler(stats);
   }
 

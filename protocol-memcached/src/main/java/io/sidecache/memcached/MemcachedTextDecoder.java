@@ -127,6 +127,7 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   private long multiExptime;
   private List<byte[]> multiKeys;
   private boolean multiNul;
+  private boolean multiAny;
 
   private long swallowRemaining;
   private final long streamAbove;
@@ -277,6 +278,7 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
     multiExptime = 0;
     multiKeys = new ArrayList<>(MULTI_GET_PART_KEYS);
     multiNul = false;
+    multiAny = false;
     if (verb == TextVerb.GAT || verb == TextVerb.GATS) {
       while (after < end && in.getByte(after) == ' ') {
         after++;
@@ -326,19 +328,25 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
         in.skipBytes(1);
         continue;
       }
+      // A word ends at a space, a NUL or the line's end; a '\r' not before '\n' is part of it,
+      // as on a short line.
       int wordEnd = in.forEachByte(start, in.readableBytes(), v -> v != ' ' && v != '\n'
-          && v != '\r' && v != 0);
+          && v != 0);
       if (wordEnd < 0) {
-        if (in.readableBytes() > MAX_KEY_LENGTH) {
+        if (in.readableBytes() > MAX_KEY_LENGTH + 1) {
           tooLongMultiGetKey(in, out);
         }
         return; // the key goes on in the next read
+      }
+      if (in.getByte(wordEnd) == '\n' && in.getByte(wordEnd - 1) == '\r') {
+        wordEnd--; // wordEnd > start: a line end at start was handled above
       }
       if (wordEnd - start > MAX_KEY_LENGTH) {
         tooLongMultiGetKey(in, out);
         return;
       }
       multiKeys.add(ByteBufUtil.getBytes(in, start, wordEnd - start));
+      multiAny = true;
       in.readerIndex(wordEnd);
       if (multiKeys.size() == MULTI_GET_PART_KEYS) {
         emitMultiGetPart(out, true);
@@ -347,6 +355,12 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
   }
 
   private void emitMultiGetPart(List<Object> out, boolean more) {
+    if (!more && !multiAny) {
+      // No key at all (a long line of spaces): a wrong word count, as on a short line.
+      multiKeys = null;
+      out.add(TextRequest.error(multiVerb, TextError.UNKNOWN_COMMAND, false));
+      return;
+    }
     byte[][] keys = multiKeys.toArray(new byte[0][]);
     multiKeys = more ? new ArrayList<>(MULTI_GET_PART_KEYS) : null;
     out.add(multiVerb == TextVerb.GAT || multiVerb == TextVerb.GATS

@@ -1,5 +1,6 @@
 package io.sidecache.memcached;
 
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.DiskStats;
 import io.sidecache.store.StoreStats;
@@ -35,6 +36,7 @@ final class StatsReport {
   private final int maxItemSize;
   private final int threads;
   private final boolean sasl;
+  private final CommandMetrics commands;
 
   StatsReport(
       MemcachedStats stats,
@@ -42,18 +44,25 @@ final class StatsReport {
       Ticker ticker,
       int maxItemSize,
       int threads,
-      boolean sasl) {
+      boolean sasl,
+      CommandMetrics commands) {
     this.stats = stats;
     this.store = store;
     this.ticker = ticker;
     this.maxItemSize = maxItemSize;
     this.threads = threads;
     this.sasl = sasl;
+    this.commands = commands;
   }
 
   /** Returns the listener's counters. */
   MemcachedStats stats() {
     return stats;
+  }
+
+  /** Returns the listener's command timers ({@code protocol=memcached}). */
+  CommandMetrics commands() {
+    return commands;
   }
 
   /**

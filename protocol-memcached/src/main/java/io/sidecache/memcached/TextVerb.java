@@ -97,15 +97,22 @@ public enum TextVerb {
   }
 
   private final byte[] name;
+  private final String label;
   private final int minWords;
   private final int maxWords;
   private final boolean storage;
 
   TextVerb(String name, int minWords, int maxWords, boolean storage) {
     this.name = name.getBytes(StandardCharsets.US_ASCII);
+    this.label = name;
     this.minWords = minWords;
     this.maxWords = maxWords;
     this.storage = storage;
+  }
+
+  /** Returns the command word as sent, e.g. {@code gets}, the {@code command} tag of its timer. */
+  String label() {
+    return label;
   }
 
   /**

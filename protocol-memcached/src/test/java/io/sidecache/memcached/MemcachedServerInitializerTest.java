@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.memory.MemoryStore;
 import java.io.ByteArrayOutputStream;
@@ -52,6 +53,35 @@ class MemcachedServerInitializerTest {
     } finally {
       group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).sync();
     }
+  }
+
+  @Test
+  void commands_timedPerVerb_errorsMarked() throws Exception {
+    MemoryStore store = MemoryStore.builder().maximumBytes(1 << 20).build();
+    CommandMetrics metrics = CommandMetrics.unregistered("memcached");
+    EventLoopGroup group = new NioEventLoopGroup(1);
+    try {
+      Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+          .childHandler(new MemcachedServerInitializer(store, Ticker.system(), 1024, 1, null,
+              null, metrics))
+          .bind("127.0.0.1", 0).sync().channel();
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(("set k 0 0 1\r\nv\r\nget k\r\nget nope\r\n"
+            + "incr k 1\r\nbogus\r\nquit\r\n").getBytes(StandardCharsets.US_ASCII));
+        readToEnd(socket.getInputStream());
+      }
+      server.close().sync();
+    } finally {
+      group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).sync();
+    }
+    assertEquals(1, metrics.meter("set").calls());
+    assertEquals(2, metrics.meter("get").calls());
+    assertEquals(0, metrics.meter("get").failures()); // a miss is an answer
+    assertEquals(1, metrics.meter("incr").failures()); // non-numeric value: CLIENT_ERROR
+    assertEquals(1, metrics.meter("unknown").failures());
+    assertEquals(2, java.util.Arrays.stream(metrics.meter("get").latencyCounts()).sum());
   }
 
   @Test

@@ -485,6 +485,21 @@ class MemcachedTextDecoderTest {
     assertDecodes("get " + String.join(" ", keys) + "\0 ignored keys\r\n", parts("get", keys, ""));
   }
 
+  @Test
+  void get_longLine_bareCarriageReturnIsPartOfAKey_asOnAShortLine() {
+    List<String> keys = new ArrayList<>(keys(400));
+    keys.add("a\rb");
+    keys.add("c\r");
+    assertDecodes("get " + String.join(" ", keys) + "\r\n", parts("get", keys, ""));
+    assertDecodes("get a\rb c\r\r\n", "get a\rb c\r");
+  }
+
+  @Test
+  void get_longLineOfSpaces_wrongWordCount() {
+    assertDecodes("get" + " ".repeat(3000) + "\r\nversion\r\n", "get !UNKNOWN_COMMAND", "version");
+    assertDecodes("get" + "\r\n", "get !UNKNOWN_COMMAND");
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);

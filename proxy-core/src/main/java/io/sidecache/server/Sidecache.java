@@ -131,9 +131,10 @@ public final class Sidecache implements AutoCloseable {
     }
     this.operations = new NodeOperations(registry, tiered);
     CommandMetrics respMetrics = new CommandMetrics(registry, "resp");
+    CommandMetrics memcachedMetrics = new CommandMetrics(registry, "memcached");
     CommandMetrics httpMetrics = new CommandMetrics(registry, "http");
     registry.getPrometheusRegistry().register(
-        new CommandLatencyCollector(List.of(respMetrics, httpMetrics)));
+        new CommandLatencyCollector(List.of(respMetrics, memcachedMetrics, httpMetrics)));
     try {
       RespServerContext resp =
           new RespServerContext(
@@ -150,7 +151,7 @@ public final class Sidecache implements AutoCloseable {
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
           ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
       memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
-          sasl, gate);
+          sasl, gate, memcachedMetrics);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
