@@ -354,18 +354,24 @@ abstract class RespKeysConformance extends RespClientSuite {
   }
 
   /**
-   * Redis answers {@code OBJECT IDLETIME}; Sidecache does not implement it because its store
-   * keeps no access time (docs/protocol-resp.md), so this checks each side's own answer.
+   * {@code OBJECT IDLETIME}: seconds since the last access, not reset by asking, reset by a read
+   * or a write (both servers count whole seconds of a clock, so a 2.2 s wait reads 1 to 3).
    */
   @Test
-  void object_idletimeOnlyOnRedis() throws IOException {
+  void object_idletime_secondsSinceLastAccess() throws Exception {
     String k = key();
+    String other = key();
     raw.call("SET", k, "v");
-    String reply = raw.call("OBJECT", "IDLETIME", k);
-    if (target().isRedis()) {
-      assertTrue(reply.matches(":\\d+\r\n"), reply);
-    } else {
-      assertEquals(err("unknown subcommand 'IDLETIME'. Try OBJECT HELP."), reply);
-    }
+    raw.call("SET", other, "w");
+    assertEquals(integer(0), raw.call("OBJECT", "IDLETIME", k));
+    Thread.sleep(2_200);
+    assertTrue(raw.call("OBJECT", "IDLETIME", k).matches(":[123]\r\n"));
+    assertTrue(raw.call("OBJECT", "IDLETIME", k).matches(":[123]\r\n"), "asking is no access");
+    raw.call("GET", k);
+    assertEquals(integer(0), raw.call("OBJECT", "IDLETIME", k));
+    raw.call("SET", other, "x");
+    assertEquals(integer(0), raw.call("OBJECT", "IDLETIME", other));
+    assertEquals("$-1\r\n", raw.call("OBJECT", "IDLETIME", key()));
+    assertEquals(0L, jedis.objectIdletime(k));
   }
 }

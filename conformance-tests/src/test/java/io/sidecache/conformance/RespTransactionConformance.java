@@ -142,6 +142,28 @@ abstract class RespTransactionConformance {
   }
 
   @Test
+  void watch_expiryChanged_execReturnsNull() throws IOException {
+    // Redis 7.0 signals a modified key on EXPIRE, PERSIST and GETEX with an option.
+    String k = key();
+    assertEquals("+OK\r\n", other.call("SET", k, "v"));
+    assertEquals("+OK\r\n", raw.call("WATCH", k));
+    assertEquals(":1\r\n", other.call("EXPIRE", k, "100"));
+    assertEquals("*-1\r\n", call("MULTI", "EXEC"));
+    assertEquals("+OK\r\n", raw.call("WATCH", k));
+    assertEquals(":1\r\n", other.call("PERSIST", k));
+    assertEquals("*-1\r\n", call("MULTI", "EXEC"));
+    assertEquals("+OK\r\n", raw.call("WATCH", k));
+    assertEquals("$1\r\nv\r\n", other.call("GETEX", k, "EX", "50"));
+    assertEquals("*-1\r\n", call("MULTI", "EXEC"));
+    // Neither a plain GETEX nor a PERSIST of a key without a TTL changes anything.
+    assertEquals(":1\r\n", other.call("PERSIST", k));
+    assertEquals("+OK\r\n", raw.call("WATCH", k));
+    assertEquals("$1\r\nv\r\n", other.call("GETEX", k));
+    assertEquals(":0\r\n", other.call("PERSIST", k));
+    assertEquals("*0\r\n", call("MULTI", "EXEC"));
+  }
+
+  @Test
   void watch_unchangedOrUnwatched_execRuns() throws IOException {
     String k = key();
     assertEquals("+OK\r\n", raw.call("WATCH", k));

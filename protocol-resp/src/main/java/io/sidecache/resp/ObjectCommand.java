@@ -1,15 +1,18 @@
 package io.sidecache.resp;
 
+import io.sidecache.store.CacheStore;
 import io.sidecache.store.Entry;
+import io.sidecache.store.FetchOptions;
 import io.sidecache.store.Key;
 import io.sidecache.store.Numbers;
 
 /**
- * Redis 7.0 {@code OBJECT ENCODING|FREQ|REFCOUNT|HELP} (object.c {@code objectCommand}) for the
- * one type Sidecache stores, strings. Answers are derived from the value alone, as Redis encodes
- * a value written by {@code SET} ({@code tryObjectEncoding}); see docs/protocol-resp.md for where
- * Redis's answer depends on the value's history instead. {@code OBJECT IDLETIME} is not offered:
- * the store does not track access times, so no truthful answer exists. Stateless.
+ * Redis 7.0 {@code OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP} (object.c {@code objectCommand})
+ * for the one type Sidecache stores, strings. Encoding and refcount are derived from the value
+ * alone, as Redis encodes a value written by {@code SET} ({@code tryObjectEncoding}); see
+ * docs/protocol-resp.md for where Redis's answer depends on the value's history instead. Idle
+ * time is the entry's last-access time (kept to the second, the state memcached's {@code mg l}
+ * reads too). Stateless.
  */
 final class ObjectCommand {
   /** Redis {@code OBJ_ENCODING_EMBSTR_SIZE_LIMIT}. */
@@ -29,6 +32,9 @@ final class ObjectCommand {
     "FREQ <key>",
     "    Return the access frequency index of the <key>. The returned integer is",
     "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
     "REFCOUNT <key>",
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
@@ -50,6 +56,10 @@ final class ObjectCommand {
             .doc("generic", "4.0.0", "Returns the logarithmic access frequency counter of a Redis"
                 + " object.")
             .body(ObjectCommand::freq))
+        .subcommand(RespCommand.named("idletime", 3).flags("readonly").keys(2, 2, 1)
+            .acl("@keyspace", "@read", "@slow")
+            .doc("generic", "2.2.3", "Returns the time since the last access to a Redis object.")
+            .body(ObjectCommand::idletime))
         .subcommand(RespCommand.named("refcount", 3).flags("readonly").keys(2, 2, 1)
             .acl("@keyspace", "@read", "@slow")
             .doc("generic", "2.2.3", "Returns the reference count of a value of a key.")
@@ -109,6 +119,24 @@ final class ObjectCommand {
         r.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked."
             + " Please note that when switching between policies at runtime LRU and LFU data will"
             + " take some time to adjust.");
+      }
+    });
+  }
+
+  /** Looks at a key without recording an access, as Redis's {@code LOOKUP_NOTOUCH}. */
+  private static final FetchOptions NO_TOUCH =
+      new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
+
+  /**
+   * Redis 7 {@code OBJECT IDLETIME key}: the whole seconds since the key was last read or
+   * written, without counting this look as an access; null when missing.
+   */
+  static void idletime(RespSession s, byte[][] args) {
+    s.reply(s.store().fetch(Key.of(args[2]), NO_TOUCH), (r, f) -> {
+      if (f == null) {
+        r.nullBulk();
+      } else {
+        r.integer(Entry.secondsSinceAccess(f.entry().accessState(), s.now()));
       }
     });
   }

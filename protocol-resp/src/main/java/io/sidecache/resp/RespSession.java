@@ -38,7 +38,7 @@ public final class RespSession {
   private volatile long lastInteraction;
   private boolean authenticated;
   private Transaction transaction;
-  private Map<Key, Long> watched;
+  private Map<Key, Transaction.Watched> watched;
   private boolean runningQueued;
   private boolean exclusive;
   private CompletionStage<Void> queuedReply;
@@ -310,16 +310,16 @@ public final class RespSession {
    * @param key the key
    * @param cas the version read, 0 when the key is absent
    */
-  void watch(Key key, long cas) {
+  void watch(Key key, Transaction.Watched seen) {
     if (watched == null) {
       watched = new LinkedHashMap<>();
     }
-    watched.putIfAbsent(key, cas);
+    watched.putIfAbsent(key, seen);
   }
 
   /** Forgets and returns the watched keys ({@code UNWATCH}, {@code EXEC}, {@code DISCARD}). */
-  Map<Key, Long> unwatchAll() {
-    Map<Key, Long> w = watched == null ? Map.of() : watched;
+  Map<Key, Transaction.Watched> unwatchAll() {
+    Map<Key, Transaction.Watched> w = watched == null ? Map.of() : watched;
     watched = null;
     return w;
   }

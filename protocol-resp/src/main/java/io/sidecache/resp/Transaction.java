@@ -44,15 +44,14 @@ final class Transaction {
 
   /**
    * Runs the queued commands and writes {@code EXEC}'s reply: the array of their replies, or a
-   * null array when a watched key changed since {@code WATCH} (its CAS version differs, or it
-   * appeared or disappeared). Meant to run as an exclusive section; never fails, as each
-   * command's error is written into the array.
+   * null array when a watched key changed since {@code WATCH} ({@link Watched}). Meant to run as
+   * an exclusive section; never fails, as each command's error is written into the array.
    *
    * @param session the connection, in exclusive mode
-   * @param watched the watched keys and the CAS version seen by {@code WATCH} (0 when absent)
+   * @param watched the watched keys and what {@code WATCH} saw of each
    * @return a stage completed when the reply is written
    */
-  CompletionStage<Void> execute(RespSession session, Map<Key, Long> watched) {
+  CompletionStage<Void> execute(RespSession session, Map<Key, Watched> watched) {
     return session.onLoop(unchanged(session.store(), watched))
         .thenCompose(
             unchanged -> {
@@ -65,18 +64,31 @@ final class Transaction {
             });
   }
 
-  private static CompletionStage<Boolean> unchanged(CacheStore store, Map<Key, Long> watched) {
+  private static CompletionStage<Boolean> unchanged(CacheStore store, Map<Key, Watched> watched) {
     CompletionStage<Boolean> all = CompletableFuture.completedFuture(true);
-    for (Map.Entry<Key, Long> w : watched.entrySet()) {
-      long seen = w.getValue();
-      all = all.thenCombine(store.get(w.getKey()), (ok, e) -> ok && casOf(e) == seen);
+    for (Map.Entry<Key, Watched> w : watched.entrySet()) {
+      Watched seen = w.getValue();
+      all = all.thenCombine(store.get(w.getKey()), (ok, e) -> ok && Watched.of(e).equals(seen));
     }
     return all;
   }
 
-  /** Returns the CAS version {@code WATCH} records for an entry, 0 when absent. */
-  static long casOf(Entry e) {
-    return e == null ? 0 : e.cas();
+  /**
+   * What {@code WATCH} records of a key: its CAS version and its expiry. A write changes the
+   * CAS version; a change of expiry alone ({@code EXPIRE}, {@code PERSIST}, {@code GETEX} with an
+   * option, memcached {@code touch}) keeps it, as memcached's CAS must stay, but Redis counts it
+   * as a modification of the key ({@code signalModifiedKey}), so the expiry is compared too.
+   *
+   * @param cas the CAS version, 0 when the key was absent
+   * @param expiresAt the absolute expiry in milliseconds, {@link Entry#NO_EXPIRY} for none
+   */
+  record Watched(long cas, long expiresAt) {
+    private static final Watched ABSENT = new Watched(0, Entry.NO_EXPIRY);
+
+    /** Returns what {@code WATCH} records of an entry, or of an absent key. */
+    static Watched of(Entry e) {
+      return e == null ? ABSENT : new Watched(e.cas(), e.expiresAt());
+    }
   }
 
   private CompletionStage<Void> runFrom(RespSession session, int first) {

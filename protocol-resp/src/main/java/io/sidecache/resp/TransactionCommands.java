@@ -70,7 +70,7 @@ final class TransactionCommands {
     if (transaction == null) {
       throw new RespException("ERR EXEC without MULTI");
     }
-    Map<Key, Long> watched = s.unwatchAll();
+    Map<Key, Transaction.Watched> watched = s.unwatchAll();
     if (transaction.doomed()) {
       throw new RespException(
           "EXECABORT Transaction discarded because of previous errors.");
@@ -87,7 +87,7 @@ final class TransactionCommands {
     s.reply().ok();
   }
 
-  /** Redis 7.0 {@code WATCH key [key ...]}: records each key's current CAS version (0 when absent). */
+  /** Redis 7.0 {@code WATCH key [key ...]}: records each key's CAS version and expiry. */
   static void watch(RespSession s, byte[][] args) {
     if (s.transaction() != null) {
       throw new RespException("ERR WATCH inside MULTI is not allowed");
@@ -101,7 +101,7 @@ final class TransactionCommands {
     }
     s.reply(Stages.all(reads), (r, entries) -> {
       for (int i = 0; i < keys.size(); i++) {
-        s.watch(keys.get(i), Transaction.casOf(entries.get(i)));
+        s.watch(keys.get(i), Transaction.Watched.of(entries.get(i)));
       }
       r.ok();
     });
