@@ -346,6 +346,23 @@ abstract class MemcachedBinaryConformance {
     assertError(1, "Not found", exchange(packet(STAT, "bogus")));
   }
 
+  @Test
+  void stat_detailOnDumpOff_perPrefixCounts() throws IOException {
+    String p = "bin" + System.nanoTime();
+    assertEquals(Map.of(), stats("detail on"));
+    assertEquals(0, exchange(store(SET, p + ":k", 0, 0, "v", 0)).status);
+    assertEquals(0, exchange(packet(GET, p + ":k")).status);
+    assertEquals(1, exchange(packet(GET, p + ":missing")).status);
+    Map<String, String> dump = stats("detail dump");
+    assertEquals(Map.of("detailed", "PREFIX " + p + " get 2 hit 1 set 1 del 0\r\nEND\r\n"),
+        dump);
+    assertEquals(Map.of(), stats("detail off"));
+    assertEquals(Map.of(), stats("detail"));
+    assertError(1, "Not found", exchange(packet(STAT, "detail foo")));
+    stats("reset");
+    assertEquals(Map.of("detailed", "END\r\n"), stats("detail dump"));
+  }
+
   private Map<String, String> stats(String group) throws IOException {
     send(packet(STAT, group));
     Map<String, String> map = new HashMap<>();

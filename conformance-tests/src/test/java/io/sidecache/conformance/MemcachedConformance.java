@@ -247,6 +247,26 @@ abstract class MemcachedConformance {
   }
 
   @Test
+  void statsDetail_onDumpOff_perPrefixCounts() throws IOException {
+    // memcached's "stats detail" (protocol.txt): counts per prefix before the first ':'.
+    String p = "dtl" + System.nanoTime();
+    exchange("stats detail on\r\n", "OK\r\n");
+    exchange("set " + p + ":x 0 0 1\r\n1\r\n", "STORED\r\n");
+    exchange("get " + p + ":x " + p + ":y\r\n", "VALUE " + p + ":x 0 1\r\n1\r\nEND\r\n");
+    exchange("get nodelimiter\r\n", "END\r\n");
+    exchange("delete " + p + ":x\r\n", "DELETED\r\n");
+    String line = "PREFIX " + p + " get 2 hit 1 set 1 del 1\r\n";
+    exchange("stats detail dump\r\n", line + "END\r\n");
+    exchange("stats detail off\r\n", "OK\r\n");
+    exchange("get " + p + ":x\r\n", "END\r\n");
+    exchange("stats detail dump\r\n", line + "END\r\n"); // off keeps what was counted
+    exchange("stats detail\r\n", "CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+    exchange("stats detail foo\r\n", "CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+    exchange("stats reset\r\n", "RESET\r\n");
+    exchange("stats detail dump\r\n", "END\r\n");
+  }
+
+  @Test
   void httpRequestLine_connectionClosedWithoutReply() throws IOException {
     // memcached closes a connection that sends it an HTTP request line (issue 12).
     raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");

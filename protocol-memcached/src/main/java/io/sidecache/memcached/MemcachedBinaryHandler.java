@@ -237,7 +237,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
             fail(request, cause);
             return;
           }
-          stats.get(entry != null);
+          stats.get(request.key(), entry != null);
           answerItem(request, entry, true);
         });
   }
@@ -321,7 +321,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
     } else if (base == BinaryOpcode.REPLACE) {
       options.ifPresent();
     }
-    stats.set();
+    stats.set(request.key());
     await(
         store.set(Key.of(request.key()), request.value(), options.build()),
         (result, cause) -> {
@@ -369,7 +369,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
               fail(request, cause);
               return;
             }
-            stats.delete(deleted);
+            stats.delete(request.key(), deleted);
             if (deleted) {
               success(request, 0);
             } else {
@@ -385,7 +385,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
             fail(request, cause);
             return;
           }
-          stats.delete(outcome == SetResult.Outcome.STORED);
+          stats.delete(request.key(), outcome == SetResult.Outcome.STORED);
           if (outcome == SetResult.Outcome.STORED) {
             success(request, 0);
           } else {
@@ -402,7 +402,7 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
 
   /** Append/Prepend: the item's flags and expiry are kept; a missing item is "Not stored.". */
   private void concat(BinaryRequest request) {
-    stats.set();
+    stats.set(request.key());
     boolean prepend = request.opcode().base() == BinaryOpcode.PREPEND;
     await(
         store.concat(Key.of(request.key()), request.value(),
@@ -455,6 +455,25 @@ public final class MemcachedBinaryHandler extends MemcachedRequestHandler<Binary
     if (group.equals("reset")) {
       stats.reset();
       report.commands().reset();
+    } else if (group.equals("detail") || group.startsWith("detail ")) {
+      // memcached process_bin_stat: "detail on|off" and a bare "detail" answer the end packet,
+      // "detail dump" one "detailed" statistic holding the text dump, anything else Not found.
+      String arg = group.length() > 7 ? group.substring(7) : "";
+      switch (arg) {
+        case "on" -> stats.prefixes().enabled(true);
+        case "off" -> stats.prefixes().enabled(false);
+        case "" -> { }
+        case "dump" -> {
+          byte[] k = "detailed".getBytes(StandardCharsets.US_ASCII);
+          byte[] v = stats.prefixes().dump().getBytes(StandardCharsets.ISO_8859_1);
+          header(request, BinaryStatus.SUCCESS, 0, k.length, k.length + v.length, 0);
+          replies.buffer().writeBytes(k).writeBytes(v);
+        }
+        default -> {
+          error(request, BinaryStatus.KEY_NOT_FOUND);
+          return;
+        }
+      }
     } else {
       int port = ctx.channel().localAddress() instanceof InetSocketAddress address
           ? address.getPort() : 0;

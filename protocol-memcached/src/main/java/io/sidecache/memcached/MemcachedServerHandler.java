@@ -72,6 +72,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   private static final byte[] STAT = "STAT ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] RESET = TextReplies.line("RESET");
+  private static final byte[] STATS_DETAIL_USAGE =
+      TextReplies.line("CLIENT_ERROR usage: stats detail on|off|dump");
 
   private static final InternalLogger logger =
       InternalLoggerFactory.getInstance(MemcachedServerHandler.class);
@@ -319,7 +321,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       Runnable end) {
     for (int i = from; i < keys.length; i++) {
       Entry entry = entries.get(i);
-      stats.get(entry != null);
+      stats.get(keys[i], entry != null);
       if (entry == null) {
         continue;
       }
@@ -397,7 +399,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
 
   /** Answers a storage command's write, in heap or streamed. */
   private void store(TextRequest request, CompletionStage<SetResult> written) {
-    stats.set();
+    stats.set(request.key());
     boolean cas = request.verb() == TextVerb.CAS;
     replyLine(
         request,
@@ -430,7 +432,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
    * ignored, as in memcached); a result over the item size limit is not stored. One store step.
    */
   private void concat(TextRequest request) {
-    stats.set();
+    stats.set(request.key());
     replyLine(
         request,
         store.concat(Key.of(request.key()), request.data(),
@@ -443,7 +445,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
         request,
         store.delete(Key.of(request.key())),
         deleted -> {
-          stats.delete(deleted);
+          stats.delete(request.key(), deleted);
           return deleted ? TextReplies.DELETED : TextReplies.NOT_FOUND;
         });
   }
@@ -501,6 +503,10 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       reply(request, RESET);
       return;
     }
+    if (group.equals("detail")) {
+      statsDetail(request);
+      return;
+    }
     int port = ctx.channel().localAddress() instanceof java.net.InetSocketAddress address
         ? address.getPort() : 0;
     ByteBuf buf = buffer();
@@ -513,6 +519,28 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
       return;
     }
     reply(request, TextReplies.END);
+  }
+
+  /**
+   * {@code stats detail on|off|dump} (memcached {@code process_stat_detail}): {@code OK}, or the
+   * {@code PREFIX} lines and {@code END}; anything else the usage error.
+   */
+  private void statsDetail(TextRequest request) {
+    String arg = request.keys().length == 2
+        ? new String(request.keys()[1], java.nio.charset.StandardCharsets.US_ASCII) : "";
+    switch (arg) {
+      case "on" -> {
+        stats.prefixes().enabled(true);
+        reply(request, TextReplies.OK);
+      }
+      case "off" -> {
+        stats.prefixes().enabled(false);
+        reply(request, TextReplies.OK);
+      }
+      case "dump" -> buffer().writeCharSequence(stats.prefixes().dump(),
+          java.nio.charset.StandardCharsets.ISO_8859_1);
+      default -> reply(request, STATS_DETAIL_USAGE);
+    }
   }
 
   /** A meta exptime flag as an absolute time, or {@link CacheStore#NOT_SET} when not given. */

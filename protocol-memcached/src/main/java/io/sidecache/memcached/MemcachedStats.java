@@ -39,6 +39,7 @@ public final class MemcachedStats {
   private final LongAdder authErrors = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
+  private final PrefixStats prefixes = new PrefixStats();
 
   /**
    * Creates counters at zero.
@@ -61,6 +62,7 @@ public final class MemcachedStats {
         bytesWritten}) {
       a.reset();
     }
+    prefixes.clear();
   }
 
   /** Returns when the listener started, in milliseconds since the epoch. */
@@ -77,15 +79,25 @@ public final class MemcachedStats {
     currConnections.decrement();
   }
 
-  /** Counts one key of a retrieval: {@code cmd_get} and a hit or a miss. */
-  void get(boolean hit) {
+  /** Counts one key of a retrieval: {@code cmd_get}, a hit or a miss, and its prefix. */
+  void get(byte[] key, boolean hit) {
     cmdGet.increment();
     (hit ? getHits : getMisses).increment();
+    prefixes.get(key, hit);
   }
 
-  /** Counts one storage command ({@code set}, {@code add}, ..., {@code append}, {@code cas}). */
-  void set() {
+  /**
+   * Counts one storage command ({@code set}, {@code add}, ..., {@code append}, {@code cas}) and
+   * its key's prefix.
+   */
+  void set(byte[] key) {
     cmdSet.increment();
+    prefixes.set(key);
+  }
+
+  /** Returns the per-prefix statistics ({@code stats detail}). */
+  PrefixStats prefixes() {
+    return prefixes;
   }
 
   /** Counts the outcome of a compare-and-swap: a hit, a miss (no item) or a bad value. */
@@ -103,8 +115,10 @@ public final class MemcachedStats {
     (hit ? touchHits : touchMisses).increment();
   }
 
-  void delete(boolean hit) {
+  /** Counts one delete, hit or miss, and its key's prefix. */
+  void delete(byte[] key, boolean hit) {
     (hit ? deleteHits : deleteMisses).increment();
+    prefixes.delete(key);
   }
 
   /** Counts one incr or decr, hit or miss. */

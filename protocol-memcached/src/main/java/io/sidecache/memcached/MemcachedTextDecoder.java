@@ -452,7 +452,11 @@ public final class MemcachedTextDecoder extends ByteToMessageDecoder {
       case QUIT:
         return TextRequest.keyless(verb, 0, false);
       case STATS:
-        return TextRequest.stats(words > 1 ? copyWord(in, 1) : null);
+        byte[][] groupWords = new byte[words - 1][];
+        for (int i = 1; i < words; i++) {
+          groupWords[i - 1] = copyWord(in, i);
+        }
+        return TextRequest.stats(groupWords);
       default:
         throw new IllegalStateException("verb: " + verb);
     }

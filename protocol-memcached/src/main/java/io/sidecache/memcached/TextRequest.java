@@ -130,11 +130,12 @@ public final class TextRequest {
     return new TextRequest(verb, null, NO_KEYS, 0, 0, number, null, noreply, null);
   }
 
-  /** {@code stats [group]}: the group name, when given, is kept as the request's one key. */
-  static TextRequest stats(byte[] group) {
-    return new TextRequest(
-        TextVerb.STATS, null, group == null ? NO_KEYS : new byte[][] {group}, 0, 0, 0, null,
-        false, null);
+  /**
+   * {@code stats [group [arg ...]]}: the words after {@code stats} are kept as the request's keys
+   * ({@code stats detail on}: {@code detail}, {@code on}).
+   */
+  static TextRequest stats(byte[][] words) {
+    return new TextRequest(TextVerb.STATS, null, words, 0, 0, 0, null, false, null);
   }
 
   /** An error to answer; {@code verb} is {@code null} for an unknown command. */

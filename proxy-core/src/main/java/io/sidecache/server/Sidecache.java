@@ -40,7 +40,6 @@ import io.sidecache.store.memory.MemoryStore;
 import io.sidecache.store.tiered.TieredStore;
 import io.sidecache.store.tiered.TieredStoreMetrics;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,9 +98,10 @@ public final class Sidecache implements AutoCloseable {
       try {
         this.tiered = TieredStore.open(memoryBuilder, config.dataDir(), config.diskBytes(),
             TieredStore.PENDING_BYTES_DEFAULT, config.chunkMemoryBytes(), ticker);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         expiry.shutdownNow();
-        throw new UncheckedIOException("disk tier " + config.dataDir() + ": " + e.getMessage(), e);
+        throw new StartupException("cannot open the disk tier in " + config.dataDir()
+            + ": " + reason(e) + "; use --data-dir, or --disk-size 0 for memory only", e);
       }
       this.memoryTier = tiered.memoryTier();
       this.store = new ChunkedStore(tiered, tiered.chunkReclaimer(), config.chunkSize());
@@ -183,8 +183,8 @@ public final class Sidecache implements AutoCloseable {
    * @param config the settings, must not be {@code null}
    * @return the running server
    * @throws InterruptedException if interrupted while binding
-   * @throws io.netty.channel.ChannelException or another runtime exception if a port cannot be
-   *     bound; nothing stays open then
+   * @throws StartupException if a port cannot be bound or the disk tier cannot be opened (the
+   *     message says which, and which option changes it); nothing stays open then
    */
   public static Sidecache start(SidecacheConfig config) throws InterruptedException {
     return new Sidecache(config);
@@ -193,7 +193,70 @@ public final class Sidecache implements AutoCloseable {
   private InetSocketAddress bind(
       Transport transport, String host, int port, String name, ChannelHandler initializer)
       throws InterruptedException {
-    Channel channel =
+    Channel channel;
+    try {
+      channel = bootstrap(transport, host, port, name, initializer);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw bindFailure(host, port, name, e);
+    }
+    listeners.add(channel);
+    InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+    log.info("{} listening on {}:{}", name, address.getAddress().getHostAddress(),
+        address.getPort());
+    return address;
+  }
+
+  /** A file failure in words: what went wrong, not only the path it names. */
+  private static String reason(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason() + ": " + f.getFile();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  /**
+   * The one-line reason a listener could not bind, naming the option that changes it (issue 14,
+   * "clear start-up errors").
+   */
+  private static StartupException bindFailure(String host, int port, String name, Exception e) {
+    String option = switch (name) {
+      case "RESP" -> "--resp-port";
+      case "memcached" -> "--memcached-port";
+      default -> "--http-port";
+    };
+    String other = switch (name) {
+      case "RESP" -> "a redis-server";
+      case "memcached" -> "a memcached";
+      default -> "another web server";
+    };
+    String reason = String.valueOf(e.getMessage());
+    if (reason.contains("Address already in use")) {
+      return new StartupException(name + " port " + port + " is in use; is " + other
+          + " running? use " + option, e);
+    }
+    if (reason.contains("Cannot assign requested address")) {
+      return new StartupException("cannot listen on " + host + ": no such local address; use"
+          + " --bind", e);
+    }
+    if (reason.contains("Permission denied")) {
+      return new StartupException(name + " port " + port + " needs privileges; use " + option
+          + " with a port above 1023", e);
+    }
+    return new StartupException("cannot listen on " + host + ":" + port + " for " + name + ": "
+        + reason + "; use " + option + " or --bind", e);
+  }
+
+  private Channel bootstrap(Transport transport, String host, int port, String name,
+      ChannelHandler initializer) throws InterruptedException {
+    return
         new ServerBootstrap()
             .group(acceptors, workers)
             .channel(transport.serverChannel())
@@ -209,11 +272,6 @@ public final class Sidecache implements AutoCloseable {
             .bind(host, port)
             .sync()
             .channel();
-    listeners.add(channel);
-    InetSocketAddress address = (InetSocketAddress) channel.localAddress();
-    log.info("{} listening on {}:{}", name, address.getAddress().getHostAddress(),
-        address.getPort());
-    return address;
   }
 
   /**

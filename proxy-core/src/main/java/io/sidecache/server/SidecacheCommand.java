@@ -106,6 +106,10 @@ public final class SidecacheCommand implements Callable<Integer> {
       defaultValue = SidecacheConfig.DEFAULT_MEMCACHED_SASL_USER)
   String memcachedSaslUser;
 
+  @Option(names = "--debug", description = "Print the stack trace of a start-up failure"
+      + " (default: one line).")
+  boolean debug;
+
   @Option(names = "--memcached-sasl-password", description = "Password for SASL PLAIN on the"
       + " memcached port; when set, only the binary protocol is served there, as memcached -S"
       + " (default: none, no authentication).")
@@ -117,18 +121,94 @@ public final class SidecacheCommand implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new SidecacheCommand()).execute(args));
+    System.exit(commandLine(new SidecacheCommand()).execute(args));
   }
+
+  /**
+   * The command line with Sidecache's error handling: a bad option or value is one line naming
+   * it, exit status 2 ({@link #USAGE_ERROR}); a start-up failure ({@link StartupException}) one
+   * line naming its cause and the option that changes it, exit status 1, the stack trace only
+   * with {@code --debug}.
+   *
+   * @param command the command object the options are parsed into
+   * @return the command line, ready to {@code execute}
+   */
+  static CommandLine commandLine(SidecacheCommand command) {
+    CommandLine cl = new CommandLine(command);
+    cl.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("sidecache: " + e.getMessage()
+          + " (see sidecache --help)");
+      return USAGE_ERROR;
+    });
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("sidecache: " + (e instanceof StartupException
+          ? e.getMessage() : "failed to start: " + e));
+      if (command.debug) {
+        e.printStackTrace(commandLine.getErr());
+      }
+      return 1;
+    });
+    return cl;
+  }
+
+  /** The exit status of a command line that does not parse or holds a bad value. */
+  static final int USAGE_ERROR = 2;
 
   /** Builds the configuration from the parsed options. */
   SidecacheConfig config() {
-    long memoryBytes = memory != null ? memory : Math.max(1, Runtime.getRuntime().maxMemory() / 2);
-    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
-        diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
-        maxHttpBody,
-        requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
-        toInt("--chunk-size", chunkSize), chunkMemory != null ? chunkMemory : memoryBytes / 4,
-        httpToken, httpTokenProtectOps);
+    checkPort("--resp-port", respPort);
+    checkPort("--memcached-port", memcachedPort);
+    checkPort("--http-port", httpPort);
+    long heap = Runtime.getRuntime().maxMemory();
+    long memoryBytes = memory != null ? memory : Math.max(1, heap / 2);
+    long chunkBytes = chunkMemory != null ? chunkMemory : memoryBytes / 4;
+    if (memoryBytes + chunkBytes > heap) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--memory " + mib(memoryBytes)
+          + " with --chunk-memory " + mib(chunkBytes) + " need more than the heap holds ("
+          + mib(heap) + "); lower them, or give the JVM more heap (-Xmx; bin/sidecache sizes it"
+          + " from --memory)");
+    }
+    try {
+      return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+          diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
+          maxHttpBody,
+          requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
+          toInt("--chunk-size", chunkSize), chunkBytes, httpToken, httpTokenProtectOps);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()), e);
+    }
+  }
+
+  /** {@link SidecacheConfig}'s fields by the options that set them, for error messages. */
+  private static final java.util.Map<String, String> OPTIONS = java.util.Map.ofEntries(
+      java.util.Map.entry("memoryBytes", "--memory"),
+      java.util.Map.entry("diskBytes", "--disk-size"),
+      java.util.Map.entry("maxItemBytes", "--max-item-size"),
+      java.util.Map.entry("maxBulkBytes", "--proto-max-bulk-len"),
+      java.util.Map.entry("maxHttpBodyBytes", "--max-http-body"),
+      java.util.Map.entry("outputLimitBytes", "--client-output-buffer-limit"),
+      java.util.Map.entry("memcachedSaslUser", "--memcached-sasl-user"),
+      java.util.Map.entry("memcachedSaslPassword", "--memcached-sasl-password"),
+      java.util.Map.entry("chunkSize", "--chunk-size"),
+      java.util.Map.entry("chunkMemoryBytes", "--chunk-memory"),
+      java.util.Map.entry("httpToken", "--http-token"));
+
+  /** A {@link SidecacheConfig} message with its leading field name replaced by the option's. */
+  private static String optionNamed(String message) {
+    int colon = message.indexOf(':');
+    String option = colon < 0 ? null : OPTIONS.get(message.substring(0, colon));
+    return option == null ? message : option + message.substring(colon);
+  }
+
+  private static String mib(long bytes) {
+    return (bytes >> 20) + " MiB";
+  }
+
+  private void checkPort(String option, int port) {
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          option + ": " + port + " (expected: 0..65535)");
+    }
   }
 
   private int toInt(String option, long bytes) {

@@ -3,6 +3,7 @@ package io.sidecache.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -73,8 +74,9 @@ class SidecacheCommandTest {
     assertEquals(16 * 1024, c.chunkSize());
     assertEquals(0, c.chunkMemoryBytes());
     assertEquals(8L << 30, c.maxHttpBodyBytes());
-    assertThrows(IllegalArgumentException.class, () -> parse("--chunk-size", "128k"),
-        "above one MapDB record");
+    CommandLine.ParameterException tooBig = assertThrows(CommandLine.ParameterException.class,
+        () -> parse("--chunk-size", "128k"), "above one MapDB record");
+    assertTrue(tooBig.getMessage().startsWith("--chunk-size: 131072"), tooBig.getMessage());
   }
 
   @Test
@@ -85,14 +87,14 @@ class SidecacheCommandTest {
     SidecacheConfig on = parse("--memcached-sasl-user", "app", "--memcached-sasl-password", "pw");
     assertEquals("app", on.memcachedSaslUser());
     assertEquals("pw", on.memcachedSaslPassword());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(CommandLine.ParameterException.class,
         () -> parse("--memcached-sasl-password", ""));
   }
 
   @Test
   void badValues_rejected() {
     assertThrows(CommandLine.ParameterException.class, () -> parse("--memory", "lots"));
-    assertThrows(IllegalArgumentException.class, () -> parse("--resp-port", "70000"));
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--resp-port", "70000"));
     assertThrows(CommandLine.ParameterException.class, () -> parse("--max-item-size", "3g"));
   }
 
@@ -139,6 +141,61 @@ class SidecacheCommandTest {
           1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0, null,
           false);
       assertThrows(Exception.class, () -> Sidecache.start(config));
+    }
+  }
+
+  /** Runs the command line as {@code main} does; returns the exit status and what went to err. */
+  private static String[] run(String... args) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cl = SidecacheCommand.commandLine(new SidecacheCommand());
+    cl.setErr(new java.io.PrintWriter(err, true));
+    int status = cl.execute(args);
+    return new String[] {Integer.toString(status), err.toString()};
+  }
+
+  @Test
+  void badValueOrUnknownOption_oneLineNamingIt_exit2() {
+    String[] r = run("--resp-port", "99999");
+    assertEquals("2", r[0]);
+    assertEquals("sidecache: --resp-port: 99999 (expected: 0..65535) (see sidecache --help)\n",
+        r[1].replace("\r\n", "\n"));
+    r = run("--frob");
+    assertEquals("2", r[0]);
+    assertEquals(1, r[1].lines().count(), r[1]);
+    r = run("--memory", "1000g", "--disk-size", "0");
+    assertEquals("2", r[0]);
+    assertTrue(r[1].contains("need more than the heap holds"), r[1]);
+  }
+
+  @Test
+  void portInUse_oneLineWithTheOption_exit1() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String[] r = run("--resp-port", Integer.toString(taken.getLocalPort()),
+          "--memcached-port", "0", "--http-port", "0", "--disk-size", "0");
+      assertEquals("1", r[0]);
+      assertEquals("sidecache: RESP port " + taken.getLocalPort() + " is in use; is a"
+          + " redis-server running? use --resp-port", r[1].strip());
+    }
+  }
+
+  @Test
+  void unopenableDataDir_oneLine_exit1_stackTraceOnlyWithDebug() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("not-a-dir", "");
+    try {
+      String[] args = {"--resp-port", "0", "--memcached-port", "0", "--http-port", "0",
+          "--data-dir", file.resolve("data").toString()};
+      String[] r = run(args);
+      assertEquals("1", r[0]);
+      assertTrue(r[1].startsWith("sidecache: cannot open the disk tier in "), r[1]);
+      assertEquals(1, r[1].lines().count(), r[1]);
+      String[] withDebug = new String[args.length + 1];
+      System.arraycopy(args, 0, withDebug, 0, args.length);
+      withDebug[args.length] = "--debug";
+      r = run(withDebug);
+      assertEquals("1", r[0]);
+      assertTrue(r[1].contains("\tat io.sidecache."), r[1]);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
     }
   }
 }
