@@ -166,6 +166,8 @@ public final class Sidecache implements AutoCloseable {
               .metrics(httpMetrics)
               .build()));
       operations.state(NodeOperations.State.SERVING);
+      log.info("sidecache ready: RESP {}, memcached {}, HTTP {}; {}", hostPort(respAddress),
+          hostPort(memcachedAddress), hostPort(httpAddress), config);
       log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
           + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
           config.chunkMemoryBytes(), tiered == null ? "off"
@@ -206,6 +208,10 @@ public final class Sidecache implements AutoCloseable {
     log.info("{} listening on {}:{}", name, address.getAddress().getHostAddress(),
         address.getPort());
     return address;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    return a.getAddress().getHostAddress() + ':' + a.getPort();
   }
 
   /** A file failure in words: what went wrong, not only the path it names. */

@@ -1,5 +1,6 @@
 package io.sidecache.server;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -16,15 +17,17 @@ import picocli.CommandLine.Spec;
  * The {@code sidecache} command: starts every listener with working defaults and runs in the
  * foreground until SIGTERM or SIGINT, then shuts down cleanly.
  *
- * <p>Every option may also come from an environment variable named after it: {@code --resp-port}
- * from {@code SIDECACHE_RESP_PORT}. The command line wins over the environment.
+ * <p>Every option may also come from an environment variable named after it ({@code --resp-port}
+ * from {@code SIDECACHE_RESP_PORT}) and from the file {@code --config} names, one {@code option
+ * value} per line ({@code resp-port 6380}). Precedence: command line, then environment, then
+ * file, then the default. An unknown option in the file is a usage error.
  */
 @Command(
     name = "sidecache",
     mixinStandardHelpOptions = true,
     versionProvider = SidecacheCommand.Version.class,
     description = "A sidecar cache speaking RESP (Redis), memcached and HTTP over one keyspace.",
-    defaultValueProvider = SidecacheCommand.EnvironmentDefaults.class)
+    defaultValueProvider = SidecacheCommand.Defaults.class)
 public final class SidecacheCommand implements Callable<Integer> {
 
   @Spec
@@ -106,6 +109,11 @@ public final class SidecacheCommand implements Callable<Integer> {
       defaultValue = SidecacheConfig.DEFAULT_MEMCACHED_SASL_USER)
   String memcachedSaslUser;
 
+  @Option(names = "--config", paramLabel = "FILE", description = "Read options from FILE: one"
+      + " 'option value' per line, e.g. 'resp-port 6380' or 'memory 2g', '#' starts a comment;"
+      + " the command line and SIDECACHE_* variables win over it (default: none).")
+  Path configFile;
+
   @Option(names = "--debug", description = "Print the stack trace of a start-up failure"
       + " (default: one line).")
   boolean debug;
@@ -121,7 +129,46 @@ public final class SidecacheCommand implements Callable<Integer> {
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(commandLine(new SidecacheCommand()).execute(args));
+    System.exit(execute(new SidecacheCommand(), new PrintWriter(System.err, true), args));
+  }
+
+  /**
+   * Runs a command line as {@code main} does, with the options of the {@code --config} file
+   * (named on the command line or by {@code SIDECACHE_CONFIG}) as defaults below the environment.
+   *
+   * @param command the command object the options are parsed into
+   * @param err where errors go
+   * @param args the command line
+   * @return the exit status: 0, 1 (start-up failure) or 2 (usage)
+   */
+  static int execute(SidecacheCommand command, PrintWriter err, String... args) {
+    CommandLine cl = commandLine(command);
+    cl.setErr(err);
+    String file = configFileArgument(args);
+    if (file != null) {
+      try {
+        cl.setDefaultValueProvider(new Defaults(ConfigFile.read(Path.of(file),
+            cl.getCommandSpec().optionsMap().keySet())));
+      } catch (IllegalArgumentException | java.io.IOException e) {
+        err.println("sidecache: --config " + file + ": "
+            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        return USAGE_ERROR;
+      }
+    }
+    return cl.execute(args);
+  }
+
+  /** The {@code --config} file the command line or the environment names, or {@code null}. */
+  private static String configFileArgument(String[] args) {
+    String file = System.getenv(Defaults.variableName("--config"));
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        file = args[i].substring("--config=".length());
+      }
+    }
+    return file;
   }
 
   /**
@@ -231,12 +278,35 @@ public final class SidecacheCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Reads option defaults from {@code SIDECACHE_*} environment variables. */
-  public static final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
+  /**
+   * Reads option defaults from {@code SIDECACHE_*} environment variables, then from the options
+   * of a {@code --config} file, then the option's own default.
+   */
+  public static final class Defaults implements CommandLine.IDefaultValueProvider {
+    private final java.util.Map<String, String> file;
+
+    /** Defaults from the environment only (no file). */
+    public Defaults() {
+      this(java.util.Map.of());
+    }
+
+    /**
+     * Defaults from the environment, then from a file's options.
+     *
+     * @param file values by option name ({@code --resp-port})
+     */
+    Defaults(java.util.Map<String, String> file) {
+      this.file = file;
+    }
+
     @Override
     public String defaultValue(ArgSpec argSpec) {
       if (argSpec instanceof OptionSpec option) {
         String value = System.getenv(variableName(option.longestName()));
+        if (value != null) {
+          return value;
+        }
+        value = file.get(option.longestName());
         if (value != null) {
           return value;
         }

@@ -97,6 +97,27 @@ public record SidecacheConfig(
     }
   }
 
+  /**
+   * The effective settings on one line, as the start-up summary logs them, secrets masked: {@code
+   * requirepass}, the memcached SASL password and the HTTP token show as {@code ***} when set.
+   */
+  @Override
+  public String toString() {
+    return "bind=" + bind + " memory=" + memoryBytes + " chunk-memory=" + chunkMemoryBytes
+        + " chunk-size=" + chunkSize + " disk-size=" + diskBytes
+        + (diskBytes > 0 ? " data-dir=" + dataDir.toAbsolutePath().normalize() : "")
+        + " max-item-size=" + maxItemBytes + " proto-max-bulk-len=" + maxBulkBytes
+        + " max-http-body=" + maxHttpBodyBytes + " client-output-buffer-limit=" + outputLimitBytes
+        + " requirepass=" + mask(requirePass) + " memcached-sasl=" + (memcachedSaslPassword == null
+            ? "off" : memcachedSaslUser + ":***")
+        + " http-token=" + mask(httpToken) + (httpToken != null && httpTokenProtectOps
+            ? " http-token-protect-ops" : "");
+  }
+
+  private static String mask(String secret) {
+    return secret == null ? "none" : "***";
+  }
+
   private static void checkPort(String name, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(name + ": " + port + " (expected: 0..65535)");

@@ -101,8 +101,8 @@ class SidecacheCommandTest {
   @Test
   void environmentVariableNames() {
     assertEquals("SIDECACHE_RESP_PORT",
-        SidecacheCommand.EnvironmentDefaults.variableName("--resp-port"));
-    assertEquals("SIDECACHE_MEMORY", SidecacheCommand.EnvironmentDefaults.variableName("--memory"));
+        SidecacheCommand.Defaults.variableName("--resp-port"));
+    assertEquals("SIDECACHE_MEMORY", SidecacheCommand.Defaults.variableName("--memory"));
   }
 
   @Test
@@ -147,9 +147,8 @@ class SidecacheCommandTest {
   /** Runs the command line as {@code main} does; returns the exit status and what went to err. */
   private static String[] run(String... args) {
     java.io.StringWriter err = new java.io.StringWriter();
-    CommandLine cl = SidecacheCommand.commandLine(new SidecacheCommand());
-    cl.setErr(new java.io.PrintWriter(err, true));
-    int status = cl.execute(args);
+    int status = SidecacheCommand.execute(new SidecacheCommand(),
+        new java.io.PrintWriter(err, true), args);
     return new String[] {Integer.toString(status), err.toString()};
   }
 
@@ -197,5 +196,65 @@ class SidecacheCommandTest {
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
+  }
+
+  /** Parses as {@code main} does with a config file, without starting the server. */
+  private static SidecacheConfig parseWithFile(java.nio.file.Path file, String... args)
+      throws Exception {
+    SidecacheCommand command = new SidecacheCommand();
+    CommandLine cl = SidecacheCommand.commandLine(command);
+    cl.setDefaultValueProvider(new SidecacheCommand.Defaults(
+        ConfigFile.read(file, cl.getCommandSpec().optionsMap().keySet())));
+    cl.parseArgs(args);
+    return command.config();
+  }
+
+  @Test
+  void configFile_optionValueLines_commandLineWins() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("sidecache", ".conf");
+    try {
+      java.nio.file.Files.writeString(file, "# a sidecar\nresp-port 6390\nmemory 64m\n"
+          + "http-token s3cret\nhttp-token-protect-ops true\nmax-item-size = 2m\n");
+      SidecacheConfig c = parseWithFile(file);
+      assertEquals(6390, c.respPort());
+      assertEquals(64L << 20, c.memoryBytes());
+      assertEquals("s3cret", c.httpToken());
+      assertTrue(c.httpTokenProtectOps());
+      assertEquals(2 << 20, c.maxItemBytes());
+      assertEquals(11211, c.memcachedPort(), "not in the file: the default");
+      assertEquals(6391, parseWithFile(file, "--resp-port", "6391").respPort());
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void configFile_unknownOptionOrMissingFile_usageError() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("sidecache", ".conf");
+    try {
+      java.nio.file.Files.writeString(file, "resp-port 6390\nmaxmemory 1g\n");
+      String[] r = run("--config", file.toString());
+      assertEquals("2", r[0]);
+      assertEquals("sidecache: --config " + file + ": unknown option 'maxmemory'", r[1].strip());
+      r = run("--config=" + file + ".missing");
+      assertEquals("2", r[0]);
+      assertTrue(r[1].startsWith("sidecache: --config " + file + ".missing: "), r[1]);
+      java.nio.file.Files.writeString(file, "resp-port 99999\n");
+      r = run("--config", file.toString());
+      assertEquals("2", r[0]);
+      assertTrue(r[1].contains("--resp-port: 99999"), r[1]);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void summary_masksSecrets() {
+    String summary = parse("--requirepass", "hunter2", "--http-token", "t0k3n",
+        "--memcached-sasl-password", "pw").toString();
+    assertTrue(summary.contains("requirepass=***") && summary.contains("http-token=***")
+        && summary.contains("memcached-sasl=sidecache:***"), summary);
+    assertTrue(!summary.contains("hunter2") && !summary.contains("t0k3n")
+        && !summary.contains(":pw"), summary);
   }
 }
