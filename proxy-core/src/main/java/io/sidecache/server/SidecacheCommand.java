@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = SidecacheCommand.Version.class,
     description = "A sidecar cache speaking RESP (Redis), memcached and HTTP over one keyspace.",
+    subcommands = AutoComplete.GenerateCompletion.class,
     defaultValueProvider = SidecacheCommand.Defaults.class)
 public final class SidecacheCommand implements Callable<Integer> {
 

@@ -257,4 +257,15 @@ class SidecacheCommandTest {
     assertTrue(!summary.contains("hunter2") && !summary.contains("t0k3n")
         && !summary.contains(":pw"), summary);
   }
+
+  @Test
+  void generateCompletion_bashScript() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    CommandLine cl = SidecacheCommand.commandLine(new SidecacheCommand());
+    cl.setOut(new java.io.PrintWriter(out, true));
+    assertEquals(0, cl.execute("generate-completion"));
+    assertTrue(out.toString().contains("-F _complete_sidecache"),
+        out.toString());
+    assertTrue(out.toString().contains("--resp-port"), "options are completed");
+  }
 }
