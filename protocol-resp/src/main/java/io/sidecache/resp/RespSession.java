@@ -59,8 +59,10 @@ public final class RespSession {
     this.createdAt = context.ticker().millis();
     this.lastInteraction = createdAt;
     this.channel = channel;
-    this.remoteAddress = channel.remoteAddress();
     this.localAddress = channel.localAddress();
+    // A Unix socket client shows the socket's path for both, as Redis's CLIENT LIST does.
+    this.remoteAddress = channel.remoteAddress() instanceof java.net.InetSocketAddress
+        ? channel.remoteAddress() : localAddress;
     this.authenticated = !context.requiresPassword();
   }
 
@@ -428,6 +430,6 @@ public final class RespSession {
     if (a instanceof java.net.InetSocketAddress inet) {
       return inet.getAddress().getHostAddress() + ":" + inet.getPort();
     }
-    return a == null ? "" : a.toString();
+    return a == null ? "" : a + ":0"; // a Unix socket's path, with Redis's port 0
   }
 }

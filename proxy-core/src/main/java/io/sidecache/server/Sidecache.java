@@ -40,7 +40,10 @@ import io.sidecache.store.memory.MemoryStore;
 import io.sidecache.store.tiered.TieredStore;
 import io.sidecache.store.tiered.TieredStoreMetrics;
 import java.io.IOException;
+import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -72,6 +75,8 @@ public final class Sidecache implements AutoCloseable {
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final List<Channel> listeners = new ArrayList<>();
+  private final List<Path> unixSockets = new ArrayList<>();
+  private final java.util.Map<String, Connections> connections = new java.util.HashMap<>();
   private final long outputLimit;
   private final InetSocketAddress respAddress;
   private final InetSocketAddress memcachedAddress;
@@ -146,14 +151,22 @@ public final class Sidecache implements AutoCloseable {
               gate,
               config.requirePass(),
               respMetrics);
-      respAddress = bind(transport, config.bind(), config.respPort(), "RESP",
-          new RespServerInitializer(resp));
+      RespServerInitializer respInitializer = new RespServerInitializer(resp);
+      respAddress = bind(transport, config.bind(), config.respPort(), "RESP", respInitializer);
+      if (config.unixSocket() != null) {
+        bindUnix(transport, config.unixSocket(), "RESP", respInitializer,
+            config.unixSocketPerm());
+      }
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
           ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
       memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
           sasl, gate, memcachedMetrics);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
+      if (config.memcachedUnixSocket() != null) {
+        bindUnix(transport, config.memcachedUnixSocket(), "memcached", memcached,
+            config.unixSocketPerm());
+      }
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
       operations.listeners(resp, memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
@@ -286,22 +299,102 @@ public final class Sidecache implements AutoCloseable {
    * tagged {@code protocol} with the listener's name in lower case.
    */
   private ChannelHandler counted(String name, ChannelHandler initializer) {
-    String protocol = name.toLowerCase(java.util.Locale.ROOT);
-    ChannelGroup open = new DefaultChannelGroup(protocol, GlobalEventExecutor.INSTANCE);
-    LongAdder received = new LongAdder();
-    Gauge.builder("sidecache.connections", open, ChannelGroup::size).tag("protocol", protocol)
-        .description("Client connections open").register(registry);
-    FunctionCounter.builder("sidecache.connections.received", received, LongAdder::sum)
-        .tag("protocol", protocol).description("Client connections accepted")
-        .register(registry);
+    Connections c = connections.computeIfAbsent(name.toLowerCase(java.util.Locale.ROOT),
+        protocol -> new Connections(protocol, registry));
     return new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        received.increment();
-        open.add(ch); // removed when it closes
+        c.received.increment();
+        c.open.add(ch); // removed when it closes
         ch.pipeline().addLast(initializer);
       }
     };
+  }
+
+  /** The connections of one protocol, over TCP and its Unix socket alike. */
+  private static final class Connections {
+    final ChannelGroup open;
+    final LongAdder received = new LongAdder();
+
+    Connections(String protocol, PrometheusMeterRegistry registry) {
+      open = new DefaultChannelGroup(protocol, GlobalEventExecutor.INSTANCE);
+      Gauge.builder("sidecache.connections", open, ChannelGroup::size).tag("protocol", protocol)
+          .description("Client connections open").register(registry);
+      FunctionCounter.builder("sidecache.connections.received", received, LongAdder::sum)
+          .tag("protocol", protocol).description("Client connections accepted")
+          .register(registry);
+    }
+  }
+
+  /**
+   * Also serves a protocol on a Unix domain socket (Redis {@code unixsocket}, memcached {@code
+   * -s}): a stale socket file at the path is replaced (a file that is not a socket is refused),
+   * the permissions are set when given, and the file is removed at {@link #close}. Needs the
+   * native epoll transport.
+   */
+  private void bindUnix(Transport transport, Path path, String name, ChannelHandler initializer,
+      int perm) throws InterruptedException {
+    if (transport.domainServerChannel() == null) {
+      throw new StartupException(name + " on the Unix socket " + path + " needs the native epoll"
+          + " transport, which is not available here; leave out the socket option", null);
+    }
+    try {
+      if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode",
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0170000) != 0140000) {
+          throw new StartupException("the Unix socket path " + path + " is a file that is not a"
+              + " socket; choose another path", null);
+        }
+        Files.delete(path); // a socket left by an earlier run, as Redis unlinks it
+      }
+    } catch (java.io.IOException e) {
+      throw new StartupException("cannot use the Unix socket path " + path + ": " + reason(e),
+          e);
+    }
+    Channel channel;
+    try {
+      channel = new ServerBootstrap()
+          .group(acceptors, workers)
+          .channel(transport.domainServerChannel())
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+          .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
+          .childHandler(counted(name, initializer))
+          .bind(new DomainSocketAddress(path.toString()))
+          .sync()
+          .channel();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StartupException("cannot listen on the Unix socket " + path + " for " + name
+          + ": " + e.getMessage(), e);
+    }
+    listeners.add(channel);
+    unixSockets.add(path);
+    if (perm >= 0) {
+      try {
+        Files.setPosixFilePermissions(path, permissions(perm));
+      } catch (java.io.IOException e) {
+        throw new StartupException("cannot set the permissions of " + path + ": " + reason(e), e);
+      }
+    }
+    log.info("{} listening on unix socket {}", name, path);
+  }
+
+  /** Permission bits ({@code 0750}) as a set. */
+  static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int bits) {
+    java.nio.file.attribute.PosixFilePermission[] all =
+        java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> out =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    for (int i = 0; i < all.length; i++) {
+      if ((bits & (0400 >> i)) != 0) {
+        out.add(all[i]);
+      }
+    }
+    return out;
   }
 
   /** Returns the registry every module's meters are in; Prometheus text via {@code scrape()}. */
@@ -355,6 +448,13 @@ public final class Sidecache implements AutoCloseable {
     }
     for (Channel listener : listeners) {
       listener.close().syncUninterruptibly();
+    }
+    for (Path socket : unixSockets) {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        log.warn("could not remove the Unix socket {}: {}", socket, e.getMessage());
+      }
     }
     acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();

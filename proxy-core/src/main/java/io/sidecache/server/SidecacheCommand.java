@@ -96,6 +96,18 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " /ready, /metrics and /stats too (default: they stay open).")
   boolean httpTokenProtectOps;
 
+  @Option(names = "--unixsocket", paramLabel = "PATH", description = "Also serve RESP on this"
+      + " Unix domain socket, like Redis unixsocket (default: none).")
+  Path unixSocket;
+
+  @Option(names = "--memcached-unixsocket", paramLabel = "PATH", description = "Also serve"
+      + " memcached on this Unix domain socket, like memcached -s (default: none).")
+  Path memcachedUnixSocket;
+
+  @Option(names = "--unixsocketperm", paramLabel = "OCTAL", description = "Permissions of the"
+      + " Unix sockets, like Redis unixsocketperm, e.g. 700 (default: as created).")
+  String unixSocketPerm;
+
   @Option(names = "--requirepass", description = "Password RESP clients must give with AUTH, like"
       + " Redis requirepass (default: none).")
   String requirePass;
@@ -222,7 +234,8 @@ public final class SidecacheCommand implements Callable<Integer> {
           diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
           maxHttpBody,
           requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
-          toInt("--chunk-size", chunkSize), chunkBytes, httpToken, httpTokenProtectOps);
+          toInt("--chunk-size", chunkSize), chunkBytes, httpToken, httpTokenProtectOps,
+          unixSocket, memcachedUnixSocket, permission());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()), e);
     }
@@ -251,6 +264,18 @@ public final class SidecacheCommand implements Callable<Integer> {
 
   private static String mib(long bytes) {
     return (bytes >> 20) + " MiB";
+  }
+
+  /** {@code --unixsocketperm} as permission bits, -1 when not given. */
+  private int permission() {
+    if (unixSocketPerm == null) {
+      return -1;
+    }
+    if (!unixSocketPerm.matches("0?[0-7]{1,3}")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--unixsocketperm: " + unixSocketPerm + " (expected: octal permission bits, e.g. 700)");
+    }
+    return Integer.parseInt(unixSocketPerm, 8);
   }
 
   private void checkPort(String option, int port) {

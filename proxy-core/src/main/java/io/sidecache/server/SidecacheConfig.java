@@ -31,6 +31,12 @@ import java.nio.file.Path;
  *     null} for none
  * @param httpTokenProtectOps whether {@code /health}, {@code /ready}, {@code /metrics} and {@code
  *     /stats} need the token too
+ * @param unixSocket the path of a Unix domain socket RESP also listens on (Redis {@code
+ *     unixsocket}), or {@code null} for none
+ * @param memcachedUnixSocket the path of a Unix domain socket memcached also listens on
+ *     (memcached {@code -s}), or {@code null} for none
+ * @param unixSocketPerm the permission bits both sockets get (Redis {@code unixsocketperm}, e.g.
+ *     {@code 0700}), or -1 to leave them as created
  */
 public record SidecacheConfig(
     String bind,
@@ -50,7 +56,10 @@ public record SidecacheConfig(
     int chunkSize,
     long chunkMemoryBytes,
     String httpToken,
-    boolean httpTokenProtectOps) {
+    boolean httpTokenProtectOps,
+    Path unixSocket,
+    Path memcachedUnixSocket,
+    int unixSocketPerm) {
 
   /** The default SASL user of the memcached listener. */
   public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
@@ -88,6 +97,10 @@ public record SidecacheConfig(
       throw new IllegalArgumentException(
           "chunkMemoryBytes: " + chunkMemoryBytes + " (expected: >= 0)");
     }
+    if (unixSocketPerm < -1 || unixSocketPerm > 0777) {
+      throw new IllegalArgumentException("unixSocketPerm: " + Integer.toOctalString(unixSocketPerm)
+          + " (expected: 0..777 octal)");
+    }
     if (httpToken != null && httpToken.isEmpty()) {
       throw new IllegalArgumentException("httpToken: must not be empty (expected: null for none)");
     }
@@ -111,7 +124,9 @@ public record SidecacheConfig(
         + " requirepass=" + mask(requirePass) + " memcached-sasl=" + (memcachedSaslPassword == null
             ? "off" : memcachedSaslUser + ":***")
         + " http-token=" + mask(httpToken) + (httpToken != null && httpTokenProtectOps
-            ? " http-token-protect-ops" : "");
+            ? " http-token-protect-ops" : "")
+        + (unixSocket != null ? " unixsocket=" + unixSocket : "")
+        + (memcachedUnixSocket != null ? " memcached-unixsocket=" + memcachedUnixSocket : "");
   }
 
   private static String mask(String secret) {
@@ -134,7 +149,8 @@ public record SidecacheConfig(
     return new SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
         64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null,
-        io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4, null, false);
+        io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4, null, false,
+        null, null, -1);
   }
 
   /**
@@ -146,7 +162,8 @@ public record SidecacheConfig(
   public SidecacheConfig withRequirePass(String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -159,7 +176,8 @@ public record SidecacheConfig(
   public SidecacheConfig withMemcachedSasl(String user, String password) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        user, password, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        user, password, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -172,7 +190,8 @@ public record SidecacheConfig(
   public SidecacheConfig withDisk(Path dir, long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
         maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -184,7 +203,8 @@ public record SidecacheConfig(
   public SidecacheConfig withMaxItemBytes(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -196,7 +216,8 @@ public record SidecacheConfig(
   public SidecacheConfig withChunkSize(int bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -208,7 +229,8 @@ public record SidecacheConfig(
   public SidecacheConfig withOutputLimit(long bytes) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
+        unixSocketPerm);
   }
 
   /**
@@ -221,6 +243,22 @@ public record SidecacheConfig(
   public SidecacheConfig withHttpToken(String token, boolean protectOps) {
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
-        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, token, protectOps);
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, token, protectOps,
+        unixSocket, memcachedUnixSocket, unixSocketPerm);
+  }
+
+  /**
+   * Returns these settings with Unix domain sockets.
+   *
+   * @param resp the RESP socket's path, or {@code null}
+   * @param memcached the memcached socket's path, or {@code null}
+   * @param perm the sockets' permission bits, or -1 to leave them as created
+   * @return the new settings
+   */
+  public SidecacheConfig withUnixSockets(Path resp, Path memcached, int perm) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
+        httpTokenProtectOps, resp, memcached, perm);
   }
 }

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -25,6 +26,11 @@ enum Transport {
    */
   EventLoopGroup group(int threads) {
     return this == EPOLL ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+  }
+
+  /** Returns the Unix domain socket server channel class, or {@code null} without epoll. */
+  Class<? extends ServerChannel> domainServerChannel() {
+    return this == EPOLL ? EpollServerDomainSocketChannel.class : null;
   }
 
   /** Returns the server channel class. */

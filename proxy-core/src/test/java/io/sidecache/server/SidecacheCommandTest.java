@@ -139,7 +139,7 @@ class SidecacheCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
           1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0, null,
-          false);
+          false, null, null, -1);
       assertThrows(Exception.class, () -> Sidecache.start(config));
     }
   }
@@ -267,5 +267,18 @@ class SidecacheCommandTest {
     assertTrue(out.toString().contains("-F _complete_sidecache"),
         out.toString());
     assertTrue(out.toString().contains("--resp-port"), "options are completed");
+  }
+
+  @Test
+  void unixSockets_parsed_permissionsOctal() {
+    SidecacheConfig c = parse("--unixsocket", "/run/sc.sock", "--memcached-unixsocket",
+        "/run/mc.sock", "--unixsocketperm", "750");
+    assertEquals(java.nio.file.Path.of("/run/sc.sock"), c.unixSocket());
+    assertEquals(java.nio.file.Path.of("/run/mc.sock"), c.memcachedUnixSocket());
+    assertEquals(0750, c.unixSocketPerm());
+    assertEquals(-1, parse().unixSocketPerm());
+    assertEquals(0700, parse("--unixsocketperm", "0700").unixSocketPerm());
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--unixsocketperm", "9"));
+    assertThrows(CommandLine.ParameterException.class, () -> parse("--unixsocketperm", "rwx"));
   }
 }
