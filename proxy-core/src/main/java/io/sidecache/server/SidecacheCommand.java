@@ -128,6 +128,15 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " the command line and SIDECACHE_* variables win over it (default: none).")
   Path configFile;
 
+  @Option(names = "--log-format", description = "Log lines as plain text or as one JSON object"
+      + " per line: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", defaultValue = "plain",
+      converter = LogFormatConverter.class, completionCandidates = LogFormats.class)
+  LoggingSetup.Format logFormat;
+
+  @Option(names = "--log-level", description = "Least severe level logged: error, warn, info,"
+      + " debug or trace (default: ${DEFAULT-VALUE}).", defaultValue = "info")
+  String logLevel;
+
   @Option(names = "--debug", description = "Print the stack trace of a start-up failure"
       + " (default: one line).")
   boolean debug;
@@ -293,9 +302,37 @@ public final class SidecacheCommand implements Callable<Integer> {
     return (int) bytes;
   }
 
+  /** {@code plain} or {@code json}, case-insensitive. */
+  static final class LogFormatConverter implements CommandLine.ITypeConverter<LoggingSetup.Format> {
+    @Override
+    public LoggingSetup.Format convert(String value) {
+      try {
+        return LoggingSetup.Format.valueOf(value.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' (expected: plain or json)");
+      }
+    }
+  }
+
+  /** The {@code --log-format} values, for help and completion. */
+  static final class LogFormats extends java.util.ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    LogFormats() {
+      super(java.util.List.of("plain", "json"));
+    }
+  }
+
   @Override
   public Integer call() throws InterruptedException {
-    Sidecache server = Sidecache.start(config());
+    SidecacheConfig config = config();
+    try {
+      LoggingSetup.configure(logFormat, logLevel, System.err);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Sidecache server = Sidecache.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
