@@ -87,6 +87,14 @@ class UnixSocketIT {
       assertResp(resp);
       assertMemcached(memcached);
       assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(resp)));
+      try {
+        SidecacheServer.start(SidecacheConfig.ephemeral(1 << 20)
+            .withUnixSockets(resp, null, -1)).close();
+        throw new AssertionError("a second node took over a live socket");
+      } catch (io.sidecache.server.StartupException expected) {
+        assertTrue(expected.getMessage().contains("in use by another process"));
+      }
+      assertResp(resp); // the first node's socket still answers
     }
     assertFalse(Files.exists(resp), "close removes the socket");
     assertFalse(Files.exists(memcached));

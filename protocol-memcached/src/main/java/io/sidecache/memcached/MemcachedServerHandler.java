@@ -526,7 +526,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
    * {@code PREFIX} lines and {@code END}; anything else the usage error.
    */
   private void statsDetail(TextRequest request) {
-    String arg = request.keys().length == 2
+    // Words after the subcommand are ignored, as memcached does.
+    String arg = request.keys().length >= 2
         ? new String(request.keys()[1], java.nio.charset.StandardCharsets.US_ASCII) : "";
     switch (arg) {
       case "on" -> {

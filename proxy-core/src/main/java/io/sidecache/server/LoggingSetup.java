@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Configures the one logging backend (Logback, behind SLF4J; Netty and Hazelcast log through
  * SLF4J too) from {@code --log-format} and {@code --log-level}: plain lines or one JSON object per
- * line (Logback's {@link JsonEncoder}), on stderr. Netty and Hazelcast stay at {@code WARN} unless
- * the level asked for is {@code DEBUG} or finer. Not thread-safe: called once, at start-up.
+ * line (Logback's {@link JsonEncoder}), on stderr. Netty and Hazelcast log at {@code WARN} when
+ * the level is {@code INFO}, at the level asked for otherwise. Not thread-safe: called once, at start-up.
  */
 final class LoggingSetup {
   /** The plain format: time, level, logger, message. */
@@ -69,12 +69,24 @@ final class LoggingSetup {
     appender.setContext(context);
     appender.setName("sidecache");
     appender.setEncoder(encoder);
-    appender.setOutputStream(out);
+    // The appender closes its stream when a later configure() stops it: never close stderr.
+    appender.setOutputStream(new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws java.io.IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws java.io.IOException {
+        flush();
+      }
+    });
     appender.start();
     Logger rootLogger = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     rootLogger.setLevel(root);
     rootLogger.addAppender(appender);
-    Level libraries = root.isGreaterOrEqual(Level.INFO) ? Level.WARN : root;
+    // Libraries: WARN at info, the root's level when it is stricter or finer.
+    Level libraries = root == Level.INFO ? Level.WARN : root;
     context.getLogger("io.netty").setLevel(libraries);
     context.getLogger("com.hazelcast").setLevel(libraries);
   }

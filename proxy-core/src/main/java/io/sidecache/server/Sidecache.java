@@ -346,6 +346,10 @@ public final class Sidecache implements AutoCloseable {
           throw new StartupException("the Unix socket path " + path + " is a file that is not a"
               + " socket; choose another path", null);
         }
+        if (answers(path)) {
+          throw new StartupException("the Unix socket " + path + " is in use by another"
+              + " process; choose another path", null);
+        }
         Files.delete(path); // a socket left by an earlier run, as Redis unlinks it
       }
     } catch (java.io.IOException e) {
@@ -381,6 +385,16 @@ public final class Sidecache implements AutoCloseable {
       }
     }
     log.info("{} listening on unix socket {}", name, path);
+  }
+
+  /** Whether something accepts connections on a Unix socket (a live server, not a stale file). */
+  private static boolean answers(Path socket) {
+    try (java.nio.channels.SocketChannel ch =
+        java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      return ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Permission bits ({@code 0750}) as a set. */

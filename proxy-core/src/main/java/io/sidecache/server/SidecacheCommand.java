@@ -168,7 +168,9 @@ public final class SidecacheCommand implements Callable<Integer> {
     CommandLine cl = commandLine(command);
     cl.setErr(err);
     String file = configFileArgument(args);
-    if (file != null) {
+    boolean helpOrVersion = java.util.Arrays.stream(args).anyMatch(a -> a.equals("-h")
+        || a.equals("--help") || a.equals("-V") || a.equals("--version"));
+    if (file != null && !file.isEmpty() && !helpOrVersion) {
       try {
         cl.setDefaultValueProvider(new Defaults(ConfigFile.read(Path.of(file),
             cl.getCommandSpec().optionsMap().keySet())));
@@ -206,14 +208,21 @@ public final class SidecacheCommand implements Callable<Integer> {
   static CommandLine commandLine(SidecacheCommand command) {
     CommandLine cl = new CommandLine(command);
     cl.setParameterExceptionHandler((e, args) -> {
-      e.getCommandLine().getErr().println("sidecache: " + e.getMessage()
-          + " (see sidecache --help)");
+      String message = e.getMessage();
+      if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+        // Name the unknown options only: a value after a mistyped --requirepass is a secret.
+        message = "unknown option " + unmatched.getUnmatched().stream()
+            .filter(a -> a.startsWith("-")).map(a -> "'" + a.split("=", 2)[0] + "'")
+            .findFirst().orElse("or argument");
+      }
+      e.getCommandLine().getErr().println("sidecache: " + message + " (see sidecache --help)");
       return USAGE_ERROR;
     });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("sidecache: " + (e instanceof StartupException
           ? e.getMessage() : "failed to start: " + e));
-      if (command.debug) {
+      if (command.debug || commandLine.getParseResult() != null
+          && commandLine.getParseResult().hasMatchedOption("--debug")) {
         e.printStackTrace(commandLine.getErr());
       }
       return 1;
@@ -243,7 +252,8 @@ public final class SidecacheCommand implements Callable<Integer> {
           diskSize, toInt("--max-item-size", maxItemSize), maxBulkLength,
           maxHttpBody,
           requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
-          toInt("--chunk-size", chunkSize), chunkBytes, httpToken, httpTokenProtectOps,
+          toInt("--chunk-size", chunkSize), chunkBytes, httpToken,
+          flag(httpTokenProtectOps, "--http-token-protect-ops"),
           unixSocket, memcachedUnixSocket, permission());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()), e);
@@ -262,7 +272,8 @@ public final class SidecacheCommand implements Callable<Integer> {
       java.util.Map.entry("memcachedSaslPassword", "--memcached-sasl-password"),
       java.util.Map.entry("chunkSize", "--chunk-size"),
       java.util.Map.entry("chunkMemoryBytes", "--chunk-memory"),
-      java.util.Map.entry("httpToken", "--http-token"));
+      java.util.Map.entry("httpToken", "--http-token"),
+      java.util.Map.entry("memcachedUnixSocket", "--memcached-unixsocket"));
 
   /** A {@link SidecacheConfig} message with its leading field name replaced by the option's. */
   private static String optionNamed(String message) {
@@ -273,6 +284,15 @@ public final class SidecacheCommand implements Callable<Integer> {
 
   private static String mib(long bytes) {
     return (bytes >> 20) + " MiB";
+  }
+
+  /**
+   * A boolean option's value: given on the command line it is on, whatever the environment or
+   * the file say (picocli turns a flag whose default is {@code true} off when it is given).
+   */
+  private boolean flag(boolean parsed, String name) {
+    CommandLine.ParseResult result = spec.commandLine().getParseResult();
+    return parsed || (result != null && result.hasMatchedOption(name));
   }
 
   /** {@code --unixsocketperm} as permission bits, -1 when not given. */

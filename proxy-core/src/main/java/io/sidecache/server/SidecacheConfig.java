@@ -97,6 +97,10 @@ public record SidecacheConfig(
       throw new IllegalArgumentException(
           "chunkMemoryBytes: " + chunkMemoryBytes + " (expected: >= 0)");
     }
+    if (unixSocket != null && unixSocket.equals(memcachedUnixSocket)) {
+      throw new IllegalArgumentException("memcachedUnixSocket: " + memcachedUnixSocket
+          + " (expected: another path than the RESP socket's)");
+    }
     if (unixSocketPerm < -1 || unixSocketPerm > 0777) {
       throw new IllegalArgumentException("unixSocketPerm: " + Integer.toOctalString(unixSocketPerm)
           + " (expected: 0..777 octal)");

@@ -43,6 +43,10 @@ class LoggingSetupTest {
     String line = out.toString(StandardCharsets.UTF_8);
     assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+[+-]\\d{4} DEBUG Sidecache - shown at"
         + " debug\n"), line);
+    out.reset();
+    LoggingSetup.configure(LoggingSetup.Format.PLAIN, "error", out);
+    LoggerFactory.getLogger("io.netty.test").warn("a library warning, below error");
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
     assertThrows(IllegalArgumentException.class,
         () -> LoggingSetup.configure(LoggingSetup.Format.PLAIN, "loud", out));
   }

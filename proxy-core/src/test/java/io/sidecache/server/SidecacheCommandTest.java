@@ -235,7 +235,8 @@ class SidecacheCommandTest {
       java.nio.file.Files.writeString(file, "resp-port 6390\nmaxmemory 1g\n");
       String[] r = run("--config", file.toString());
       assertEquals("2", r[0]);
-      assertEquals("sidecache: --config " + file + ": unknown option 'maxmemory'", r[1].strip());
+      assertEquals("sidecache: --config " + file + ": line 2: unknown option 'maxmemory'",
+          r[1].strip());
       r = run("--config=" + file + ".missing");
       assertEquals("2", r[0]);
       assertTrue(r[1].startsWith("sidecache: --config " + file + ".missing: "), r[1]);
@@ -280,5 +281,33 @@ class SidecacheCommandTest {
     assertEquals(0700, parse("--unixsocketperm", "0700").unixSocketPerm());
     assertThrows(CommandLine.ParameterException.class, () -> parse("--unixsocketperm", "9"));
     assertThrows(CommandLine.ParameterException.class, () -> parse("--unixsocketperm", "rwx"));
+  }
+
+  @Test
+  void configFile_valuesAsWritten_flagOnCommandLineStaysOn() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("sidecache", ".conf");
+    try {
+      java.nio.file.Files.writeString(file, "requirepass C:\\new\\pa\\ss\\\nresp-port 6380\n"
+          + "resp-port=6381\nhttp-token t\nhttp-token-protect-ops true\n");
+      SidecacheConfig c = parseWithFile(file, "--http-token-protect-ops");
+      assertEquals("C:\\new\\pa\\ss\\", c.requirePass());
+      assertEquals(6381, c.respPort(), "a later line wins; a backslash escapes nothing");
+      assertTrue(c.httpTokenProtectOps(), "given on the command line and in the file: on");
+      java.nio.file.Files.writeString(file, "requirepass\n");
+      String[] r = run("--config", file.toString());
+      assertEquals("2", r[0]);
+      assertTrue(r[1].contains("line 1: no value for 'requirepass'"), r[1]);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void unknownOption_valueNotEchoed() {
+    String[] r = run("--requirepas", "s3cret");
+    assertEquals("2", r[0]);
+    assertEquals("sidecache: unknown option '--requirepas' (see sidecache --help)", r[1].strip());
+    r = run("--http-tokn=s3cret");
+    assertTrue(r[1].contains("'--http-tokn'") && !r[1].contains("s3cret"), r[1]);
   }
 }
