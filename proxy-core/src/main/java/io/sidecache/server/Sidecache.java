@@ -135,6 +135,12 @@ public final class Sidecache implements AutoCloseable {
       new TieredStoreMetrics(tiered).bindTo(registry);
     }
     this.operations = new NodeOperations(registry, tiered);
+    // Logged before any listener binds: once a client can connect, this line is in the log.
+    log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
+        + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
+        config.chunkMemoryBytes(), tiered == null ? "off"
+            : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath().normalize()
+                + (tiered.diskTier().recovered() ? " (verified after an unclean shutdown)" : ""));
     CommandMetrics respMetrics = new CommandMetrics(registry, "resp");
     CommandMetrics memcachedMetrics = new CommandMetrics(registry, "memcached");
     CommandMetrics httpMetrics = new CommandMetrics(registry, "http");
@@ -181,11 +187,6 @@ public final class Sidecache implements AutoCloseable {
       operations.state(NodeOperations.State.SERVING);
       log.info("sidecache ready: RESP {}, memcached {}, HTTP {}; {}", hostPort(respAddress),
           hostPort(memcachedAddress), hostPort(httpAddress), config);
-      log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
-          + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
-          config.chunkMemoryBytes(), tiered == null ? "off"
-              : config.diskBytes() + " bytes under " + config.dataDir().toAbsolutePath().normalize()
-                  + (tiered.diskTier().recovered() ? " (verified after an unclean shutdown)" : ""));
     } catch (InterruptedException | RuntimeException e) {
       close();
       throw e;
