@@ -100,22 +100,34 @@ class UnixSocketIT {
     assertFalse(Files.exists(memcached));
   }
 
-  @Test
-  void redisServer_unixsocket() throws Exception {
-    assumeTrue(ExternalServer.find("redis-server").isPresent(), "redis-server not installed");
-    Path socket = dir.resolve("redis.sock");
-    Process redis = new ProcessBuilder("redis-server", "--port", "0", "--unixsocket",
-        socket.toString(), "--save", "", "--appendonly", "no").redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis.log").toFile()).start();
+  /** Starts a real server on a Unix socket, runs {@code check} on it, stops the server. */
+  private void withServer(List<String> command, Path socket, String log, SocketCheck check)
+      throws Exception {
+    Process server = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(log).toFile()).start();
     try {
       for (int i = 0; i < 100 && !Files.exists(socket); i++) {
         Thread.sleep(50);
       }
-      assertResp(socket);
+      check.run(socket);
     } finally {
-      redis.destroy();
-      redis.waitFor(10, TimeUnit.SECONDS);
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** A check against a socket. */
+  @FunctionalInterface
+  private interface SocketCheck {
+    void run(Path socket) throws Exception;
+  }
+
+  @Test
+  void redisServer_unixsocket() throws Exception {
+    assumeTrue(ExternalServer.find("redis-server").isPresent(), "redis-server not installed");
+    Path socket = dir.resolve("redis.sock");
+    withServer(List.of("redis-server", "--port", "0", "--unixsocket", socket.toString(),
+        "--save", "", "--appendonly", "no"), socket, "redis.log", UnixSocketIT::assertResp);
   }
 
   @Test
@@ -127,16 +139,6 @@ class UnixSocketIT {
     if ("root".equals(System.getProperty("user.name"))) {
       cmd.addAll(List.of("-u", "nobody"));
     }
-    Process memcached = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("memcached.log").toFile()).start();
-    try {
-      for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-        Thread.sleep(50);
-      }
-      assertMemcached(socket);
-    } finally {
-      memcached.destroy();
-      memcached.waitFor(10, TimeUnit.SECONDS);
-    }
+    withServer(cmd, socket, "memcached.log", UnixSocketIT::assertMemcached);
   }
 }

@@ -46,12 +46,7 @@ class HttpServerHandlerTest {
   }
 
   private static String request(String method, String path, String... headers) {
-    StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-    sb.append("Host: x\r\n");
-    for (String h : headers) {
-      sb.append(h).append("\r\n");
-    }
-    return sb.append("\r\n").toString();
+    return TestConnection.request(method, path, headers);
   }
 
   private Entry stored(byte[] key) {

@@ -37,6 +37,16 @@ final class TestConnection implements AutoCloseable {
     channel = new EmbeddedChannel(new HttpServerInitializer(context));
   }
 
+  /** An HTTP/1.1 request head with {@code Host} and the given header lines, ending the head. */
+  static String request(String method, String path, String... headers) {
+    StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+    sb.append("Host: x\r\n");
+    for (String h : headers) {
+      sb.append(h).append("\r\n");
+    }
+    return sb.append("\r\n").toString();
+  }
+
   /** Sends the ISO-8859-1 bytes of {@code raw} in one buffer. */
   void send(String raw) {
     send(raw.getBytes(ISO_8859_1));

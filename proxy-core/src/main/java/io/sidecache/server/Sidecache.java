@@ -276,22 +276,27 @@ public final class Sidecache implements AutoCloseable {
 
   private Channel bootstrap(Transport transport, String host, int port, String name,
       ChannelHandler initializer) throws InterruptedException {
-    return
-        new ServerBootstrap()
-            .group(acceptors, workers)
-            .channel(transport.serverChannel())
-            .option(ChannelOption.SO_BACKLOG, 1024)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            // A half-close (printf ... | nc) still gets every reply: the handler closes the
-            // connection once the requests received are answered.
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
-            .childHandler(counted(name, initializer))
-            .bind(host, port)
-            .sync()
-            .channel();
+    return listener(transport.serverChannel(), name, initializer)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .bind(host, port)
+        .sync()
+        .channel();
+  }
+
+  /** What every listener shares, TCP or Unix socket: loops, backlog, child options, counting. */
+  private ServerBootstrap listener(Class<? extends io.netty.channel.ServerChannel> channel,
+      String name, ChannelHandler initializer) {
+    return new ServerBootstrap()
+        .group(acceptors, workers)
+        .channel(channel)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        // A half-close (printf ... | nc) still gets every reply: the handler closes the
+        // connection once the requests received are answered.
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+        .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
+        .childHandler(counted(name, initializer));
   }
 
   /**
@@ -359,14 +364,7 @@ public final class Sidecache implements AutoCloseable {
     }
     Channel channel;
     try {
-      channel = new ServerBootstrap()
-          .group(acceptors, workers)
-          .channel(transport.domainServerChannel())
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-          .childAttr(PipelinedRequestHandler.OUTPUT_LIMIT, outputLimit)
-          .childHandler(counted(name, initializer))
+      channel = listener(transport.domainServerChannel(), name, initializer)
           .bind(new DomainSocketAddress(path.toString()))
           .sync()
           .channel();
