@@ -153,6 +153,38 @@ kvmix() {
     timeout 600 $CLIENT_PIN "$KVMIX" -h "$HOST" "$@"
 }
 
+# redis_bench OPTIONS... -- COMMAND...: redis-benchmark with OPTIONS (which must hold -c and -P
+# as "-c N" and "-P N") and COMMAND (e.g. -t set, or a custom command), as a short probe (also the
+# warm-up) and then about SECS seconds; prints "ops p50 p99" (ms) or "FAIL <reason>".
+redis_bench() {
+    local opts=() cmd=() seen=0 c=1 p=1 prev="" probe rps n out a
+    for a in "$@"; do
+        if [ "$seen" = 0 ]; then
+            [ "$a" = -- ] && { seen=1; continue; }
+            opts+=("$a")
+            [ "$prev" = -c ] && c=$a
+            [ "$prev" = -P ] && p=$a
+            prev=$a
+        else
+            cmd+=("$a")
+        fi
+    done
+    probe=$((c * p * 40))
+    out=$(timeout 60 $CLIENT_PIN redis-benchmark "${opts[@]}" --csv -n "$probe" "${cmd[@]}" 2>&1)
+    rps=$(awk -F'","' '/^"/ && !/^"test"/ {print int($2); exit}' <<<"$out")
+    if [ -z "$rps" ] || [ "$rps" -le 0 ]; then
+        echo "FAIL $(grep -m1 -o 'ERR[^,]*' <<<"$out" || echo "no result")"
+        return
+    fi
+    n=$((rps * ${SECS:-5}))
+    [ "$n" -lt $((c * p * 10)) ] && n=$((c * p * 10))
+    out=$(timeout $((${SECS:-5} * 4 + 60)) $CLIENT_PIN redis-benchmark "${opts[@]}" --csv -n "$n" \
+        "${cmd[@]}" 2>/dev/null)
+    # CSV columns: test, rps, avg, min, p50, p95, p99, max (latencies in ms)
+    awk -F'","' '/^"/ && !/^"test"/ {printf "%d %s %s\n", $2, $5, $7; exit}' <<<"$out" | grep . \
+        || echo "FAIL no result"
+}
+
 # field NAME LINE: the value of NAME=value in a kvmix output line.
 field() { grep -o "$1=[0-9.]*" <<<"$2" | head -1 | cut -d= -f2; }
 

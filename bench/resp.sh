@@ -32,8 +32,8 @@ start_sidecache "$SC_RESP_PORT" "$SC_MC_PORT"
 
 # bench_one PORT SIZE PIPE KEYS TEST: prints "ops p50 p99" or "FAIL <reason>".
 bench_one() {
-    local port=$1 d=$2 p=$3 keys=$4 t=$5 base cmd probe rps n out
-    base=(-h "$HOST" -p "$port" -c "$CLIENTS" -r "$keys" -d "$d" -P "$p" --csv)
+    local port=$1 d=$2 p=$3 keys=$4 t=$5 base cmd out
+    base=(-h "$HOST" -p "$port" -c "$CLIENTS" -r "$keys" -d "$d" -P "$p")
     case $t in
         SET|GET|INCR|MSET) cmd=(-t "${t,,}");;
         GETRANGE) cmd=(GETRANGE 'key:__rand_int__' 0 99);;   # options must come before the command
@@ -43,19 +43,7 @@ bench_one() {
             echo "$(field ops_s "$out") $(field p50_ms "$out") $(field p99_ms "$out")"
             return;;
     esac
-    probe=$((CLIENTS * p * 40))
-    out=$(timeout 60 $CLIENT_PIN redis-benchmark "${base[@]}" -n "$probe" "${cmd[@]}" 2>&1)
-    rps=$(awk -F'","' '/^"/ && !/^"test"/ {print int($2); exit}' <<<"$out")
-    if [ -z "$rps" ] || [ "$rps" -le 0 ]; then
-        echo "FAIL $(grep -m1 -o 'ERR[^,]*' <<<"$out" || echo "no result")"
-        return
-    fi
-    n=$((rps * SECS))
-    [ "$n" -lt $((CLIENTS * p * 10)) ] && n=$((CLIENTS * p * 10))
-    out=$(timeout $((SECS * 4 + 60)) $CLIENT_PIN redis-benchmark "${base[@]}" -n "$n" "${cmd[@]}" 2>/dev/null)
-    # CSV columns: test, rps, avg, min, p50, p95, p99, max (latencies in ms)
-    awk -F'","' '/^"/ && !/^"test"/ {printf "%d %s %s\n", $2, $5, $7; exit}' <<<"$out" | grep . \
-        || echo "FAIL no result"
+    redis_bench "${base[@]}" -- "${cmd[@]}"
 }
 
 machine_info

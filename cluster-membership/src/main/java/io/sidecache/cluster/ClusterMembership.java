@@ -99,6 +99,7 @@ public final class ClusterMembership implements AutoCloseable {
     c.setProperty("hazelcast.event.thread.count", "1");
     c.setProperty("hazelcast.health.monitoring.level", "OFF");
     c.setProperty("hazelcast.socket.bind.any", "false");
+    c.setProperty("hazelcast.wait.seconds.before.join", "1");
     c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     c.getJetConfig().setEnabled(false);
@@ -181,8 +182,8 @@ public final class ClusterMembership implements AutoCloseable {
     }
     HashRing next = HashRing.of(epochs.incrementAndGet(), live, settings.virtualNodes());
     ring.set(next);
-    log.info("cluster ring epoch {}: {} member(s) {}", next.epoch(), live.size(),
-        live.stream().map(RingMember::peerAddress).toList());
+    log.debug("membership epoch {}: {} member(s) {}", next.epoch(), live.size(),
+        live.stream().map(RingMember::nodeId).toList());
     for (Consumer<HashRing> l : listeners) {
       l.accept(next);
     }

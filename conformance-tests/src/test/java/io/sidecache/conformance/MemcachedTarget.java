@@ -19,12 +19,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class MemcachedTarget implements BeforeAllCallback, AfterAllCallback {
   private final Supplier<Sidecache> sidecache;
   private final String[] memcachedOptions;
+  private final boolean cluster;
   private Sidecache running;
+  private SidecacheCluster nodes;
   private ExternalServer external;
 
-  private MemcachedTarget(Supplier<Sidecache> sidecache, String[] memcachedOptions) {
+  private MemcachedTarget(Supplier<Sidecache> sidecache, String[] memcachedOptions,
+      boolean cluster) {
     this.sidecache = sidecache;
     this.memcachedOptions = memcachedOptions;
+    this.cluster = cluster;
   }
 
   /** Returns a target that runs Sidecache with {@link SidecacheServer#MEMORY_BYTES}. */
@@ -43,7 +47,12 @@ final class MemcachedTarget implements BeforeAllCallback, AfterAllCallback {
    * @param start starts the server, e.g. with another configuration
    */
   static MemcachedTarget sidecache(Supplier<Sidecache> start) {
-    return new MemcachedTarget(start, null);
+    return new MemcachedTarget(start, null, false);
+  }
+
+  /** Returns a target that runs a 3-node Sidecache cluster and talks to one of its nodes. */
+  static MemcachedTarget sidecacheCluster() {
+    return new MemcachedTarget(null, null, true);
   }
 
   /**
@@ -52,13 +61,16 @@ final class MemcachedTarget implements BeforeAllCallback, AfterAllCallback {
    * @param options more command-line options, e.g. {@code "-I", "2m"}
    */
   static MemcachedTarget memcached(String... options) {
-    return new MemcachedTarget(null, options);
+    return new MemcachedTarget(null, options, false);
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
     if (sidecache != null) {
       running = sidecache.get();
+    } else if (cluster) {
+      nodes = SidecacheCluster.start(3);
+      running = nodes.entry();
     } else {
       Optional<ExternalServer> server = ExternalServer.memcached(memcachedOptions);
       assumeTrue(server.isPresent(), "memcached is not installed");
@@ -72,10 +84,13 @@ final class MemcachedTarget implements BeforeAllCallback, AfterAllCallback {
       external.close();
       external = null;
     }
-    if (running != null) {
+    if (nodes != null) {
+      nodes.close();
+      nodes = null;
+    } else if (running != null) {
       running.close();
-      running = null;
     }
+    running = null;
   }
 
   /** Returns the memcached address. */

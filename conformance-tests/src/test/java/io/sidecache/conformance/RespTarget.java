@@ -19,13 +19,28 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
   private final boolean redis;
   private final long memoryBytes;
   private final boolean onDisk;
+  private final boolean cluster;
   private Sidecache sidecache;
+  private SidecacheCluster nodes;
   private ExternalServer external;
 
   private RespTarget(boolean redis, long memoryBytes, boolean onDisk) {
+    this(redis, memoryBytes, onDisk, false);
+  }
+
+  private RespTarget(boolean redis, long memoryBytes, boolean onDisk, boolean cluster) {
     this.redis = redis;
     this.memoryBytes = memoryBytes;
     this.onDisk = onDisk;
+    this.cluster = cluster;
+  }
+
+  /**
+   * Returns a target that runs a 3-node Sidecache cluster ({@link SidecacheCluster}) and talks
+   * to one of its nodes.
+   */
+  static RespTarget sidecacheCluster() {
+    return new RespTarget(false, 0, false, true);
   }
 
   /** Returns a target that runs Sidecache with {@link SidecacheServer#MEMORY_BYTES}. */
@@ -58,6 +73,9 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
       Optional<ExternalServer> server = ExternalServer.redis();
       assumeTrue(server.isPresent(), "redis-server is not installed");
       external = server.get();
+    } else if (cluster) {
+      nodes = SidecacheCluster.start(3);
+      sidecache = nodes.entry();
     } else {
       sidecache = onDisk ? SidecacheServer.startOnDisk()
           : SidecacheServer.start(SidecacheConfig.ephemeral(memoryBytes));
@@ -70,10 +88,18 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
       external.close();
       external = null;
     }
-    if (sidecache != null) {
+    if (nodes != null) {
+      nodes.close();
+      nodes = null;
+    } else if (sidecache != null) {
       sidecache.close();
-      sidecache = null;
     }
+    sidecache = null;
+  }
+
+  /** Returns whether this is a Sidecache cluster, where keys of one command must share a node. */
+  boolean isCluster() {
+    return cluster;
   }
 
   /** Returns whether this is the real redis-server. */

@@ -38,7 +38,9 @@ abstract class RespTransactionConformance {
   void connect(TestInfo info) throws IOException {
     raw = new RawResp(respAddress());
     other = new RawResp(respAddress());
-    prefix = info.getTestMethod().orElseThrow().getName() + ":" + System.nanoTime() + ":";
+    // One hash tag per test, as Redis Cluster users write transactions: its keys share an owner
+    // on a cluster target (else EXEC is CROSSSLOT), and a single server ignores the braces.
+    prefix = "{" + info.getTestMethod().orElseThrow().getName() + ":" + System.nanoTime() + "}:";
   }
 
   @AfterEach

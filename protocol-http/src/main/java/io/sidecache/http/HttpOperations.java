@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * What the operations endpoints report about the node they run in: {@code /ready}, {@code
- * /metrics} and {@code /stats}. The server assembling the node implements it; the HTTP endpoint
+ * /metrics}, {@code /stats} and {@code /cluster}. The server assembling the node implements it; the HTTP endpoint
  * only renders the answers.
  *
  * <p>Implementations are thread-safe and quick: each method is called on an event loop and must
@@ -34,4 +34,14 @@ public interface HttpOperations {
    * @return the statistics by group, in a stable order, never {@code null}
    */
   Map<String, Object> stats();
+
+  /**
+   * Returns the node's view of its cluster for {@code /cluster}: members, addresses, ownership
+   * shares, ring epoch, routing counters; values as for {@link #stats()}.
+   *
+   * @return the view, or {@code null} for a standalone node ({@code /cluster} is then 404)
+   */
+  default Map<String, Object> cluster() {
+    return null;
+  }
 }

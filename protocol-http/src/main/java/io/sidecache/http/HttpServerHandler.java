@@ -33,6 +33,7 @@ import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
 import io.sidecache.store.StoreException;
+import io.sidecache.store.StoreUnavailableException;
 import io.sidecache.store.ValueReader;
 import io.sidecache.store.ValueWriter;
 import java.io.IOException;
@@ -268,7 +269,7 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
     return context.metrics().meter(command);
   }
 
-  /** {@code /health}, {@code /ready}, {@code /metrics}, {@code /stats}, or 404. */
+  /** {@code /health}, {@code /ready}, {@code /metrics}, {@code /stats}, {@code /cluster}, or 404. */
   private void operations(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target) {
     String endpoint = target.operationsEndpoint();
     Exchange ex = exchange(request, endpoint == null ? "other" : endpoint);
@@ -296,6 +297,11 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       }
       case RequestTarget.METRICS -> reply(ctx, ex, ops == null
           ? notFound(ex) : HttpReplies.prometheus(ex.version, ops.scrape()));
+      case RequestTarget.CLUSTER -> {
+        Map<String, Object> cluster = ops == null ? null : ops.cluster();
+        reply(ctx, ex, cluster == null
+            ? notFound(ex) : HttpReplies.json(ex.version, HttpResponseStatus.OK, cluster));
+      }
       default -> reply(ctx, ex, ops == null
           ? notFound(ex) : HttpReplies.json(ex.version, HttpResponseStatus.OK, ops.stats()));
     }
@@ -693,7 +699,8 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
   }
 
   /**
-   * The one mapping of store failures to the wire: 500 with the reason. A {@link
+   * The one mapping of store failures to the wire: 500 with the reason, or 503 when no copy of
+   * the key could be reached (a cluster's owner and replicas down; retry later). A {@link
    * StoreException}'s message is meant for clients and is sent; any other failure is a bug, so it
    * is logged and its detail withheld.
    */
@@ -705,7 +712,9 @@ public final class HttpServerHandler extends PipelinedRequestHandler<HttpObject>
       logger.warn("Store operation failed", cause);
       detail = null;
     }
-    return HttpReplies.error(ex.version, HttpResponseStatus.INTERNAL_SERVER_ERROR, detail);
+    return HttpReplies.error(ex.version, cause instanceof StoreUnavailableException
+        ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
+        detail);
   }
 
   /** Answers a request whose decoding failed; see the class documentation. */

@@ -17,6 +17,7 @@ final class RequestTarget {
   static final String READY = "ready";
   static final String METRICS = "metrics";
   static final String STATS = "stats";
+  static final String CLUSTER = "cluster";
 
   private final String target;
   private final int pathStart;
@@ -53,11 +54,12 @@ final class RequestTarget {
   /**
    * Names the operations endpoint the path is.
    *
-   * @return {@link #HEALTH}, {@link #READY}, {@link #METRICS} or {@link #STATS} when the path is
+   * @return {@link #HEALTH}, {@link #READY}, {@link #METRICS}, {@link #STATS} or {@link
+   *     #CLUSTER} when the path is
    *     {@code /} and that name exactly, else {@code null}
    */
   String operationsEndpoint() {
-    for (String name : new String[] {HEALTH, READY, METRICS, STATS}) {
+    for (String name : new String[] {HEALTH, READY, METRICS, STATS, CLUSTER}) {
       if (pathEnd - pathStart == name.length() + 1 && target.charAt(pathStart) == '/'
           && target.startsWith(name, pathStart + 1)) {
         return name;

@@ -862,10 +862,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
    */
   private void metaDebug(TextRequest request) {
     long now = ticker.millis();
-    FetchOptions peek =
-        new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
     await(
-        store.fetch(Key.of(request.key()), peek),
+        store.fetch(Key.of(request.key()), FetchOptions.PEEK),
         (result, cause) -> {
           if (cause != null) {
             fail(request, cause);

@@ -156,7 +156,10 @@ final class InfoCommand {
       case "errorstats" -> header(out, "Errorstats");
       case "cluster" -> {
         header(out, "Cluster");
+        // 0 even in a Sidecache cluster: clients must not speak the Redis Cluster protocol
+        // (CLUSTER SLOTS, MOVED) to it; any node serves every key (docs/cluster.md).
         field(out, "cluster_enabled", 0);
+        c.clusterFields().forEach((name, value) -> field(out, name, value));
       }
       case "keyspace" -> {
         header(out, "Keyspace");

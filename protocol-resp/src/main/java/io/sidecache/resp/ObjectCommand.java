@@ -123,16 +123,13 @@ final class ObjectCommand {
     });
   }
 
-  /** Looks at a key without recording an access, as Redis's {@code LOOKUP_NOTOUCH}. */
-  private static final FetchOptions NO_TOUCH =
-      new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false);
 
   /**
    * Redis 7 {@code OBJECT IDLETIME key}: the whole seconds since the key was last read or
    * written, without counting this look as an access; null when missing.
    */
   static void idletime(RespSession s, byte[][] args) {
-    s.reply(s.store().fetch(Key.of(args[2]), NO_TOUCH), (r, f) -> {
+    s.reply(s.store().fetch(Key.of(args[2]), FetchOptions.PEEK), (r, f) -> {
       if (f == null) {
         r.nullBulk();
       } else {

@@ -15,6 +15,13 @@ public final class RespException extends RuntimeException {
       new RespException("ERR value is not an integer or out of range");
 
   /**
+   * Redis Cluster's answer to a multi-key command whose keys live on different nodes (cluster.c,
+   * {@code getNodeByQuery}).
+   */
+  public static final RespException CROSSSLOT =
+      new RespException("CROSSSLOT Keys in request don't hash to the same slot");
+
+  /**
    * Creates an error reply.
    *
    * @param message the whole error line without the leading {@code -} and trailing CRLF; must not

@@ -35,6 +35,7 @@ public final class RespServerContext {
   private final LongAdder keyspaceMisses = new LongAdder();
   private final Map<Long, RespSession> clients = new ConcurrentHashMap<>();
   private volatile byte[] password;
+  private volatile java.util.function.Supplier<Map<String, Object>> clusterFields = Map::of;
 
   /**
    * Creates a context without a gate (no isolation for {@code EXEC} against other connections)
@@ -152,6 +153,22 @@ public final class RespServerContext {
   /** Returns when the server started, in milliseconds since the epoch. */
   long startedAt() {
     return startedAt;
+  }
+
+  /**
+   * Sets the fields {@code INFO cluster} reports after {@code cluster_enabled:0}: the node
+   * assembling the process describes its cluster there, which this module knows nothing of.
+   *
+   * @param fields called on each {@code INFO}, on an event loop (quick, non-blocking); returns
+   *     names to values in a stable order
+   */
+  public void clusterFields(java.util.function.Supplier<Map<String, Object>> fields) {
+    this.clusterFields = java.util.Objects.requireNonNull(fields, "fields");
+  }
+
+  /** Returns the fields {@code INFO cluster} adds after {@code cluster_enabled}. */
+  Map<String, Object> clusterFields() {
+    return clusterFields.get();
   }
 
   /**

@@ -8,7 +8,9 @@ import io.sidecache.protocol.PipelinedRequestHandler;
 import io.sidecache.protocol.StreamPart;
 import io.sidecache.protocol.StreamedUpload;
 import io.sidecache.store.IncrementOverflowException;
+import io.sidecache.store.CrossSlotException;
 import io.sidecache.store.OutOfSpaceException;
+import io.sidecache.store.StoreUnavailableException;
 import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.NotFiniteException;
@@ -375,6 +377,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       reply.error(t.getMessage());
     } else if (t instanceof NotAnIntegerException) {
       reply.error(RespException.NOT_INTEGER.getMessage());
+    } else if (t instanceof CrossSlotException) {
+      reply.error(RespException.CROSSSLOT.getMessage());
+    } else if (t instanceof StoreUnavailableException) {
+      // Redis Cluster's error class for a slot no node serves, with the reason.
+      reply.error("CLUSTERDOWN " + t.getMessage());
     } else if (t instanceof OutOfSpaceException) {
       // What Redis answers above maxmemory (server.c, shared.oomerr).
       reply.error("OOM command not allowed when used memory > 'maxmemory'.");

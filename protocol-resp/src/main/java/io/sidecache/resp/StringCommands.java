@@ -402,10 +402,18 @@ final class StringCommands {
   /**
    * Redis 7 {@code MSETNX key value [key value ...]}: 1 when no key existed and all were set, 0
    * otherwise. The existence checks and the writes run as one exclusive section, so no other
-   * client's command comes in between.
+   * client's command comes in between. In a cluster the keys must share an owner ({@code
+   * CROSSSLOT}, as Redis Cluster).
    */
   static void msetnx(RespSession s, byte[][] args) {
     checkPairs(args, "msetnx");
+    List<Key> keys = new ArrayList<>(args.length / 2);
+    for (int i = 1; i < args.length; i += 2) {
+      keys.add(Key.of(args[i]));
+    }
+    if (!s.store().colocated(keys)) {
+      throw RespException.CROSSSLOT;
+    }
     s.reply(s.exclusive(() -> {
       List<CompletionStage<Boolean>> checks = new ArrayList<>(args.length / 2);
       for (int i = 1; i < args.length; i += 2) {

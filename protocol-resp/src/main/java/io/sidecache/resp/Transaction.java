@@ -37,6 +37,26 @@ final class Transaction {
     return doomed;
   }
 
+  /**
+   * Returns the keys the queued commands name, by each command's key positions ({@code COMMAND
+   * INFO}'s first key, last key and step).
+   */
+  List<Key> keys() {
+    List<Key> keys = new ArrayList<>();
+    for (int i = 0; i < commands.size(); i++) {
+      RespCommand c = commands.get(i);
+      byte[][] args = arguments.get(i);
+      if (c.firstKey() <= 0) {
+        continue;
+      }
+      int last = c.lastKey() < 0 ? args.length + c.lastKey() : c.lastKey();
+      for (int k = c.firstKey(); k <= last && k < args.length; k += Math.max(1, c.step())) {
+        keys.add(Key.of(args[k]));
+      }
+    }
+    return keys;
+  }
+
   /** Returns the number of queued commands. */
   int size() {
     return commands.size();

@@ -75,6 +75,11 @@ final class TransactionCommands {
       throw new RespException(
           "EXECABORT Transaction discarded because of previous errors.");
     }
+    java.util.List<Key> keys = transaction.keys();
+    keys.addAll(watched.keySet());
+    if (!s.store().colocated(keys)) {
+      throw RespException.CROSSSLOT; // in a cluster: its keys live on more than one node
+    }
     s.reply(s.exclusive(() -> transaction.execute(s, watched)), (r, done) -> { });
   }
 

@@ -1,6 +1,7 @@
 package io.sidecache.server;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sidecache.cluster.ClusterNode;
 import io.sidecache.http.HttpOperations;
 import io.sidecache.memcached.MemcachedServerInitializer;
 import io.sidecache.resp.RespServerContext;
@@ -32,6 +33,7 @@ final class NodeOperations implements HttpOperations {
 
   private final PrometheusMeterRegistry registry;
   private final TieredStore tiered;
+  private final ClusterNode cluster;
   private volatile State state = State.STARTING;
   private volatile RespServerContext resp;
   private volatile MemcachedServerInitializer memcached;
@@ -41,10 +43,12 @@ final class NodeOperations implements HttpOperations {
    *
    * @param registry the node's registry
    * @param tiered the node's tiered store, or {@code null} without a disk tier
+   * @param cluster the node's cluster membership, or {@code null} for a standalone node
    */
-  NodeOperations(PrometheusMeterRegistry registry, TieredStore tiered) {
+  NodeOperations(PrometheusMeterRegistry registry, TieredStore tiered, ClusterNode cluster) {
     this.registry = registry;
     this.tiered = tiered;
+    this.cluster = cluster;
   }
 
   /** Sets the listeners whose statistics {@link #stats} reports, as each is built. */
@@ -95,6 +99,12 @@ final class NodeOperations implements HttpOperations {
       out.put("memcached", stats);
     }
     return out;
+  }
+
+  /** The cluster view of {@link ClusterNode#view()}; {@code null} (404) for a standalone node. */
+  @Override
+  public Map<String, Object> cluster() {
+    return cluster == null ? null : cluster.view();
   }
 
   /** A memcached statistic as a number when it prints as one, else the text. */

@@ -31,6 +31,7 @@ import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
 import io.sidecache.resp.RespServerInitializer;
+import io.sidecache.cluster.ClusterNode;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkMetrics;
 import io.sidecache.store.StoreMetrics;
@@ -82,6 +83,7 @@ public final class Sidecache implements AutoCloseable {
   private final InetSocketAddress memcachedAddress;
   private final InetSocketAddress httpAddress;
   private final NodeOperations operations;
+  private final ClusterNode cluster;
   private MemcachedServerInitializer memcached;
   private boolean closed;
 
@@ -99,6 +101,7 @@ public final class Sidecache implements AutoCloseable {
     // thread at each expiry time.
     MemoryStore.Builder memoryBuilder = MemoryStore.builder().maximumBytes(config.memoryBytes())
         .executor(Runnable::run).activeExpiry(expiry);
+    CacheStore local;
     if (config.diskBytes() > 0) {
       try {
         this.tiered = TieredStore.open(memoryBuilder, config.dataDir(), config.diskBytes(),
@@ -109,18 +112,20 @@ public final class Sidecache implements AutoCloseable {
             + ": " + reason(e) + "; use --data-dir, or --disk-size 0 for memory only", e);
       }
       this.memoryTier = tiered.memoryTier();
-      this.store = new ChunkedStore(tiered, tiered.chunkReclaimer(), config.chunkSize());
+      local = new ChunkedStore(tiered, tiered.chunkReclaimer(), config.chunkSize());
     } else {
       this.tiered = null;
       ChunkedStore chunked = ChunkedStore.overMemory(memoryBuilder.ticker(ticker),
           config.chunkMemoryBytes(), config.chunkSize(), ticker, expiry);
       this.memoryTier = (MemoryStore) chunked.base(); // the memory tier overMemory built
-      this.store = chunked;
+      local = chunked;
     }
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
     int threads = Runtime.getRuntime().availableProcessors();
     this.workers = transport.group(threads);
+    this.cluster = config.cluster() == null ? null : joinCluster(local, config, transport);
+    this.store = cluster == null ? local : cluster.store();
     List<EventExecutor> loops = new ArrayList<>();
     workers.forEach(loops::add);
     CommandGate gate = new CommandGate(loops);
@@ -134,7 +139,10 @@ public final class Sidecache implements AutoCloseable {
     if (tiered != null) {
       new TieredStoreMetrics(tiered).bindTo(registry);
     }
-    this.operations = new NodeOperations(registry, tiered);
+    this.operations = new NodeOperations(registry, tiered, cluster);
+    if (cluster != null) {
+      bindClusterMetrics(cluster, registry);
+    }
     // Logged before any listener binds: once a client can connect, this line is in the log.
     log.info("transport {}, memory tier {} bytes, chunks of {} bytes with {} bytes of memory,"
         + " disk tier {}", transport, config.memoryBytes(), config.chunkSize(),
@@ -157,6 +165,9 @@ public final class Sidecache implements AutoCloseable {
               gate,
               config.requirePass(),
               respMetrics);
+      if (cluster != null) {
+        resp.clusterFields(cluster::info);
+      }
       RespServerInitializer respInitializer = new RespServerInitializer(resp);
       respAddress = bind(transport, config.bind(), config.respPort(), "RESP", respInitializer);
       if (config.unixSocket() != null) {
@@ -224,6 +235,68 @@ public final class Sidecache implements AutoCloseable {
     return address;
   }
 
+  /**
+   * Starts this node's cluster membership over its own store, which it empties first: a member
+   * that (re)joins starts empty (docs/cluster.md), so a warm disk tier never serves keys the
+   * cluster changed meanwhile.
+   */
+  private ClusterNode joinCluster(CacheStore local, SidecacheConfig config, Transport transport)
+      throws InterruptedException {
+    ClusterNode.Settings s = config.cluster();
+    local.flush().toCompletableFuture().join();
+    try {
+      ClusterNode node = ClusterNode.start(local, s, acceptors, workers,
+          transport.serverChannel(), transport.channel());
+      log.info("cluster {}: node {}, peer port {}, cluster port {}, replicas {}, write-ack {}",
+          s.clusterName(), s.nodeId(), node.peerAddress().getPort(), s.clusterPort(), s.copies(),
+          s.ackAll() ? "all" : "one");
+      return node;
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      shutDownLoops();
+      if (e instanceof java.net.BindException) {
+        throw bindFailure(s.bindHost(), s.peerPort(), "peer", e);
+      }
+      String reason = String.valueOf(e.getMessage());
+      throw new StartupException(reason.contains("in use")
+          ? "cluster port " + s.clusterPort() + " is in use; is another node running? use"
+              + " --cluster-port"
+          : "cannot join the cluster: " + reason + "; check --join and --cluster-port", e);
+    }
+  }
+
+  /** The routing counters and ring size as meters, {@code sidecache.cluster.*}. */
+  private static void bindClusterMetrics(ClusterNode node, PrometheusMeterRegistry registry) {
+    io.sidecache.cluster.RoutingStore.Stats st = node.store().routingStats();
+    java.util.Map<String, java.util.function.ToDoubleFunction<io.sidecache.cluster.RoutingStore.Stats>>
+        counters = new java.util.LinkedHashMap<>();
+    counters.put("forwarded", s -> s.forwarded());
+    counters.put("failovers", s -> s.failovers());
+    counters.put("unavailable", s -> s.unavailable());
+    counters.put("replicated", s -> s.replicated());
+    counters.put("replication.failures", s -> s.replicationFailures());
+    counters.put("replica.writes", s -> s.replicaWrites());
+    counters.put("hinted", s -> s.hinted());
+    counters.put("handoff.pushed", s -> s.pushed());
+    counters.put("handoff.taken.over", s -> s.takenOver());
+    counters.put("handoff.dropped", s -> s.dropped());
+    counters.put("handoff.failures", s -> s.handoffFailures());
+    counters.forEach((name, f) -> io.micrometer.core.instrument.FunctionCounter
+        .builder("sidecache.cluster." + name, st, f).register(registry));
+    io.micrometer.core.instrument.Gauge.builder("sidecache.cluster.members", node,
+        n -> n.store().ring().members().size())
+        .description("Members on this node's ring").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("sidecache.cluster.ring.epoch", node,
+        n -> n.store().ring().epoch())
+        .description("This node's ring epoch").register(registry);
+  }
+
+  private void shutDownLoops() {
+    acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+  }
+
   private static String hostPort(InetSocketAddress a) {
     return a.getAddress().getHostAddress() + ':' + a.getPort();
   }
@@ -250,11 +323,13 @@ public final class Sidecache implements AutoCloseable {
     String option = switch (name) {
       case "RESP" -> "--resp-port";
       case "memcached" -> "--memcached-port";
+      case "peer" -> "--peer-port";
       default -> "--http-port";
     };
     String other = switch (name) {
       case "RESP" -> "a redis-server";
       case "memcached" -> "a memcached";
+      case "peer" -> "another Sidecache node";
       default -> "another web server";
     };
     String reason = String.valueOf(e.getMessage());
@@ -420,6 +495,11 @@ public final class Sidecache implements AutoCloseable {
     return operations;
   }
 
+  /** Returns this node's cluster membership, or {@code null} for a standalone node. */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
   /** Returns the keyspace shared by every listener. */
   public CacheStore store() {
     return store;
@@ -469,8 +549,10 @@ public final class Sidecache implements AutoCloseable {
         log.warn("could not remove the Unix socket {}: {}", socket, e.getMessage());
       }
     }
-    acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-    workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    if (cluster != null) {
+      cluster.close(); // leaves the ring before the loops its peer connections run on stop
+    }
+    shutDownLoops();
     expiry.shutdownNow();
     gcMetrics.close();
     memoryTier.cleanUp();

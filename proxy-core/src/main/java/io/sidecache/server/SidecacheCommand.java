@@ -141,6 +141,46 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " (default: one line).")
   boolean debug;
 
+  @Option(names = "--cluster", description = "Join a cluster of Sidecache nodes: keys are"
+      + " spread over the members and replicated (docs/cluster.md); needs --cluster-secret"
+      + " (default: standalone, no Hazelcast loaded).")
+  boolean cluster;
+
+  @Option(names = "--cluster-name", description = "Cluster name; members with another never join"
+      + " (not a secret) (default: ${DEFAULT-VALUE}).", defaultValue = "sidecache")
+  String clusterName;
+
+  @Option(names = "--cluster-port", description = "Hazelcast member port, for membership only"
+      + " (default: ${DEFAULT-VALUE}).", defaultValue = "5701")
+  int clusterPort;
+
+  @Option(names = "--peer-port", description = "Port other nodes send forwarded and replicated"
+      + " requests to (default: ${DEFAULT-VALUE}).", defaultValue = "7380")
+  int peerPort;
+
+  @Option(names = "--join", paramLabel = "HOST:PORT,...", split = ",", description = "Cluster"
+      + " ports of members to join through (TCP/IP; no multicast) (default: none, this node"
+      + " starts a cluster).")
+  java.util.List<String> join = new java.util.ArrayList<>();
+
+  @Option(names = "--node-id", description = "This node's id on the ring, unique in the cluster"
+      + " (default: <bind>:<cluster-port>).")
+  String nodeId;
+
+  @Option(names = "--cluster-secret", description = "Shared secret nodes prove to each other"
+      + " (HMAC-SHA256 challenge-response) before any key is sent (default: none; required with"
+      + " --cluster).")
+  String clusterSecret;
+
+  @Option(names = "--replicas", description = "Copies of each key, the owner's included (the"
+      + " replication factor) (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  int replicas;
+
+  @Option(names = "--write-ack", description = "When a write is acknowledged: 'all' once every"
+      + " replica has it, 'one' once the owner has it (default: ${DEFAULT-VALUE}).",
+      defaultValue = "all")
+  String writeAck;
+
   @Option(names = "--memcached-sasl-password", description = "Password for SASL PLAIN on the"
       + " memcached port; when set, only the binary protocol is served there, as memcached -S"
       + " (default: none, no authentication).")
@@ -254,7 +294,7 @@ public final class SidecacheCommand implements Callable<Integer> {
           requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
           toInt("--chunk-size", chunkSize), chunkBytes, httpToken,
           flag(httpTokenProtectOps, "--http-token-protect-ops"),
-          unixSocket, memcachedUnixSocket, permission());
+          unixSocket, memcachedUnixSocket, permission(), clusterSettings());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()), e);
     }
@@ -294,6 +334,42 @@ public final class SidecacheCommand implements Callable<Integer> {
     CommandLine.ParseResult result = spec.commandLine().getParseResult();
     return parsed || (result != null && result.hasMatchedOption(name));
   }
+
+  /** The cluster options as settings, {@code null} without {@code --cluster}. */
+  private io.sidecache.cluster.ClusterNode.Settings clusterSettings() {
+    if (!flag(cluster, "--cluster")) {
+      return null;
+    }
+    if (clusterSecret == null || clusterSecret.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--cluster needs --cluster-secret (the same on every node)");
+    }
+    if (clusterPort < 1 || clusterPort > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--cluster-port: " + clusterPort + " (expected: 1..65535)");
+    }
+    checkPort("--peer-port", peerPort);
+    if (replicas < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--replicas: " + replicas + " (expected: >= 1)");
+    }
+    if (!writeAck.equals("all") && !writeAck.equals("one")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--write-ack: " + writeAck + " (expected: all or one)");
+    }
+    for (String member : join) {
+      if (!member.matches(".+:\\d{1,5}")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--join: " + member + " (expected: host:port)");
+      }
+    }
+    return new io.sidecache.cluster.ClusterNode.Settings(clusterName, bind, clusterPort, peerPort,
+        join, nodeId != null ? nodeId : bind + ":" + clusterPort, clusterSecret, replicas,
+        writeAck.equals("all"), PEER_TIMEOUT_MILLIS);
+  }
+
+  /** The deadline of one request to another node, in milliseconds. */
+  static final long PEER_TIMEOUT_MILLIS = 2_000;
 
   /** {@code --unixsocketperm} as permission bits, -1 when not given. */
   private int permission() {

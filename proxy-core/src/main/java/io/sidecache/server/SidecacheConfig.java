@@ -37,6 +37,8 @@ import java.nio.file.Path;
  *     (memcached {@code -s}), or {@code null} for none
  * @param unixSocketPerm the permission bits both sockets get (Redis {@code unixsocketperm}, e.g.
  *     {@code 0700}), or -1 to leave them as created
+ * @param cluster how this node takes part in a cluster ({@code --cluster}), or {@code null} for a
+ *     standalone node, which loads no Hazelcast
  */
 public record SidecacheConfig(
     String bind,
@@ -59,7 +61,8 @@ public record SidecacheConfig(
     boolean httpTokenProtectOps,
     Path unixSocket,
     Path memcachedUnixSocket,
-    int unixSocketPerm) {
+    int unixSocketPerm,
+    io.sidecache.cluster.ClusterNode.Settings cluster) {
 
   /** The default SASL user of the memcached listener. */
   public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
@@ -130,7 +133,12 @@ public record SidecacheConfig(
         + " http-token=" + mask(httpToken) + (httpToken != null && httpTokenProtectOps
             ? " http-token-protect-ops" : "")
         + (unixSocket != null ? " unixsocket=" + unixSocket : "")
-        + (memcachedUnixSocket != null ? " memcached-unixsocket=" + memcachedUnixSocket : "");
+        + (memcachedUnixSocket != null ? " memcached-unixsocket=" + memcachedUnixSocket : "")
+        + (cluster == null ? " cluster=off" : " cluster=" + cluster.clusterName()
+            + " node-id=" + cluster.nodeId() + " cluster-port=" + cluster.clusterPort()
+            + " peer-port=" + cluster.peerPort() + " join=" + String.join(",", cluster.join())
+            + " replicas=" + cluster.copies() + " write-ack=" + (cluster.ackAll() ? "all" : "one")
+            + " cluster-secret=***");
   }
 
   private static String mask(String secret) {
@@ -154,7 +162,7 @@ public record SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
         64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null,
         io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4, null, false,
-        null, null, -1);
+        null, null, -1, null);
   }
 
   /**
@@ -167,7 +175,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -181,7 +189,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         user, password, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -195,7 +203,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
         maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -208,7 +216,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -221,7 +229,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -234,7 +242,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm);
+        unixSocketPerm, cluster);
   }
 
   /**
@@ -248,7 +256,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, token, protectOps,
-        unixSocket, memcachedUnixSocket, unixSocketPerm);
+        unixSocket, memcachedUnixSocket, unixSocketPerm, cluster);
   }
 
   /**
@@ -263,6 +271,19 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
-        httpTokenProtectOps, resp, memcached, perm);
+        httpTokenProtectOps, resp, memcached, perm, cluster);
+  }
+
+  /**
+   * Returns these settings as a cluster node.
+   *
+   * @param settings how to take part, or {@code null} for a standalone node
+   * @return the new settings
+   */
+  public SidecacheConfig withCluster(io.sidecache.cluster.ClusterNode.Settings settings) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
+        httpTokenProtectOps, unixSocket, memcachedUnixSocket, unixSocketPerm, settings);
   }
 }

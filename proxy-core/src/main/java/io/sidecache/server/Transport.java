@@ -6,8 +6,11 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** The Netty transport: native epoll when available (Linux x86_64), NIO otherwise. */
 enum Transport {
@@ -31,6 +34,11 @@ enum Transport {
   /** Returns the Unix domain socket server channel class, or {@code null} without epoll. */
   Class<? extends ServerChannel> domainServerChannel() {
     return this == EPOLL ? EpollServerDomainSocketChannel.class : null;
+  }
+
+  /** Returns the client socket channel class (the cluster's peer connections). */
+  Class<? extends SocketChannel> channel() {
+    return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
   }
 
   /** Returns the server channel class. */

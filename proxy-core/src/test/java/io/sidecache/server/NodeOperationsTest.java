@@ -14,7 +14,7 @@ class NodeOperationsTest {
   @Test
   void notReadyReason_followsTheLifeCycle() {
     NodeOperations ops =
-        new NodeOperations(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null);
+        new NodeOperations(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), null, null);
     assertTrue(ops.notReadyReason().startsWith("starting"), ops.notReadyReason());
     ops.state(NodeOperations.State.SERVING);
     assertNull(ops.notReadyReason());

@@ -1,6 +1,8 @@
 package io.sidecache.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -139,7 +141,7 @@ class SidecacheCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
           1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0, null,
-          false, null, null, -1);
+          false, null, null, -1, null);
       assertThrows(Exception.class, () -> Sidecache.start(config));
     }
   }
@@ -164,6 +166,27 @@ class SidecacheCommandTest {
     r = run("--memory", "1000g", "--disk-size", "0");
     assertEquals("2", r[0]);
     assertTrue(r[1].contains("need more than the heap holds"), r[1]);
+  }
+
+  @Test
+  void clusterOptions_offByDefault_parsedAndChecked() {
+    assertNull(parse().cluster());
+    SidecacheConfig c = parse("--cluster", "--cluster-secret", "s", "--cluster-port", "5801",
+        "--peer-port", "7390", "--join", "10.0.0.1:5801,10.0.0.2:5801", "--replicas", "3",
+        "--write-ack", "one");
+    assertEquals("127.0.0.1:5801", c.cluster().nodeId());
+    assertEquals(java.util.List.of("10.0.0.1:5801", "10.0.0.2:5801"), c.cluster().join());
+    assertEquals(3, c.cluster().copies());
+    assertFalse(c.cluster().ackAll());
+    assertTrue(c.toString().contains("cluster-secret=***") && !c.toString().contains("=s "),
+        c.toString());
+    for (String[] bad : new String[][] {{"--cluster"}, {"--cluster", "--cluster-secret", "s",
+        "--write-ack", "some"}, {"--cluster", "--cluster-secret", "s", "--join", "nohost"},
+        {"--cluster", "--cluster-secret", "s", "--replicas", "0"}}) {
+      String[] r = run(bad);
+      assertEquals("2", r[0], String.join(" ", bad));
+      assertEquals(1, r[1].lines().count(), r[1]);
+    }
   }
 
   @Test

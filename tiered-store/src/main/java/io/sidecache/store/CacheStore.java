@@ -301,6 +301,19 @@ public interface CacheStore {
   CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace);
 
   /**
+   * Tells whether an operation over several keys can run with single-node isolation (Redis 7
+   * {@code MULTI}/{@code EXEC}, {@code MSETNX}): always on one node; in a cluster, when every key
+   * has the same owner (hash tags put related keys together). A protocol answers a multi-key
+   * command over keys that are not as Redis Cluster does ({@code CROSSSLOT}).
+   *
+   * @param keys the keys, may be empty
+   * @return {@code true} when the keys can be changed together
+   */
+  default boolean colocated(java.util.Collection<Key> keys) {
+    return true;
+  }
+
+  /**
    * Returns the next page of a cursor-based iteration over the keys held on this node (Redis 7
    * {@code SCAN}): cursor 0 starts an iteration and a returned cursor of 0 ends it. Every key
    * present for the whole iteration is returned at least once; keys added or removed meanwhile

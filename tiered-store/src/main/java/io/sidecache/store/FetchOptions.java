@@ -16,13 +16,36 @@ package io.sidecache.store;
  *     token was handed out yet, or {@link CacheStore#NOT_SET}
  * @param recordAccess whether the read marks the entry fetched and updates its last access
  *     (memcached's LRU bump; {@code false} for {@code mg ... u})
+ * @param claimToken whether the read may win the token of a stale or vivified entry, as every
+ *     client read may; {@code false} only for {@link #PEEK}
  */
-public record FetchOptions(
-    long touchExpiresAt, long vivifyExpiresAt, long recacheBefore, boolean recordAccess) {
+public record FetchOptions(long touchExpiresAt, long vivifyExpiresAt, long recacheBefore,
+    boolean recordAccess, boolean claimToken) {
 
   /** A plain read that records the access. */
   public static final FetchOptions READ =
       new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, true);
+
+  /**
+   * A look that changes nothing: no access recorded, no token won (memcached {@code me}, Redis
+   * {@code OBJECT}, a store reading its own layers, a cluster owner reading the state it
+   * replicates).
+   */
+  public static final FetchOptions PEEK =
+      new FetchOptions(CacheStore.NOT_SET, CacheStore.NOT_SET, CacheStore.NOT_SET, false, false);
+
+  /**
+   * A client's read, which may win a token.
+   *
+   * @param touchExpiresAt as the record's
+   * @param vivifyExpiresAt as the record's
+   * @param recacheBefore as the record's
+   * @param recordAccess as the record's
+   */
+  public FetchOptions(long touchExpiresAt, long vivifyExpiresAt, long recacheBefore,
+      boolean recordAccess) {
+    this(touchExpiresAt, vivifyExpiresAt, recacheBefore, recordAccess, true);
+  }
 
   /**
    * Checks the times.

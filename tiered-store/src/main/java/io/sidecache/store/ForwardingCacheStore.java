@@ -162,4 +162,9 @@ public abstract class ForwardingCacheStore implements CacheStore {
   public CompletionStage<Void> flush() {
     return delegate.flush();
   }
+
+  @Override
+  public boolean colocated(java.util.Collection<Key> keys) {
+    return delegate.colocated(keys);
+  }
 }

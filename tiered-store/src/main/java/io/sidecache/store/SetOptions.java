@@ -33,6 +33,7 @@ public final class SetOptions {
   private final boolean returnPrevious;
   private final boolean staleIfCasOlder;
   private final boolean chunked;
+  private final long version;
 
   private SetOptions(Builder b) {
     this.condition = b.condition;
@@ -43,6 +44,7 @@ public final class SetOptions {
     this.returnPrevious = b.returnPrevious;
     this.staleIfCasOlder = b.staleIfCasOlder;
     this.chunked = false;
+    this.version = b.version;
   }
 
   private SetOptions(SetOptions o, boolean chunked) {
@@ -54,6 +56,7 @@ public final class SetOptions {
     this.returnPrevious = o.returnPrevious;
     this.staleIfCasOlder = o.staleIfCasOlder;
     this.chunked = chunked;
+    this.version = o.version;
   }
 
   /** Returns a new builder for an unconditional write with flags 0 and no expiry. */
@@ -104,6 +107,14 @@ public final class SetOptions {
   }
 
   /**
+   * Returns the CAS version the entry written gets, or 0 for the store's next one ({@link
+   * Builder#version}).
+   */
+  public long version() {
+    return version;
+  }
+
+  /**
    * Returns whether the value written is an encoded manifest, so the entry is {@link
    * Entry#isChunked() chunked}; only the chunk layer writes such values (it commits a streamed
    * value this way), protocols never do.
@@ -137,6 +148,7 @@ public final class SetOptions {
     private boolean keepTtl;
     private boolean returnPrevious;
     private boolean staleIfCasOlder;
+    private long version;
 
     private Builder() {}
 
@@ -158,6 +170,24 @@ public final class SetOptions {
     public Builder ifCas(long cas) {
       condition(Condition.IF_CAS);
       this.expectedCas = cas;
+      return this;
+    }
+
+    /**
+     * Gives the entry written CAS version {@code cas} instead of the store's next one: a cluster
+     * replica storing the state its owner sent, or a new owner taking a key over
+     * (docs/cluster.md, "Replication"), so a client's CAS token stays good on every copy. The
+     * store's own sequence moves past {@code cas}, so a later local write gets a greater version
+     * (a Lamport clock). Never for a client's write.
+     *
+     * @param cas the version the owner gave the entry, positive
+     * @throws IllegalArgumentException if {@code cas} is not positive
+     */
+    public Builder version(long cas) {
+      if (cas <= 0) {
+        throw new IllegalArgumentException("cas: " + cas + " (expected: > 0)");
+      }
+      this.version = cas;
       return this;
     }
 

@@ -105,6 +105,26 @@ public abstract class CacheStoreContract {
   }
 
   @Test
+  void set_version_keepsTheGivenCasAndLaterWritesGetGreaterOnes() {
+    SetResult first = done(store.set(k, b("v5"), SetOptions.builder().version(5_000).flags(7)
+        .build()));
+    assertEquals(Outcome.STORED, first.outcome());
+    assertEquals(5_000, done(store.get(k)).cas());
+    assertEquals(7, done(store.get(k)).flags());
+    // Unconditional: a replica applies its owner's states in the order they come.
+    assertTrue(done(store.set(k, b("v4"), SetOptions.builder().version(4_000).build())).stored());
+    assertEquals(4_000, done(store.get(k)).cas());
+    assertEquals("v4", value(k));
+    // With ifAbsent (a new owner taking a key over), a key already there is kept.
+    assertEquals(Outcome.NOT_STORED, done(store.set(k, b("v9"),
+        SetOptions.builder().ifAbsent().version(9_000).build())).outcome());
+    assertEquals("v4", value(k));
+    // A local write after a versioned one gets a greater version (the sequence moved past it).
+    SetResult local = done(store.set(Key.of("other"), b("x"), SetOptions.DEFAULT));
+    assertTrue(local.current().cas() > 5_000, "cas " + local.current().cas());
+  }
+
+  @Test
   void set_ifAbsent() {
     assertTrue(done(store.set(k, b("a"), SetOptions.builder().ifAbsent().build())).stored());
     SetResult refused = done(store.set(k, b("b"), SetOptions.builder().ifAbsent().build()));
@@ -353,7 +373,7 @@ public abstract class CacheStoreContract {
 
   @Test
   void rename_movesValueFlagsAndExpiry() {
-    Key to = Key.of("to");
+    Key to = Key.of("{k}to"); // k's hash tag: one owner in a cluster
     assertEquals(Outcome.NOT_FOUND, done(store.rename(k, to, false)));
     done(store.set(k, b("v"), SetOptions.builder().flags(9).expiresAt(now.get() + 100).build()));
     done(store.set(to, b("old"), SetOptions.DEFAULT));
@@ -369,7 +389,7 @@ public abstract class CacheStoreContract {
 
   @Test
   void copy_keepsSourceAndRespectsReplace() {
-    Key to = Key.of("to");
+    Key to = Key.of("{k}to"); // k's hash tag: one owner in a cluster
     assertEquals(Outcome.NOT_FOUND, done(store.copy(k, to, false)));
     done(store.set(k, b("v"), SetOptions.DEFAULT));
     done(store.set(to, b("old"), SetOptions.DEFAULT));
@@ -550,6 +570,16 @@ public abstract class CacheStoreContract {
     // Invalidating again hands the token out anew, and can set a new expiry.
     done(store.delete(k, new DeleteOptions(false, 0, true, now.get() + 1_000)));
     assertEquals(now.get() + 1_000, done(store.get(k)).expiresAt());
+    assertTrue(fetch(NS, NS, NS, true).won());
+  }
+
+  @Test
+  void fetch_peekNeverWinsTheToken() {
+    done(store.set(k, b("v"), SetOptions.DEFAULT));
+    done(store.delete(k, new DeleteOptions(false, 0, true, NS)));
+    FetchResult peek = done(store.fetch(k, FetchOptions.PEEK));
+    assertFalse(peek.won());
+    assertTrue(peek.entry().isStale());
     assertTrue(fetch(NS, NS, NS, true).won());
   }
 

@@ -89,8 +89,6 @@ public final class ChunkedStore extends ForwardingCacheStore {
   /** Chunk writes one writer keeps in flight before it asks its caller to wait. */
   static final int WRITE_WINDOW = 4;
 
-  private static final FetchOptions PEEK =
-      new FetchOptions(NOT_SET, NOT_SET, NOT_SET, false);
   private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
   private static final ConcatResult NOT_CONCATENATED = new ConcatResult(Outcome.NOT_STORED, 0, 0);
 
@@ -237,7 +235,7 @@ public final class ChunkedStore extends ForwardingCacheStore {
 
   /** Reads a key's entry without recording an access (the chunk layer's own look). */
   private CompletionStage<Entry> peek(Key key) {
-    return super.fetch(key, PEEK).thenApply(r -> r == null ? null : r.entry());
+    return super.fetch(key, FetchOptions.PEEK).thenApply(r -> r == null ? null : r.entry());
   }
 
   // ---- writes

@@ -182,6 +182,16 @@ public final class MemoryStore implements CacheStore {
     return casSequence.incrementAndGet();
   }
 
+  /** The CAS version of a write: {@link SetOptions#version()} when given, else the next. */
+  private long casOf(SetOptions options) {
+    long version = options.version();
+    if (version == 0) {
+      return nextCas();
+    }
+    casSequence.accumulateAndGet(version, Math::max);
+    return version;
+  }
+
   /** A freshly written entry: a new CAS version, not fetched, last accessed at {@code now}. */
   private Entry newEntry(byte[] value, int flags, long expiresAt, long now) {
     return new Entry(value, flags, nextCas(), expiresAt, Entry.writtenAt(now));
@@ -257,6 +267,9 @@ public final class MemoryStore implements CacheStore {
 
   /** memcached mget: a vivified or stale entry, or one expiring before the recache time. */
   private static boolean wantsToken(Entry e, boolean created, FetchOptions options) {
+    if (!options.claimToken()) {
+      return false;
+    }
     if (created || e.isStale()) {
       return !e.winTokenSent();
     }
@@ -324,7 +337,7 @@ public final class MemoryStore implements CacheStore {
 
   /** The entry a set writes: {@link SetOptions#chunked()} values are manifests. */
   private Entry written(byte[] value, SetOptions options, long expiresAt, long now) {
-    return new Entry(value, options.flags(), nextCas(), expiresAt,
+    return new Entry(value, options.flags(), casOf(options), expiresAt,
         chunked(options, Entry.writtenAt(now)));
   }
 

@@ -1,0 +1,371 @@
+package io.sidecache.cluster;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.sidecache.store.Key;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The dialling side of the peer port: a few pooled connections to each peer, each pipelined (many
+ * requests in flight, answered in order). A key's requests always use the same connection of a
+ * peer (chosen by the key's hash), so they arrive, run and answer in the order sent. Connections
+ * open on first use, authenticate with {@link PeerHandshake} before any request is sent, and
+ * reopen on the next use after they close; a peer whose connection just failed is skipped for
+ * {@link #DOWN_MILLIS} so callers fail over at once.
+ *
+ * <p>Every call has a deadline; when it passes, or the connection closes first, the call fails
+ * with {@link Unreachable}, which tells whether the request may have reached the member.
+ * Thread-safe.
+ */
+final class PeerClient implements AutoCloseable {
+  /** Connections per peer for keyed requests (one more carries the keyless ones). */
+  static final int CONNECTIONS = 2;
+  /** How long a peer whose connection failed is skipped, in milliseconds. */
+  static final long DOWN_MILLIS = 500;
+
+  private final EventLoopGroup group;
+  private final Class<? extends SocketChannel> channelType;
+  private final String secret;
+  private final String selfId;
+  private final long timeoutMillis;
+  private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /**
+   * Creates the client.
+   *
+   * @param group the event loops the connections run on
+   * @param channelType the socket channel class of that group's transport
+   * @param secret the cluster secret
+   * @param selfId this node's id
+   * @param timeoutMillis the deadline of each call, in milliseconds
+   */
+  PeerClient(EventLoopGroup group, Class<? extends SocketChannel> channelType, String secret,
+      String selfId, long timeoutMillis) {
+    this.group = group;
+    this.channelType = channelType;
+    this.secret = secret;
+    this.selfId = selfId;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  /**
+   * Sends a request to a member and returns its result.
+   *
+   * @param member the member to ask
+   * @param op the operation
+   * @param epoch the sender's ring epoch
+   * @param hops how many more times the receiver may forward it
+   * @param key the key, or {@code null} for an operation without one
+   * @param args writes the operation's arguments after the key
+   * @return a future completed with the result, or failed with the store exception the member
+   *     answered, or with {@link Unreachable}
+   */
+  <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, int hops, Key key,
+      Consumer<ByteBuf> args) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new Unreachable("node is closing", false));
+    }
+    Peer peer = peers.computeIfAbsent(member.nodeId(), id -> new Peer(member));
+    if (!peer.member.peerAddress().equals(member.peerAddress())) {
+      peers.remove(member.nodeId(), peer); // the id came back at another address
+      peer.close();
+      peer = peers.computeIfAbsent(member.nodeId(), id -> new Peer(member));
+    }
+    return peer.call(op, epoch, hops, key, args);
+  }
+
+  /**
+   * Tells whether a member's connection failed within the last {@link #DOWN_MILLIS}.
+   *
+   * @param member the member
+   * @return {@code true} when requests to it should go elsewhere now
+   */
+  boolean isDown(RingMember member) {
+    Peer p = peers.get(member.nodeId());
+    return p != null && System.nanoTime() - p.downSince < TimeUnit.MILLISECONDS.toNanos(DOWN_MILLIS)
+        && p.downSince != 0;
+  }
+
+  /**
+   * Closes the connections of members no longer on the ring.
+   *
+   * @param live the node ids on the ring
+   */
+  void retain(java.util.Set<String> live) {
+    peers.entrySet().removeIf(e -> {
+      if (!live.contains(e.getKey())) {
+        e.getValue().close();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    peers.values().forEach(Peer::close);
+    peers.clear();
+  }
+
+  /** The connections to one member. */
+  private final class Peer {
+    final RingMember member;
+    final Connection[] connections = new Connection[CONNECTIONS + 1];
+    volatile long downSince;
+
+    Peer(RingMember member) {
+      this.member = member;
+    }
+
+    <R> CompletableFuture<R> call(PeerOp<R> op, long epoch, int hops, Key key,
+        Consumer<ByteBuf> args) {
+      // Keyless requests (SIZE, SCAN, FLUSH, PING) have their own connection: they may be slow.
+      int slot = key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
+      Connection c;
+      synchronized (this) {
+        c = connections[slot];
+        if (c == null || !c.usable()) {
+          c = new Connection(this);
+          connections[slot] = c;
+        }
+      }
+      return c.send(op, epoch, hops, key, args);
+    }
+
+    void close() {
+      List<Connection> open = new ArrayList<>();
+      synchronized (this) {
+        for (Connection c : connections) {
+          if (c != null) {
+            open.add(c);
+          }
+        }
+      }
+      open.forEach(c -> c.channel.close());
+    }
+  }
+
+  /** One pipelined connection; its state is touched on its event loop only. */
+  private final class Connection extends ChannelInboundHandlerAdapter {
+    private final Peer peer;
+    private final Channel channel;
+    private final ArrayDeque<Pending<?>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<Object[]> waiting = new ArrayDeque<>(); // before the handshake
+    private boolean authenticated;
+    private volatile boolean failed;
+
+    Connection(Peer peer) {
+      this.peer = peer;
+      String[] hostPort = splitHostPort(peer.member.peerAddress());
+      Bootstrap b = new Bootstrap().group(group).channel(channelType)
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeoutMillis, 5_000))
+          .handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(PeerHandshake.connecting(secret, selfId,
+                  peer.member.nodeId()));
+              PeerServer.addFraming(ch.pipeline());
+              ch.pipeline().addLast(Connection.this);
+            }
+          });
+      ChannelFuture f = b.connect(hostPort[0], Integer.parseInt(hostPort[1]));
+      this.channel = f.channel();
+      f.addListener(done -> {
+        if (!done.isSuccess()) {
+          fail("cannot connect to " + peer.member + ": " + done.cause().getMessage());
+        }
+      });
+      channel.closeFuture().addListener(done -> fail("connection to " + peer.member + " closed"));
+    }
+
+    boolean usable() {
+      return !failed;
+    }
+
+    <R> CompletableFuture<R> send(PeerOp<R> op, long epoch, int hops, Key key,
+        Consumer<ByteBuf> args) {
+      ByteBuf frame = channel.alloc().buffer();
+      try {
+        frame.writeByte(op.code);
+        frame.writeLong(epoch);
+        frame.writeByte(hops);
+        PeerCodec.writeNullableKey(frame, key);
+        args.accept(frame);
+      } catch (RuntimeException e) {
+        frame.release();
+        throw e;
+      }
+      Pending<R> p = new Pending<>(op);
+      channel.eventLoop().execute(() -> {
+        if (failed) {
+          frame.release();
+          p.fail(new Unreachable("connection to " + peer.member + " failed", false));
+          return;
+        }
+        p.timeout = channel.eventLoop().schedule(() -> timedOut(p), timeoutMillis,
+            TimeUnit.MILLISECONDS);
+        if (!authenticated) {
+          waiting.add(new Object[] {p, frame});
+        } else {
+          write(p, frame);
+        }
+      });
+      return p.future;
+    }
+
+    /**
+     * A call's deadline passed: a request not sent yet is dropped (it can go elsewhere); a sent
+     * one stays in line, its answer to be skipped; either way the peer counts as down a moment.
+     */
+    private void timedOut(Pending<?> p) {
+      peer.downSince = Math.max(1, System.nanoTime());
+      String why = p.op + " to " + peer.member + " got no answer within " + timeoutMillis + " ms";
+      for (java.util.Iterator<Object[]> it = waiting.iterator(); it.hasNext(); ) {
+        Object[] w = it.next();
+        if (w[0] == p) {
+          it.remove();
+          ((ByteBuf) w[1]).release();
+          p.fail(new Unreachable(why, false));
+          return;
+        }
+      }
+      p.fail(new Unreachable(why, true));
+    }
+
+    private void write(Pending<?> p, ByteBuf frame) {
+      inFlight.add(p);
+      channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof PeerHandshake.Authenticated) {
+        authenticated = true;
+        peer.downSince = 0;
+        for (Object[] w; (w = waiting.poll()) != null; ) {
+          write((Pending<?>) w[0], (ByteBuf) w[1]);
+        }
+      }
+      super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ByteBuf in = (ByteBuf) msg;
+      try {
+        Pending<?> p = inFlight.poll();
+        if (p == null) {
+          ctx.close(); // an answer to nothing: the peer is out of step
+          return;
+        }
+        p.complete(in);
+      } finally {
+        in.release();
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+
+    /** Fails what is pending and marks the peer down; runs on any thread, once per cause. */
+    private void fail(String why) {
+      failed = true;
+      peer.downSince = Math.max(1, System.nanoTime());
+      channel.eventLoop().execute(() -> {
+        for (Pending<?> p; (p = inFlight.poll()) != null; ) {
+          p.fail(new Unreachable(why, true));
+        }
+        for (Object[] w; (w = waiting.poll()) != null; ) {
+          ((ByteBuf) w[1]).release();
+          ((Pending<?>) w[0]).fail(new Unreachable(why, false));
+        }
+      });
+    }
+  }
+
+  /**
+   * A call that got no answer from the member: never sent (safe to send elsewhere), or sent and
+   * then the connection closed or the deadline passed (it may have been applied).
+   */
+  static final class Unreachable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final boolean maybeSent;
+
+    Unreachable(String message, boolean maybeSent) {
+      super(message, null, false, false);
+      this.maybeSent = maybeSent;
+    }
+
+    /** Whether the member may have received (and applied) the request. */
+    boolean maybeSent() {
+      return maybeSent;
+    }
+  }
+
+  /** A request waiting for its answer. */
+  private static final class Pending<R> {
+    final PeerOp<R> op;
+    final CompletableFuture<R> future = new CompletableFuture<>();
+    java.util.concurrent.ScheduledFuture<?> timeout;
+
+    Pending(PeerOp<R> op) {
+      this.op = op;
+    }
+
+    void complete(ByteBuf in) {
+      cancelTimeout();
+      if (future.isDone()) {
+        return; // timed out meanwhile: the answer only keeps the connection in step
+      }
+      try {
+        if (in.readUnsignedByte() == 0) {
+          future.complete(op.readResult(in));
+        } else {
+          future.completeExceptionally(PeerCodec.readError(in));
+        }
+      } catch (RuntimeException e) {
+        future.completeExceptionally(new Unreachable("malformed answer to " + op + ": " + e,
+            true));
+      }
+    }
+
+    void fail(RuntimeException e) {
+      cancelTimeout();
+      future.completeExceptionally(e);
+    }
+
+    private void cancelTimeout() {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+    }
+  }
+
+  static String[] splitHostPort(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      throw new IllegalArgumentException("expected host:port, got " + hostPort);
+    }
+    return new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1)};
+  }
+}

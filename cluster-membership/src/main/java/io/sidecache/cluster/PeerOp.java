@@ -1,0 +1,212 @@
+package io.sidecache.cluster;
+
+import io.netty.buffer.ByteBuf;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * One operation of the peer protocol (docs/cluster.md, "Peer protocol"): its code on the wire, how
+ * the receiving node runs it and how its result is written and read. The key-routed operations
+ * mirror {@link CacheStore}'s one for one and run on the receiver through {@link
+ * PeerService#routed} (which forwards once more if the receiver's ring names another owner and
+ * hops are left); {@link #REPLICATE}, {@link #READ} and {@link #FLUSH} act on the receiver's own
+ * store.
+ *
+ * <p>A request is {@code op:u8, epoch:i64, hops:u8, key, arguments}; a response, in request order
+ * on each connection, is {@code 0, result} or {@code 1, error:u8, message}.
+ *
+ * @param <R> the result type
+ */
+final class PeerOp<R> {
+
+  /** What a receiving node runs for a request: the service, the key, the rest of the frame. */
+  @FunctionalInterface
+  interface Invoker<R> {
+    CompletionStage<R> invoke(PeerService service, int hops, Key key, ByteBuf args);
+  }
+
+  /** The receiving node's side of the protocol. */
+  interface PeerService {
+    /** A store that routes as a client call does, with {@code hops} forwards left. */
+    CacheStore routed(int hops);
+
+    /**
+     * Applies an owner's state of a key: {@code state}, or the key's absence when {@code null}.
+     *
+     * @return a stage completed once applied (or refused as older than what is held)
+     */
+    CompletionStage<Void> applyReplica(Key key, Entry state, RingMember sender);
+
+    /** Applies a pushed state unless this node has or settled the key ({@link Handoff}). */
+    CompletionStage<Void> applyHandoff(Key key, Entry state, RingMember sender);
+
+    /**
+     * Reads {@code [start, end]} (inclusive) of this node's copy of a key, if it is still the
+     * version {@code cas}; else fails with {@link io.sidecache.store.ChunkLostException}.
+     */
+    CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end);
+
+    /** This node's own copy of a key, read with {@link io.sidecache.store.FetchOptions#PEEK}. */
+    CompletionStage<Entry> localEntry(Key key);
+
+    /** A page of this node's store's keys that this node owns by its ring. */
+    CompletionStage<io.sidecache.store.ScanPage> scanOwned(long cursor, int count);
+
+    /** Counts this node's keys that it owns by its ring; visits every key. */
+    CompletionStage<Long> countOwned();
+
+    /** A random key of this node's own store, or {@code null}. */
+    CompletionStage<Key> randomLocalKey();
+
+    /** Removes every entry of this node's own store. */
+    CompletionStage<Void> flushLocal();
+  }
+
+  private static final PeerOp<?>[] BY_CODE = new PeerOp<?>[64];
+
+  static final PeerOp<Entry> GET = routed(1, "get", PeerCodec::writeEntry, PeerCodec::readEntry,
+      (s, k, in) -> s.get(k));
+  static final PeerOp<io.sidecache.store.FetchResult> FETCH = routed(2, "fetch",
+      PeerCodec::writeFetchResult, PeerCodec::readFetchResult,
+      (s, k, in) -> s.fetch(k, PeerCodec.readFetchOptions(in)));
+  static final PeerOp<io.sidecache.store.ValueSlice> GET_RANGE = routed(3, "getrange",
+      PeerCodec::writeSlice, PeerCodec::readSlice,
+      (s, k, in) -> s.getRange(k, in.readLong(), in.readLong()));
+  static final PeerOp<io.sidecache.store.SetResult> SET = routed(4, "set",
+      PeerCodec::writeSetResult, PeerCodec::readSetResult,
+      (s, k, in) -> s.set(k, PeerCodec.readBytes(in), PeerCodec.readSetOptions(in)));
+  static final PeerOp<Boolean> DELETE = routed(5, "delete", ByteBuf::writeBoolean,
+      ByteBuf::readBoolean, (s, k, in) -> s.delete(k));
+  static final PeerOp<io.sidecache.store.SetResult.Outcome> DELETE_IF = routed(6, "delete-if",
+      PeerCodec::writeOutcome, PeerCodec::readOutcome,
+      (s, k, in) -> s.delete(k, PeerCodec.readDeleteOptions(in)));
+  static final PeerOp<Boolean> EXISTS = routed(7, "exists", ByteBuf::writeBoolean,
+      ByteBuf::readBoolean, (s, k, in) -> s.exists(k));
+  static final PeerOp<Long> INCREMENT = routed(8, "incrby", ByteBuf::writeLong,
+      ByteBuf::readLong, (s, k, in) -> s.incrementBy(k, in.readLong()));
+  static final PeerOp<Long> INCREMENT_UNSIGNED = routed(9, "incr", PeerCodec::writeNullableLong,
+      PeerCodec::readNullableLong,
+      (s, k, in) -> s.incrementUnsigned(k, in.readLong(), in.readBoolean()));
+  static final PeerOp<io.sidecache.store.CounterResult> ARITHMETIC = routed(10, "ma",
+      PeerCodec::writeCounterResult, PeerCodec::readCounterResult,
+      (s, k, in) -> s.incrementUnsigned(k, in.readLong(), in.readBoolean(),
+          PeerCodec.readCounterOptions(in)));
+  static final PeerOp<io.sidecache.store.ConcatResult> CONCAT = routed(11, "concat",
+      PeerCodec::writeConcatResult, PeerCodec::readConcatResult,
+      (s, k, in) -> s.concat(k, PeerCodec.readBytes(in), PeerCodec.readConcatOptions(in)));
+  static final PeerOp<Boolean> EXPIRE = routed(12, "expire", ByteBuf::writeBoolean,
+      ByteBuf::readBoolean,
+      (s, k, in) -> s.expire(k, in.readLong(), PeerCodec.readExpireCondition(in)));
+  static final PeerOp<Long> TTL = routed(13, "ttl", ByteBuf::writeLong, ByteBuf::readLong,
+      (s, k, in) -> s.ttl(k));
+  static final PeerOp<Entry> GET_AND_TOUCH = routed(14, "getex", PeerCodec::writeEntry,
+      PeerCodec::readEntry, (s, k, in) -> s.getAndTouch(k, in.readLong()));
+  static final PeerOp<Entry> GET_AND_DELETE = routed(15, "getdel", PeerCodec::writeEntry,
+      PeerCodec::readEntry, (s, k, in) -> s.getAndDelete(k));
+  static final PeerOp<Long> SET_RANGE = routed(16, "setrange", ByteBuf::writeLong,
+      ByteBuf::readLong, (s, k, in) -> s.setRange(k, in.readLong(), PeerCodec.readBytes(in)));
+  static final PeerOp<byte[]> INCREMENT_FLOAT = routed(17, "incrbyfloat", PeerCodec::writeBytes,
+      PeerCodec::readBytes, (s, k, in) -> s.incrementByFloat(k, PeerCodec.readBytes(in)));
+  static final PeerOp<io.sidecache.store.SetResult.Outcome> RENAME = routed(18, "rename",
+      PeerCodec::writeOutcome, PeerCodec::readOutcome,
+      (s, k, in) -> s.rename(k, PeerCodec.readKey(in), in.readBoolean()));
+  static final PeerOp<io.sidecache.store.SetResult.Outcome> COPY = routed(19, "copy",
+      PeerCodec::writeOutcome, PeerCodec::readOutcome,
+      (s, k, in) -> s.copy(k, PeerCodec.readKey(in), in.readBoolean()));
+
+  /** An owner's state of a key for a replica: the entry, or absence. */
+  static final PeerOp<Void> REPLICATE = new PeerOp<>(24, "replicate", (out, v) -> { },
+      in -> null, (svc, hops, k, in) -> svc.applyReplica(k, PeerCodec.readEntry(in),
+          PeerCodec.readMember(in)));
+  /** A key's state pushed to a member that joined its placement (handoff, repair). */
+  static final PeerOp<Void> HANDOFF = new PeerOp<>(31, "handoff", (out, v) -> { },
+      in -> null, (svc, hops, k, in) -> svc.applyHandoff(k, PeerCodec.readEntry(in),
+          PeerCodec.readMember(in)));
+  /** Part of a chunked value, by version: for a node that read its manifest elsewhere. */
+  static final PeerOp<byte[]> READ = new PeerOp<>(25, "read", PeerCodec::writeBytes,
+      PeerCodec::readBytes, (svc, hops, k, in) -> svc.readPiece(k, in.readLong(), in.readLong(),
+          in.readLong()));
+  /** A page of the keys the receiver owns, by its own store's cursor (one node's SCAN). */
+  static final PeerOp<io.sidecache.store.ScanPage> SCAN = new PeerOp<>(27, "scan",
+      PeerCodec::writeScanPage, PeerCodec::readScanPage,
+      (svc, hops, k, in) -> svc.scanOwned(in.readLong(), in.readInt()));
+  /** How many keys the receiver owns (one node's share of DBSIZE). */
+  static final PeerOp<Long> SIZE = new PeerOp<>(28, "size", ByteBuf::writeLong,
+      ByteBuf::readLong, (svc, hops, k, in) -> svc.countOwned());
+  /** A random key of the receiver's store, or none. */
+  static final PeerOp<Key> RANDOM_KEY = new PeerOp<>(29, "randomkey",
+      PeerCodec::writeNullableKey, PeerCodec::readNullableKey,
+      (svc, hops, k, in) -> svc.randomLocalKey());
+  /** The receiver's own copy of a key, read without side effects or routing (take-over). */
+  static final PeerOp<Entry> PEEK = new PeerOp<>(32, "peek", PeerCodec::writeEntry,
+      PeerCodec::readEntry, (svc, hops, k, in) -> svc.localEntry(k));
+  /** Nothing: proves the connection's handshake (admission to the ring) and that it answers. */
+  static final PeerOp<Void> PING = new PeerOp<>(30, "ping", (out, v) -> { }, in -> null,
+      (svc, hops, k, in) -> java.util.concurrent.CompletableFuture.completedFuture(null));
+  /** Empties the receiver's own store (one node's share of FLUSHALL). */
+  static final PeerOp<Void> FLUSH = new PeerOp<>(26, "flush", (out, v) -> { }, in -> null,
+      (svc, hops, k, in) -> svc.flushLocal());
+
+  final int code;
+  final String name;
+  private final BiConsumer<ByteBuf, R> resultWriter;
+  private final Function<ByteBuf, R> resultReader;
+  private final Invoker<R> invoker;
+
+  private PeerOp(int code, String name, BiConsumer<ByteBuf, R> resultWriter,
+      Function<ByteBuf, R> resultReader, Invoker<R> invoker) {
+    this.code = code;
+    this.name = name;
+    this.resultWriter = resultWriter;
+    this.resultReader = resultReader;
+    this.invoker = invoker;
+    BY_CODE[code] = this;
+  }
+
+  /** A key-routed store call; {@code call} reads its arguments after the key. */
+  private static <R> PeerOp<R> routed(int code, String name, BiConsumer<ByteBuf, R> writer,
+      Function<ByteBuf, R> reader, StoreCall<R> call) {
+    return new PeerOp<>(code, name, writer, reader,
+        (svc, hops, k, in) -> call.apply(svc.routed(hops), k, in));
+  }
+
+  @FunctionalInterface
+  private interface StoreCall<R> {
+    CompletionStage<R> apply(CacheStore store, Key key, ByteBuf args);
+  }
+
+  /**
+   * Returns the operation with a code.
+   *
+   * @throws IllegalArgumentException for an unknown code
+   */
+  static PeerOp<?> of(int code) {
+    PeerOp<?> op = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    if (op == null) {
+      throw new IllegalArgumentException("unknown peer operation " + code);
+    }
+    return op;
+  }
+
+  CompletionStage<R> invoke(PeerService service, int hops, Key key, ByteBuf args) {
+    return invoker.invoke(service, hops, key, args);
+  }
+
+  @SuppressWarnings("unchecked")
+  void writeResult(ByteBuf out, Object result) {
+    resultWriter.accept(out, (R) result);
+  }
+
+  R readResult(ByteBuf in) {
+    return resultReader.apply(in);
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

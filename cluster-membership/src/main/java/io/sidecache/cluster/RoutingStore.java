@@ -1,0 +1,1005 @@
+package io.sidecache.cluster;
+
+import io.netty.buffer.ByteBuf;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.ChunkLostException;
+import io.sidecache.store.ConcatOptions;
+import io.sidecache.store.ConcatResult;
+import io.sidecache.store.CounterOptions;
+import io.sidecache.store.CounterResult;
+import io.sidecache.store.CrossSlotException;
+import io.sidecache.store.DeleteOptions;
+import io.sidecache.store.Entry;
+import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.FetchOptions;
+import io.sidecache.store.FetchResult;
+import io.sidecache.store.Key;
+import io.sidecache.store.ScanPage;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
+import io.sidecache.store.StoreStats;
+import io.sidecache.store.StoreUnavailableException;
+import io.sidecache.store.ValueReader;
+import io.sidecache.store.ValueSlice;
+import io.sidecache.store.ValueStreams;
+import io.sidecache.store.ValueWriter;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The clustered keyspace (DESIGN.md "Cluster", docs/cluster.md): a {@link CacheStore} over this
+ * node's own store that serves the keys this node owns locally and forwards the others to their
+ * owner on the {@link HashRing}, so protocols never see the cluster.
+ *
+ * <ul>
+ *   <li><b>Owner.</b> The owner runs every operation on a key, read-modify-writes included, with
+ *       its store's single-node atomicity. Two-key operations ({@link #rename}, {@link #copy}) run
+ *       at the owner when both keys share it (hash tags make them), else fail with {@link
+ *       CrossSlotException}.
+ *   <li><b>Replication.</b> After each write the owner sends the key's resulting state (the
+ *       entry with its CAS version, or its absence) to the R-1 replicas, in the order the states
+ *       were read, on the key's connection; a replica applies them in arrival order, keeping the
+ *       owner's CAS version ({@link SetOptions.Builder#version}). With {@code ackAll} the write
+ *       completes when every replica answered, else once applied at the owner; a state a
+ *       replica missed is sent again later (hinted handoff).
+ *   <li><b>Failover.</b> When the owner cannot be reached, a read goes to the replicas in ring
+ *       order; a write goes there only when it was never sent to the owner (so it cannot be
+ *       applied twice); the replica acts as owner until the ring drops the dead member.
+ *   <li><b>Loops.</b> Every forwarded request carries a hop limit: a node whose ring names
+ *       another owner forwards once more at most, then serves it itself.
+ * </ul>
+ *
+ * <p>{@link #scan}, {@link #size}, {@link #randomKey} and {@link #flush} cover every member;
+ * {@link #stats} describes this node's own store.
+ *
+ * <p>Thread-safe; a call never blocks: local calls complete as the local store's do, forwarded
+ * ones when the answer arrives on a peer connection.
+ */
+public final class RoutingStore implements CacheStore {
+  /** How many times a request may be forwarded after the first node (DESIGN.md "Cluster"). */
+  public static final int MAX_HOPS = 2;
+
+  private static final Logger log = LoggerFactory.getLogger(RoutingStore.class);
+
+  private final Shared shared;
+  private final int hops;
+
+  /** What every hop-count view shares. */
+  private static final class Shared implements PeerOp.PeerService {
+    final CacheStore local;
+    final RingMember self;
+    final int copies;
+    final boolean ackAll;
+    final PeerClient peers;
+    final RoutingStore[] views = new RoutingStore[MAX_HOPS + 1];
+    /** Keys whose state is being sent to replicas, with the writes waiting for the next send. */
+    final ConcurrentHashMap<Key, List<CompletableFuture<Void>>> replicating =
+        new ConcurrentHashMap<>();
+    /** Open cluster-wide SCAN iterations by cursor; an unknown cursor starts over. */
+    final Cache<Long, ScanState> scans = Caffeine.newBuilder().maximumSize(4096)
+        .expireAfterAccess(Duration.ofMinutes(10)).build();
+    final AtomicLong nextCursor = new AtomicLong(ThreadLocalRandom.current().nextLong(1, 1L << 40));
+    final Stats stats = new Stats();
+    final Handoff handoff;
+    final ScheduledExecutorService executor;
+    /** Keys whose state a replica missed, to send again ({@link RoutingStore#hint}). */
+    final java.util.Set<Key> hints = ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicBoolean hintsScheduled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    volatile HashRing ring;
+
+    Shared(CacheStore local, RingMember self, int copies, boolean ackAll, PeerClient peers,
+        ScheduledExecutorService executor, long windowMillis) {
+      this.local = local;
+      this.self = self;
+      this.copies = copies;
+      this.ackAll = ackAll;
+      this.peers = peers;
+      this.ring = HashRing.of(0, List.of(self), 1);
+      this.executor = executor;
+      this.handoff = new Handoff(local, self, copies, peers, () -> ring, executor, stats,
+          windowMillis);
+    }
+
+    @Override
+    public CacheStore routed(int hops) {
+      return views[Math.min(hops, MAX_HOPS)];
+    }
+
+    @Override
+    public CompletionStage<Void> applyReplica(Key key, Entry state, RingMember sender) {
+      stats.replicaWrites.increment();
+      handoff.settle(key);
+      return state == null ? local.delete(key).thenApply(removed -> null)
+          : handoff.install(key, state, false, sender);
+    }
+
+    @Override
+    public CompletionStage<Void> applyHandoff(Key key, Entry state, RingMember sender) {
+      return handoff.pushed(key, state, sender);
+    }
+
+    @Override
+    public CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end) {
+      return local.fetch(key, FetchOptions.PEEK).thenCompose(f -> {
+        if (f == null || f.entry().cas() != cas) {
+          return CompletableFuture.failedFuture(
+              new ChunkLostException(key + " changed while it was read"));
+        }
+        return local.read(key, f.entry(), start, end).thenCompose(reader -> {
+          if (reader == null) {
+            return CompletableFuture.failedFuture(new ChunkLostException(key + " lost a chunk"));
+          }
+          return ValueStreams.collect(reader);
+        });
+      });
+    }
+
+    @Override
+    public CompletionStage<Void> flushLocal() {
+      return local.flush();
+    }
+
+    @Override
+    public CompletionStage<ScanPage> scanOwned(long cursor, int count) {
+      HashRing r = ring;
+      return local.scan(cursor, count).thenApply(page -> new ScanPage(page.keys().stream()
+          .filter(k -> owns(r, k)).toList(), page.cursor()));
+    }
+
+    @Override
+    public CompletionStage<Long> countOwned() {
+      return countOwned(ring, 0, 0);
+    }
+
+    private CompletionStage<Long> countOwned(HashRing r, long cursor, long counted) {
+      return local.scan(cursor, COUNT_PAGE).thenCompose(page -> {
+        long n = counted + page.keys().stream().filter(k -> owns(r, k)).count();
+        return page.cursor() == 0 ? CompletableFuture.completedFuture(n)
+            : countOwned(r, page.cursor(), n);
+      });
+    }
+
+    @Override
+    public CompletionStage<Entry> localEntry(Key key) {
+      return local.fetch(key, FetchOptions.PEEK).thenApply(f -> f == null ? null : f.entry());
+    }
+
+    @Override
+    public CompletionStage<Key> randomLocalKey() {
+      return local.randomKey();
+    }
+
+    private boolean owns(HashRing r, Key k) {
+      RingMember owner = r.owner(k.bytes());
+      return owner == null || owner.nodeId().equals(self.nodeId());
+    }
+  }
+
+  /** Keys a node visits per page when it counts the keys it owns. */
+  private static final int COUNT_PAGE = 1024;
+
+  /** Where a cluster-wide SCAN is: which member, and that member's own cursor. */
+  private record ScanState(List<RingMember> members, int member, long cursor) {}
+
+  /** Counters of routing, for {@code INFO}, {@code /cluster} and metrics; thread-safe. */
+  public static final class Stats {
+    final LongAdder forwarded = new LongAdder();
+    final LongAdder failovers = new LongAdder();
+    final LongAdder unavailable = new LongAdder();
+    final LongAdder replicated = new LongAdder();
+    final LongAdder replicationFailures = new LongAdder();
+    final LongAdder replicaWrites = new LongAdder();
+    final LongAdder hinted = new LongAdder();
+    final LongAdder pushed = new LongAdder();
+    final LongAdder takenOver = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+    final LongAdder handoffFailures = new LongAdder();
+
+    /** Keys this node pushed to a member that joined their placement (handoff, repair). */
+    public long pushed() {
+      return pushed.sum();
+    }
+
+    /** Keys this node, as their new owner, fetched from a previous holder on first use. */
+    public long takenOver() {
+      return takenOver.sum();
+    }
+
+    /** Copies this node removed after a handoff because it no longer holds their keys. */
+    public long dropped() {
+      return dropped.sum();
+    }
+
+    /** Pushes, take-overs and copies that failed. */
+    public long handoffFailures() {
+      return handoffFailures.sum();
+    }
+
+    /** Requests this node forwarded to an owner. */
+    public long forwarded() {
+      return forwarded.sum();
+    }
+
+    /** Requests sent to a replica because the owner could not be reached. */
+    public long failovers() {
+      return failovers.sum();
+    }
+
+    /** Requests that failed because no copy of their key could be reached. */
+    public long unavailable() {
+      return unavailable.sum();
+    }
+
+    /** States this node, as owner, sent to replicas and had acknowledged. */
+    public long replicated() {
+      return replicated.sum();
+    }
+
+    /** States sent to replicas that failed (the replica was down or answered an error). */
+    public long replicationFailures() {
+      return replicationFailures.sum();
+    }
+
+    /** States sent again after a replica missed them (hinted handoff). */
+    public long hinted() {
+      return hinted.sum();
+    }
+
+    /** States this node applied as a replica. */
+    public long replicaWrites() {
+      return replicaWrites.sum();
+    }
+  }
+
+  private RoutingStore(Shared shared, int hops) {
+    this.shared = shared;
+    this.hops = hops;
+  }
+
+  /**
+   * Creates the routing store of a node. Until {@link #ring(HashRing)} is called, the node is
+   * alone on its ring and every key is local.
+   *
+   * @param local this node's own store
+   * @param self this node's ring entry
+   * @param copies the replication factor R (owner included), at least 1
+   * @param ackAll whether a write waits for every replica ({@code --write-ack all})
+   * @param peers the peer connections
+   * @param executor runs the background passes of {@link Handoff} (tasks that never block)
+   * @return the store
+   */
+  static RoutingStore create(CacheStore local, RingMember self, int copies, boolean ackAll,
+      PeerClient peers, ScheduledExecutorService executor) {
+    return create(local, self, copies, ackAll, peers, executor, Handoff.WINDOW_MILLIS);
+  }
+
+  /** {@link #create}, with a handoff window other than {@link Handoff#WINDOW_MILLIS} (tests). */
+  static RoutingStore create(CacheStore local, RingMember self, int copies, boolean ackAll,
+      PeerClient peers, ScheduledExecutorService executor, long windowMillis) {
+    if (copies < 1) {
+      throw new IllegalArgumentException("copies: " + copies + " (expected: >= 1)");
+    }
+    Shared shared = new Shared(local, self, copies, ackAll, peers, executor, windowMillis);
+    for (int h = 0; h <= MAX_HOPS; h++) {
+      shared.views[h] = new RoutingStore(shared, h);
+    }
+    return shared.views[MAX_HOPS];
+  }
+
+  /** The receiving side of the peer protocol, for {@link PeerServer}. */
+  PeerOp.PeerService service() {
+    return shared;
+  }
+
+  /**
+   * Publishes a new ring; requests from now on route by it.
+   *
+   * @param ring the ring, whose epoch is greater than the current one's
+   */
+  void ring(HashRing ring) {
+    HashRing before;
+    synchronized (shared) {
+      before = shared.ring;
+      shared.ring = ring;
+    }
+    if (before.members().equals(ring.members())) {
+      return;
+    }
+    HashRing others = null;
+    if (before.members().equals(List.of(shared.self))) {
+      // This node was alone (it just started, or was cut off): the keys it now owns and does
+      // not hold were held by the others, on their ring, the one without this node.
+      List<RingMember> rest = new ArrayList<>(ring.members());
+      rest.remove(shared.self);
+      others = rest.isEmpty() ? null : HashRing.of(0, rest, HashRing.DEFAULT_VIRTUAL_NODES);
+    }
+    shared.handoff.changed(before, ring, others);
+  }
+
+  /** Returns the ring requests route by now. */
+  public HashRing ring() {
+    return shared.ring;
+  }
+
+  /** Returns this node's ring entry. */
+  public RingMember self() {
+    return shared.self;
+  }
+
+  /** Returns the replication factor R. */
+  public int copies() {
+    return shared.copies;
+  }
+
+  /** Returns the routing counters. */
+  public Stats routingStats() {
+    return shared.stats;
+  }
+
+  /** Returns this node's own store. */
+  public CacheStore local() {
+    return shared.local;
+  }
+
+  // ---- routing
+
+  /** Where a key lives now: its owner first, then its replicas. */
+  private List<RingMember> placement(Key key) {
+    return shared.ring.replicas(key.bytes(), shared.copies);
+  }
+
+  private boolean isSelf(RingMember m) {
+    return m.nodeId().equals(shared.self.nodeId());
+  }
+
+  private <R> CompletionStage<R> routeRead(Key key, PeerOp<R> op, Consumer<ByteBuf> args,
+      Supplier<CompletionStage<R>> local) {
+    return route(key, false, op, args, local);
+  }
+
+  private <R> CompletionStage<R> routeWrite(Key key, PeerOp<R> op, Consumer<ByteBuf> args,
+      Supplier<CompletionStage<R>> local) {
+    return route(key, true, op, args, local);
+  }
+
+  private <R> CompletionStage<R> route(Key key, boolean write, PeerOp<R> op,
+      Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local) {
+    List<RingMember> placement = placement(key);
+    if (placement.isEmpty() || hops == 0 || isSelf(placement.get(0))) {
+      return owned(key, write, local);
+    }
+    return forward(key, write, op, args, local, placement, 0, null);
+  }
+
+  /** Runs an operation here as the key's owner (or acting owner): locally, then replicated. */
+  private <R> CompletionStage<R> owned(Key key, boolean write, Supplier<CompletionStage<R>> local) {
+    CompletionStage<R> done = shared.handoff.active()
+        ? shared.handoff.beforeOwnerOp(key).thenCompose(v -> local.get()) : local.get();
+    if (!write || shared.copies == 1) {
+      return done;
+    }
+    return done.thenCompose(r -> replicated(key, r));
+  }
+
+  /** Replicates a key after a write that returned {@code r}; waits for it with ack all. */
+  private <R> CompletionStage<R> replicated(Key key, R r) {
+    CompletionStage<Void> replicated = replicate(key);
+    return shared.ackAll ? replicated.thenApply(v -> r) : CompletableFuture.completedFuture(r);
+  }
+
+  private <R> CompletionStage<R> forward(Key key, boolean write, PeerOp<R> op,
+      Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local, List<RingMember> placement,
+      int i, Throwable last) {
+    if (i >= placement.size()) {
+      shared.stats.unavailable.increment();
+      return CompletableFuture.failedFuture(new StoreUnavailableException("no copy of the key is"
+          + " reachable: " + (last == null ? "?" : last.getMessage())));
+    }
+    RingMember m = placement.get(i);
+    if (i > 0) {
+      shared.stats.failovers.increment();
+    }
+    if (isSelf(m)) {
+      return owned(key, write, local); // a replica serving for an owner that is down
+    }
+    if (shared.peers.isDown(m) && i + 1 < placement.size() && !write) {
+      return forward(key, write, op, args, local, placement, i + 1, last);
+    }
+    shared.stats.forwarded.increment();
+    return shared.peers.call(m, op, shared.ring.epoch(), hops - 1, key, args)
+        .exceptionallyCompose(t -> {
+          Throwable cause = cause(t);
+          boolean retry = cause instanceof PeerClient.Unreachable u && (!write || !u.maybeSent());
+          return retry
+              ? forward(key, write, op, args, local, placement, i + 1, cause)
+              : CompletableFuture.failedFuture(cause instanceof PeerClient.Unreachable
+                  ? new StoreUnavailableException(cause.getMessage()) : cause);
+        });
+  }
+
+  private static Throwable cause(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  /**
+   * Sends a key's current state to its replicas, read after the write that asks for it. One send
+   * per key runs at a time, and writes that ask while it runs share the next one (their state is
+   * read once, after all of them), so states leave in the order they were read.
+   *
+   * @return a stage completed when every replica answered the send that covered this write,
+   *     successfully or not
+   */
+  private CompletionStage<Void> replicate(Key key) {
+    CompletableFuture<Void> acked = new CompletableFuture<>();
+    boolean[] start = new boolean[1];
+    shared.replicating.compute(key, (k, waiting) -> {
+      if (waiting == null) {
+        waiting = new ArrayList<>();
+        start[0] = true; // no send runs for the key: this caller runs them
+      }
+      waiting.add(acked);
+      return waiting;
+    });
+    if (start[0]) {
+      sendStates(key);
+    }
+    return acked;
+  }
+
+  /** Sends the key's state for the writes waiting, until none waits; then lets the key go. */
+  private void sendStates(Key key) {
+    for (int round = 0; ; round++) {
+      if (round == MAX_ROUNDS_INLINE) {
+        shared.executor.execute(() -> sendStates(key)); // a hot key: let the loop run others
+        return;
+      }
+      List<CompletableFuture<Void>> batch = new ArrayList<>();
+      shared.replicating.computeIfPresent(key, (k, waiting) -> {
+        batch.addAll(waiting);
+        return new ArrayList<>();
+      });
+      CompletableFuture<FetchResult> state =
+          shared.local.fetch(key, FetchOptions.PEEK).toCompletableFuture();
+      if (!state.isDone()) {
+        state.whenComplete((f, t) -> {
+          send(key, f, t, batch);
+          if (more(key)) {
+            sendStates(key);
+          }
+        });
+        return;
+      }
+      send(key, state.getNow(null), null, batch);
+      if (!more(key)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Hinted handoff: a state a replica did not get is sent again ({@link #HINT_DELAY_MILLIS}
+   * later, the key's current state, to its replicas then), while fewer than {@link #MAX_HINTS}
+   * keys wait; beyond that the failure is only counted and the next ring change's repair pass
+   * restores the copy.
+   */
+  private void hint(Key key) {
+    shared.stats.replicationFailures.increment();
+    if (shared.hints.size() >= MAX_HINTS || !shared.hints.add(key)) {
+      return;
+    }
+    if (shared.hintsScheduled.compareAndSet(false, true)) {
+      shared.executor.schedule(this::sendHints, HINT_DELAY_MILLIS,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void sendHints() {
+    shared.hintsScheduled.set(false);
+    List<Key> due = new ArrayList<>(shared.hints);
+    due.forEach(shared.hints::remove);
+    for (Key key : due) {
+      shared.stats.hinted.increment();
+      replicate(key);
+    }
+  }
+
+  /** Sends of one key run in one go before the rest go to the executor. */
+  private static final int MAX_ROUNDS_INLINE = 16;
+
+  /** Keys at most waiting to be sent again to a replica that missed them. */
+  static final int MAX_HINTS = 100_000;
+  /** How long after a failed send a key's state is sent again, in milliseconds. */
+  static final long HINT_DELAY_MILLIS = 1_000;
+
+  /** Whether writes asked for another send meanwhile; if not, the key is let go. */
+  private boolean more(Key key) {
+    return shared.replicating.computeIfPresent(key, (k, w) -> w.isEmpty() ? null : w) != null;
+  }
+
+  private void send(Key key, FetchResult f, Throwable t, List<CompletableFuture<Void>> batch) {
+    List<CompletableFuture<Void>> acks = new ArrayList<>();
+    if (t != null) {
+      shared.stats.replicationFailures.increment();
+      log.warn("cannot read {} to replicate it", key, cause(t));
+    } else {
+      Entry state = f == null ? null : f.entry();
+      HashRing ring = shared.ring;
+      for (RingMember m : ring.replicas(key.bytes(), shared.copies)) {
+        if (isSelf(m)) {
+          continue;
+        }
+        if (shared.peers.isDown(m)) {
+          hint(key); // not sent: a connection to it just failed
+        } else {
+          acks.add(shared.peers.call(m, PeerOp.REPLICATE, ring.epoch(), 0, key, out -> {
+            PeerCodec.writeEntry(out, state);
+            PeerCodec.writeMember(out, shared.self);
+          }).whenComplete((v, e) -> {
+            if (e == null) {
+              shared.stats.replicated.increment();
+            } else {
+              hint(key);
+            }
+          }));
+        }
+      }
+    }
+    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+        .whenComplete((v, e) -> batch.forEach(w -> w.complete(null)));
+  }
+
+  // ---- reads
+
+  @Override
+  public CompletionStage<Entry> get(Key key) {
+    return routeRead(key, PeerOp.GET, out -> { }, () -> shared.local.get(key));
+  }
+
+  @Override
+  public CompletionStage<FetchResult> fetch(Key key, FetchOptions options) {
+    boolean changes = options.touchExpiresAt() != NOT_SET || options.vivifyExpiresAt() != NOT_SET
+        || options.recacheBefore() != NOT_SET;
+    return route(key, changes, PeerOp.FETCH, out -> PeerCodec.writeFetchOptions(out, options),
+        () -> shared.local.fetch(key, options));
+  }
+
+  @Override
+  public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
+    return routeRead(key, PeerOp.GET_RANGE, out -> out.writeLong(start).writeLong(end),
+        () -> shared.local.getRange(key, start, end));
+  }
+
+  @Override
+  public CompletionStage<ValueReader> read(Key key, Entry entry, long start, long end) {
+    if (!entry.isChunked() || isLocal(key)) {
+      return shared.local.read(key, entry, start, end);
+    }
+    long[] range = ValueSlice.resolve(entry.length(), start, end);
+    RemoteReader reader = new RemoteReader(key, entry, range[0], range[1], streamingThreshold(),
+        (from, to) -> readPiece(key, entry.cas(), from, to));
+    return reader.first();
+  }
+
+  /**
+   * A reader of a whole chunked value held on another node, piece by piece from {@code source}.
+   *
+   * @param key the key
+   * @param entry the entry as that node holds it
+   * @param pieceBytes the most bytes per piece
+   * @param source reads {@code [start, end]} of the value's version
+   */
+  static ValueReader remoteReader(Key key, Entry entry, long pieceBytes, PieceSource source) {
+    return new RemoteReader(key, entry, 0, entry.length(), pieceBytes, source);
+  }
+
+  /** Whether this node serves a key itself (it owns it, or nothing routes elsewhere). */
+  private boolean isLocal(Key key) {
+    List<RingMember> placement = placement(key);
+    return placement.isEmpty() || hops == 0 || isSelf(placement.get(0));
+  }
+
+  /** Reads {@code [start, end]} of the value whose version is {@code cas}, from its owner. */
+  CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end) {
+    return routeRead(key, PeerOp.READ, out -> out.writeLong(cas).writeLong(start).writeLong(end),
+        () -> shared.readPiece(key, cas, start, end));
+  }
+
+  @Override
+  public long streamingThreshold() {
+    return shared.local.streamingThreshold();
+  }
+
+  @Override
+  public ValueWriter writer(Key key, long length) {
+    if (!isLocal(key)) {
+      // Gathered here and forwarded whole: streaming to another node is not built yet.
+      return new io.sidecache.store.BufferedValueWriter(this, key, length);
+    }
+    ValueWriter w = shared.local.writer(key, length);
+    return new ValueWriter() {
+      @Override
+      public CompletionStage<Void> write(ByteBuffer bytes) {
+        return w.write(bytes);
+      }
+
+      @Override
+      public CompletionStage<SetResult> commit(SetOptions options) {
+        return owned(key, true, () -> w.commit(options));
+      }
+
+      @Override
+      public void abort() {
+        w.abort();
+      }
+    };
+  }
+
+  @Override
+  public CompletionStage<Boolean> exists(Key key) {
+    return routeRead(key, PeerOp.EXISTS, out -> { }, () -> shared.local.exists(key));
+  }
+
+  @Override
+  public CompletionStage<Long> ttl(Key key) {
+    return routeRead(key, PeerOp.TTL, out -> { }, () -> shared.local.ttl(key));
+  }
+
+  // ---- writes
+
+  @Override
+  public CompletionStage<SetResult> set(Key key, byte[] value, SetOptions options) {
+    return routeWrite(key, PeerOp.SET, out -> {
+      PeerCodec.writeBytes(out, value);
+      PeerCodec.writeSetOptions(out, options);
+    }, () -> shared.local.set(key, value, options));
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(Key key) {
+    return routeWrite(key, PeerOp.DELETE, out -> { }, () -> shared.local.delete(key));
+  }
+
+  @Override
+  public CompletionStage<SetResult.Outcome> delete(Key key, DeleteOptions options) {
+    return routeWrite(key, PeerOp.DELETE_IF, out -> PeerCodec.writeDeleteOptions(out, options),
+        () -> shared.local.delete(key, options));
+  }
+
+  @Override
+  public CompletionStage<Long> incrementBy(Key key, long delta) {
+    return routeWrite(key, PeerOp.INCREMENT, out -> out.writeLong(delta),
+        () -> shared.local.incrementBy(key, delta));
+  }
+
+  @Override
+  public CompletionStage<Long> incrementUnsigned(Key key, long delta, boolean decrement) {
+    return routeWrite(key, PeerOp.INCREMENT_UNSIGNED, out -> out.writeLong(delta).writeBoolean(decrement),
+        () -> shared.local.incrementUnsigned(key, delta, decrement));
+  }
+
+  @Override
+  public CompletionStage<CounterResult> incrementUnsigned(
+      Key key, long delta, boolean decrement, CounterOptions options) {
+    return routeWrite(key, PeerOp.ARITHMETIC, out -> {
+      out.writeLong(delta).writeBoolean(decrement);
+      PeerCodec.writeCounterOptions(out, options);
+    }, () -> shared.local.incrementUnsigned(key, delta, decrement, options));
+  }
+
+  @Override
+  public CompletionStage<ConcatResult> concat(Key key, byte[] part, ConcatOptions options) {
+    return routeWrite(key, PeerOp.CONCAT, out -> {
+      PeerCodec.writeBytes(out, part);
+      PeerCodec.writeConcatOptions(out, options);
+    }, () -> shared.local.concat(key, part, options));
+  }
+
+  @Override
+  public CompletionStage<Boolean> expire(Key key, long expiresAt, ExpireCondition condition) {
+    return routeWrite(key, PeerOp.EXPIRE, out -> {
+      out.writeLong(expiresAt);
+      PeerCodec.writeExpireCondition(out, condition);
+    }, () -> shared.local.expire(key, expiresAt, condition));
+  }
+
+  @Override
+  public CompletionStage<Entry> getAndTouch(Key key, long expiresAt) {
+    return routeWrite(key, PeerOp.GET_AND_TOUCH, out -> out.writeLong(expiresAt),
+        () -> shared.local.getAndTouch(key, expiresAt));
+  }
+
+  @Override
+  public CompletionStage<Entry> getAndDelete(Key key) {
+    return routeWrite(key, PeerOp.GET_AND_DELETE, out -> { }, () -> shared.local.getAndDelete(key));
+  }
+
+  @Override
+  public CompletionStage<Long> setRange(Key key, long offset, byte[] bytes) {
+    return routeWrite(key, PeerOp.SET_RANGE, out -> {
+      out.writeLong(offset);
+      PeerCodec.writeBytes(out, bytes);
+    }, () -> shared.local.setRange(key, offset, bytes));
+  }
+
+  @Override
+  public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
+    return routeWrite(key, PeerOp.INCREMENT_FLOAT, out -> PeerCodec.writeBytes(out, increment),
+        () -> shared.local.incrementByFloat(key, increment));
+  }
+
+  @Override
+  public CompletionStage<SetResult.Outcome> rename(Key from, Key to, boolean onlyIfAbsent) {
+    return twoKeys(from, to, PeerOp.RENAME, out -> {
+      PeerCodec.writeKey(out, to);
+      out.writeBoolean(onlyIfAbsent);
+    }, () -> shared.local.rename(from, to, onlyIfAbsent));
+  }
+
+  @Override
+  public CompletionStage<SetResult.Outcome> copy(Key from, Key to, boolean replace) {
+    return twoKeys(from, to, PeerOp.COPY, out -> {
+      PeerCodec.writeKey(out, to);
+      out.writeBoolean(replace);
+    }, () -> shared.local.copy(from, to, replace));
+  }
+
+  /** {@inheritDoc} In a cluster: every key has the same owner on this node's ring. */
+  @Override
+  public boolean colocated(java.util.Collection<Key> keys) {
+    HashRing ring = shared.ring;
+    RingMember first = null;
+    for (Key k : keys) {
+      RingMember owner = ring.owner(k.bytes());
+      if (first == null) {
+        first = owner;
+      } else if (owner != null && !owner.equals(first)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A write of two keys that must share an owner; both keys' states are replicated. */
+  private CompletionStage<SetResult.Outcome> twoKeys(Key from, Key to,
+      PeerOp<SetResult.Outcome> op, Consumer<ByteBuf> args,
+      Supplier<CompletionStage<SetResult.Outcome>> local) {
+    if (!colocated(List.of(from, to))) {
+      return CompletableFuture.failedFuture(new CrossSlotException());
+    }
+    return routeWrite(from, op, args, () -> local.get().thenCompose(outcome ->
+        shared.copies == 1 ? CompletableFuture.completedFuture(outcome)
+            : replicated(to, outcome)));
+  }
+
+  // ---- the whole cluster
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In a cluster: the members in node id order, each member's keys it owns, so each key is
+   * returned by its owner only. The guarantee holds while the membership does not change; when
+   * it changes, keys that moved may be missed or repeated.
+   */
+  @Override
+  public CompletionStage<ScanPage> scan(long cursor, int count) {
+    ScanState state = cursor == 0 ? null : shared.scans.asMap().remove(cursor);
+    if (state == null) {
+      state = new ScanState(shared.ring.members(), 0, 0);
+    }
+    if (state.members().isEmpty()) {
+      return shared.local.scan(cursor, count);
+    }
+    return scan(state, count, List.of());
+  }
+
+  /** One member's page; a member that is done with room left in the page goes on to the next. */
+  private CompletionStage<ScanPage> scan(ScanState at, int count, List<Key> before) {
+    RingMember m = at.members().get(at.member());
+    CompletionStage<ScanPage> page = isSelf(m) ? shared.scanOwned(at.cursor(), count)
+        : call(m, PeerOp.SCAN, null, out -> out.writeLong(at.cursor()).writeInt(count));
+    return page.thenCompose(p -> {
+      List<Key> keys = before.isEmpty() ? p.keys() : concat(before, p.keys());
+      if (p.cursor() == 0 && at.member() + 1 < at.members().size() && keys.size() < count) {
+        return scan(new ScanState(at.members(), at.member() + 1, 0), count - keys.size(), keys);
+      }
+      ScanState next = p.cursor() != 0 ? new ScanState(at.members(), at.member(), p.cursor())
+          : at.member() + 1 < at.members().size()
+              ? new ScanState(at.members(), at.member() + 1, 0) : null;
+      if (next == null) {
+        return CompletableFuture.completedFuture(new ScanPage(keys, 0));
+      }
+      long id = shared.nextCursor.incrementAndGet();
+      shared.scans.put(id, next);
+      return CompletableFuture.completedFuture(new ScanPage(keys, id));
+    });
+  }
+
+  private static List<Key> concat(List<Key> a, List<Key> b) {
+    List<Key> all = new ArrayList<>(a.size() + b.size());
+    all.addAll(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** A call to one member, its failure to reach it as {@link StoreUnavailableException}. */
+  private <R> CompletionStage<R> call(RingMember m, PeerOp<R> op, Key key,
+      Consumer<ByteBuf> args) {
+    return shared.peers.call(m, op, shared.ring.epoch(), 0, key, args).exceptionallyCompose(t -> {
+      Throwable c = cause(t);
+      return CompletableFuture.failedFuture(c instanceof PeerClient.Unreachable
+          ? new StoreUnavailableException(c.getMessage()) : c);
+    });
+  }
+
+  /** {@inheritDoc} In a cluster: this node's store first, then each other member's. */
+  @Override
+  public CompletionStage<Key> randomKey() {
+    List<RingMember> others = shared.ring.members().stream().filter(m -> !isSelf(m)).toList();
+    return shared.local.randomKey().thenCompose(k -> randomKey(k, others, 0));
+  }
+
+  private CompletionStage<Key> randomKey(Key found, List<RingMember> others, int i) {
+    if (found != null || i >= others.size()) {
+      return CompletableFuture.completedFuture(found);
+    }
+    return call(others.get(i), PeerOp.RANDOM_KEY, null, out -> { })
+        .thenCompose(k -> randomKey(k, others, i + 1));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In a cluster: the sum of the keys each member owns, each member visiting all of its keys
+   * to count them, so O(N) where Redis's is O(1).
+   */
+  @Override
+  public CompletionStage<Long> size() {
+    List<RingMember> members = shared.ring.members();
+    if (members.isEmpty()) {
+      return shared.local.size();
+    }
+    List<CompletableFuture<Long>> counts = new ArrayList<>();
+    for (RingMember m : members) {
+      counts.add((isSelf(m) ? shared.countOwned() : call(m, PeerOp.SIZE, null, out -> { }))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
+        .thenApply(v -> counts.stream().mapToLong(CompletableFuture::join).sum());
+  }
+
+  // ---- this node
+
+  @Override
+  public StoreStats stats() {
+    return shared.local.stats();
+  }
+
+  /** Empties this node's store and every other member's (Redis {@code FLUSHALL}). */
+  @Override
+  public CompletionStage<Void> flush() {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    all.add(shared.local.flush().toCompletableFuture());
+    HashRing ring = shared.ring;
+    if (hops > 0) {
+      for (RingMember m : ring.members()) {
+        if (!isSelf(m)) {
+          all.add(call(m, PeerOp.FLUSH, null, out -> { }).toCompletableFuture());
+        }
+      }
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  /** Reads {@code [start, end]} of a value from some node. */
+  @FunctionalInterface
+  interface PieceSource {
+    CompletionStage<byte[]> read(long start, long end);
+  }
+
+  /**
+   * Reads a chunked value held on another node piece by piece ({@link PeerOp#READ}), each piece
+   * at most a chunk, from a copy of the version it was opened on. A piece that finds the key
+   * changed fails with {@link ChunkLostException}, as a lost chunk does; when the first piece
+   * does, the value is a miss. Not thread-safe, as {@link ValueReader}.
+   */
+  private static final class RemoteReader implements ValueReader {
+    private final Key key;
+    private final Entry entry;
+    private final long offset;
+    private final long length;
+    private final long pieceBytes;
+    private final PieceSource source;
+    private long done;
+    private byte[] prefetched;
+
+    RemoteReader(Key key, Entry entry, long offset, long length, long pieceBytes,
+        PieceSource source) {
+      this.key = key;
+      this.entry = entry;
+      this.offset = offset;
+      this.length = length;
+      this.pieceBytes = Math.max(1, Math.min(pieceBytes, 1 << 20));
+      this.source = source;
+    }
+
+    /** Reads the first piece: a value already gone is a miss ({@code null}). */
+    CompletionStage<ValueReader> first() {
+      if (length == 0) {
+        return CompletableFuture.completedFuture(this);
+      }
+      return piece().handle((b, t) -> {
+        if (t != null) {
+          if (cause(t) instanceof ChunkLostException) {
+            return null;
+          }
+          throw new CompletionException(cause(t));
+        }
+        prefetched = b;
+        return this;
+      });
+    }
+
+    private CompletionStage<byte[]> piece() {
+      long start = offset + done;
+      return source.read(start, start + Math.min(length - done, pieceBytes) - 1);
+    }
+
+    @Override
+    public Entry entry() {
+      return entry;
+    }
+
+    @Override
+    public long offset() {
+      return offset;
+    }
+
+    @Override
+    public long length() {
+      return length;
+    }
+
+    @Override
+    public CompletionStage<ByteBuffer> next() {
+      if (done >= length) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletionStage<byte[]> next;
+      if (prefetched != null) {
+        next = CompletableFuture.completedFuture(prefetched);
+        prefetched = null;
+      } else {
+        next = piece();
+      }
+      return next.thenApply(b -> {
+        if (b.length == 0) {
+          throw new ChunkLostException(key + " ended early");
+        }
+        done += b.length;
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
+      });
+    }
+
+    @Override
+    public void close() {
+      prefetched = null;
+    }
+  }
+}

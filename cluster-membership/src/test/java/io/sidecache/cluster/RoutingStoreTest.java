@@ -1,0 +1,306 @@
+package io.sidecache.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.sidecache.store.CacheStore;
+import io.sidecache.store.CrossSlotException;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.Ticker;
+import io.sidecache.store.memory.MemoryStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the routing store adds to the contract: where copies live, failover, CROSSSLOT, admission. */
+class RoutingStoreTest {
+  private LocalCluster cluster;
+
+  @BeforeEach
+  void start() throws InterruptedException {
+    cluster = new LocalCluster(3, 2, true, Ticker.system(), t -> MemoryStore.builder()
+        .maximumBytes(16L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  private static <T> T done(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private int index(RingMember m) {
+    return cluster.all.indexOf(m);
+  }
+
+  @Test
+  void everyWriteLandsOnItsOwnerAndReplicaWithTheOwnersCas() {
+    RoutingStore a = cluster.stores.get(0);
+    for (int i = 0; i < 300; i++) {
+      Key key = Key.of("key:" + i);
+      done(a.set(key, b("v" + i), SetOptions.DEFAULT));
+      done(a.incrementBy(Key.of("n:" + i), i));
+    }
+    HashRing ring = a.ring();
+    for (int i = 0; i < 300; i++) {
+      Key key = Key.of("key:" + i);
+      List<RingMember> placement = ring.replicas(key.bytes(), 2);
+      assertEquals(2, placement.size());
+      Entry owner = done(cluster.locals.get(index(placement.get(0))).get(key));
+      Entry replica = done(cluster.locals.get(index(placement.get(1))).get(key));
+      assertNotNull(owner, key + " at its owner");
+      assertNotNull(replica, key + " at its replica");
+      assertEquals(owner.cas(), replica.cas());
+      assertEquals("v" + i, new String(replica.value(), StandardCharsets.UTF_8));
+      for (int n = 0; n < 3; n++) {
+        if (!placement.contains(cluster.all.get(n))) {
+          assertNull(done(cluster.locals.get(n).get(key)), key + " on a third node");
+        }
+      }
+      Key counter = Key.of("n:" + i);
+      RingMember counterReplica = ring.replicas(counter.bytes(), 2).get(1);
+      assertEquals(String.valueOf(i), new String(
+          done(cluster.locals.get(index(counterReplica)).get(counter)).value(),
+          StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void deleteRemovesEveryCopy() {
+    RoutingStore a = cluster.stores.get(0);
+    Key key = Key.of("gone");
+    done(a.set(key, b("v"), SetOptions.DEFAULT));
+    assertTrue(done(cluster.stores.get(1).delete(key)));
+    for (CacheStore local : cluster.locals) {
+      assertNull(done(local.get(key)));
+    }
+  }
+
+  @Test
+  void ownerDeathLeavesEveryKeyReadableAndWritable() {
+    RoutingStore a = cluster.stores.get(0);
+    List<Key> keys = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      keys.add(Key.of("k" + i));
+      done(a.set(keys.get(i), b("v" + i), SetOptions.DEFAULT));
+    }
+    cluster.kill(1);
+    for (int i = 0; i < keys.size(); i++) {
+      assertEquals("v" + i, new String(done(a.get(keys.get(i))).value(), StandardCharsets.UTF_8));
+      done(a.set(keys.get(i), b("w" + i), SetOptions.DEFAULT));
+    }
+    HashRing before = a.ring();
+    cluster.dropFromRing(1, 2);
+    for (int i = 0; i < keys.size(); i++) {
+      Entry e = done(cluster.stores.get(2).get(keys.get(i)));
+      assertNotNull(e, keys.get(i) + " was at " + before.replicas(keys.get(i).bytes(), 2)
+          + ", now " + a.ring().replicas(keys.get(i).bytes(), 2));
+      assertEquals("w" + i, new String(e.value(), StandardCharsets.UTF_8));
+    }
+    assertTrue(a.routingStats().failovers() > 0);
+  }
+
+  @Test
+  void concurrentIncrementsThroughEveryNodeAddUp() {
+    Key key = Key.of("counter");
+    List<CompletableFuture<Long>> all = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      all.add(cluster.stores.get(i % 3).incrementBy(key, 1).toCompletableFuture());
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    assertEquals("3000", new String(done(cluster.stores.get(2).get(key)).value(),
+        StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void renameAcrossOwnersIsCrossSlotAndWithinATagRuns() {
+    RoutingStore a = cluster.stores.get(0);
+    HashRing ring = a.ring();
+    Key from = Key.of("from");
+    Key elsewhere = null;
+    for (int i = 0; elsewhere == null; i++) {
+      Key k = Key.of("to" + i);
+      if (!ring.owner(k.bytes()).equals(ring.owner(from.bytes()))) {
+        elsewhere = k;
+      }
+    }
+    done(a.set(from, b("v"), SetOptions.DEFAULT));
+    Key target = elsewhere;
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> done(a.rename(from, target, false)));
+    assertInstanceOf(CrossSlotException.class, e.getCause());
+    Key tagged = Key.of("{from}.copy");
+    done(a.rename(from, tagged, false));
+    RingMember replica = ring.replicas(tagged.bytes(), 2).get(1);
+    assertNotNull(done(cluster.locals.get(index(replica)).get(tagged)), "renamed key replicated");
+    assertNull(done(cluster.locals.get(index(replica)).get(from)), "source gone from replica");
+  }
+
+  @Test
+  void aClientWithoutTheSecretIsRefusedAndChangesNothing() throws Exception {
+    NioEventLoopGroup group = new NioEventLoopGroup(1);
+    try (PeerClient stranger = new PeerClient(group, NioSocketChannel.class, "wrong-secret",
+        "stranger", 5_000)) {
+      Key key = Key.of("k");
+      CompletionException e = assertThrows(CompletionException.class,
+          () -> done(stranger.call(cluster.all.get(1), PeerOp.SET, 1, 0, key, out -> {
+            PeerCodec.writeBytes(out, b("evil"));
+            PeerCodec.writeSetOptions(out, SetOptions.DEFAULT);
+          })));
+      assertInstanceOf(PeerClient.Unreachable.class, e.getCause());
+      assertNull(done(cluster.locals.get(1).get(key)));
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  /** How many live nodes hold a copy of {@code key} (reading each one's own store). */
+  private int copies(LocalCluster c, Key key, int... live) {
+    int n = 0;
+    for (int i : live) {
+      n += done(c.locals.get(i).get(key)) != null ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static void eventually(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 15 s: " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void afterADeathTheReplicationFactorIsRestored() throws InterruptedException {
+    RoutingStore a = cluster.stores.get(0);
+    List<Key> keys = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      keys.add(Key.of("r" + i));
+      done(a.set(keys.get(i), b("v" + i), SetOptions.DEFAULT));
+    }
+    cluster.kill(1);
+    cluster.dropFromRing(1, 2);
+    eventually("every key on both live nodes", () ->
+        keys.stream().allMatch(k -> copies(cluster, k, 0, 2) == 2));
+    assertTrue(a.routingStats().pushed() + cluster.stores.get(2).routingStats().pushed() > 0);
+  }
+
+  @Test
+  void aJoinMovesKeysWithoutLosingReadsOrWrites() throws Exception {
+    cluster.close();
+    cluster = new LocalCluster(4, 2, true, Ticker.system(), t -> MemoryStore.builder()
+        .maximumBytes(16L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
+    cluster.publish(2, 0, 1, 2);
+    RoutingStore a = cluster.stores.get(0);
+    int n = 2000;
+    for (int i = 0; i < n; i++) {
+      done(a.set(Key.of("j" + i), b("v" + i), SetOptions.DEFAULT));
+      done(a.incrementBy(Key.of("c" + i), 1));
+    }
+    cluster.publish(3, 0, 1, 2, 3);
+    RoutingStore d = cluster.stores.get(3);
+    // At once, through the new node: every key reads, and read-modify-writes see the old value.
+    for (int i = 0; i < n; i++) {
+      Entry e = done(d.get(Key.of("j" + i)));
+      assertNotNull(e, "j" + i + " right after the join");
+      assertEquals("v" + i, new String(e.value(), StandardCharsets.UTF_8));
+      assertEquals(2L, done(cluster.stores.get(i % 4).incrementBy(Key.of("c" + i), 1)));
+      if (i % 10 == 0) {
+        assertTrue(done(cluster.stores.get(i % 4).delete(Key.of("j" + i))));
+      }
+    }
+    HashRing ring = d.ring();
+    // After the window: the moved keys live on their new placement only, deletes stayed deleted.
+    eventually("every key on exactly its placement", () -> {
+      for (int i = 0; i < n; i++) {
+        for (String name : new String[] {"j" + i, "c" + i}) {
+          Key k = Key.of(name);
+          List<RingMember> placement = ring.replicas(k.bytes(), 2);
+          boolean deleted = name.startsWith("j") && i % 10 == 0;
+          for (int node = 0; node < 4; node++) {
+            boolean there = done(cluster.locals.get(node).get(k)) != null;
+            if (there != (!deleted && placement.contains(cluster.all.get(node)))) {
+              return false;
+            }
+          }
+        }
+      }
+      return true;
+    });
+    for (int i = 0; i < n; i++) {
+      assertEquals(i % 10 == 0 ? null : "v" + i, value(a, Key.of("j" + i)));
+      assertEquals("2", value(d, Key.of("c" + i)));
+    }
+    long owned = 0;
+    for (int i = 0; i < n; i++) {
+      owned += ring.owner(Key.of("j" + i).bytes()).equals(cluster.all.get(3)) ? 1 : 0;
+    }
+    assertTrue(owned > n / 4 * 0.8 && owned < n / 4 * 1.2, "new node owns " + owned);
+  }
+
+  @Test
+  void aJoinSoonAfterADeathKeepsEveryKeyAtItsOwner() throws Exception {
+    cluster.close();
+    cluster = new LocalCluster(4, 2, true, Ticker.system(), t -> MemoryStore.builder()
+        .maximumBytes(16L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
+    cluster.publish(2, 0, 1, 2);
+    RoutingStore a = cluster.stores.get(0);
+    int n = 3000;
+    for (int i = 0; i < n; i++) {
+      done(a.set(Key.of("dj" + i), b("v" + i), SetOptions.DEFAULT));
+    }
+    cluster.kill(1);
+    cluster.publish(3, 0, 2); // node 1 dropped
+    for (int i = 0; i < 300; i++) {
+      done(a.set(Key.of("dj" + i), b("w" + i), SetOptions.DEFAULT));
+    }
+    cluster.publish(4, 0, 2, 3);
+    HashRing ring = a.ring();
+    eventually("every key at its owner", () -> {
+      for (int i = 0; i < n; i++) {
+        Key k = Key.of("dj" + i);
+        if (done(cluster.locals.get(index(ring.owner(k.bytes()))).get(k)) == null) {
+          return false;
+        }
+      }
+      return true;
+    });
+    assertEquals((long) n, done(cluster.stores.get(3).size()));
+  }
+
+  private static String value(CacheStore store, Key key) {
+    Entry e = done(store.get(key));
+    return e == null ? null : new String(e.value(), StandardCharsets.UTF_8);
+  }
+}
