@@ -12,6 +12,7 @@ import io.sidecache.store.ValueReader;
 import io.sidecache.store.ValueWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>No lost or revived writes.</b> A push never replaces a copy ({@code ifAbsent}), and a
  *       key this node took over, wrote or received a replicated state for during the window
  *       ignores pushes, so a push older than a write or a delete never wins.
- *   <li><b>Drop.</b> When the window ends, a node removes the keys it no longer holds, each only
- *       if unchanged since it was looked at (a CAS delete).
+ *   <li><b>Drop.</b> When the window ends and the push pass is done, a node removes the keys it
+ *       no longer holds, each only if unchanged since it was looked at (a CAS delete); a key
+ *       whose push failed is kept that time.
  * </ul>
  *
  * <p>Thread-safe; never blocks: the passes run as tasks on the executor, one page per task.
@@ -68,6 +70,8 @@ final class Handoff {
   private final ConcurrentHashMap<Key, CompletableFuture<Void>> settled =
       new ConcurrentHashMap<>();
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** Keys a push of this node failed for: the next drop keeps them (then forgets them). */
+  private final Set<Key> unpushed = ConcurrentHashMap.newKeySet();
   private final LongAdder pushed;
   private final LongAdder takenOver;
   private final LongAdder dropped;
@@ -305,7 +309,12 @@ final class Handoff {
         PeerCodec.writeEntry(out, f.entry());
         PeerCodec.writeMember(out, self);
       }).handle((v, t) -> {
-        (t == null ? pushed : failures).increment();
+        if (t == null) {
+          pushed.increment();
+        } else {
+          failures.increment();
+          unpushed.add(key); // this copy is kept at the drop: it may be the only one
+        }
         return null;
       });
     });
@@ -315,6 +324,11 @@ final class Handoff {
   private void endWindow(long ends) {
     synchronized (this) {
       if (windowEnds != ends) {
+        return;
+      }
+      if (passFrom != null) {
+        // The push pass has not finished: dropping now could remove a key's last copy.
+        executor.schedule(() -> endWindow(ends), windowMillis, TimeUnit.MILLISECONDS);
         return;
       }
       previous = List.of();
@@ -335,7 +349,7 @@ final class Handoff {
       }
       List<CompletableFuture<?>> drops = new ArrayList<>();
       for (Key key : page.keys()) {
-        if (!ring.replicas(key.bytes(), copies).contains(self)) {
+        if (!ring.replicas(key.bytes(), copies).contains(self) && !unpushed.remove(key)) {
           drops.add(local.fetch(key, FetchOptions.PEEK).thenCompose(f -> f == null
               ? CompletableFuture.completedFuture(null)
               : local.delete(key, new DeleteOptions(true, f.entry().cas(), false,
