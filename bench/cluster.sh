@@ -11,13 +11,17 @@
 # All servers share SERVER_CPU (one core for three JVMs: the ratios, not the absolute numbers,
 # are the result), the client runs on CLIENT_CPU.
 #
-# Env: SECS=5 CLIENTS=50 KEYS=100000 PIPELINES="1 16" PIN=1 SERVER_CPU=0 CLIENT_CPU=1
+# Each cluster is warmed up first (WARMUP seconds per case and tag, both pipelines).
+#
+# Env: SECS=5 WARMUP=3 CLIENTS=50 KEYS=100000 PIPELINES="1 16" PIN=1 SERVER_CPU=0 CLIENT_CPU=1
 #      NODE_JVM="-Xms256m -Xmx256m -Xmn64m -XX:+UseParallelGC" SIDECACHE_JAR=...
 set -u
 . "$(dirname "$0")/lib.sh"
 
 SECS=${SECS:-5} CLIENTS=${CLIENTS:-50} KEYS=${KEYS:-100000} PIPELINES=${PIPELINES:-"1 16"}
+WARMUP=${WARMUP:-3}
 NODE_JVM=${NODE_JVM:-"-Xms256m -Xmx256m -Xmn64m -XX:+UseParallelGC"}
+SIDECACHE_JVM=$NODE_JVM # what machine_info reports
 need redis-benchmark redis-tools
 need redis-cli redis-tools
 need ss iproute2
@@ -112,6 +116,13 @@ for r in 2 1; do
     LOCAL=$(tag_owned_by local)
     REMOTE=$(tag_owned_by remote)
     echo "# replicas=$r: tag {$LOCAL} owned by a, {$REMOTE} by another node"
+    # Warm-up (the JIT of every node and the peer paths): SET and GET on both tags through a.
+    for tag in "$LOCAL" "$REMOTE"; do
+        for t in SET GET; do
+            SECS=$WARMUP bench_one "$RESP_a" 16 "$t" "$tag" >/dev/null
+            SECS=$WARMUP bench_one "$RESP_a" 1 "$t" "$tag" >/dev/null
+        done
+    done
     for p in $PIPELINES; do
         for t in SET GET; do
             [ "$r" = 1 ] && [ "$t" = GET ] && continue

@@ -84,6 +84,8 @@ public final class ClusterNode implements AutoCloseable {
   private final Set<String> trying = ConcurrentHashMap.newKeySet();
   private long epoch;
   private boolean starting = true;
+  /** Whether a member admitted so far held keys when it was: if none did, a cold start. */
+  private boolean othersHoldKeys;
   private volatile HashRing members;
   private volatile boolean closed;
 
@@ -282,7 +284,7 @@ public final class ClusterNode implements AutoCloseable {
     HashRing next = HashRing.of(++epoch, live, HashRing.DEFAULT_VIRTUAL_NODES);
     log.info("ring epoch {}: {} member(s) {}", next.epoch(), live.size(),
         live.stream().map(RingMember::nodeId).toList());
-    store.ring(next);
+    store.ring(next, othersHoldKeys);
   }
 
   /** Pings a member through the handshake; admits it on success, else retries later. */
@@ -290,12 +292,15 @@ public final class ClusterNode implements AutoCloseable {
     if (closed || !trying.add(m.nodeId())) {
       return;
     }
-    peers.call(m, PeerOp.PING, 0, 0, null, out -> { }).whenComplete((v, t) -> {
+    peers.call(m, PeerOp.PING, 0, 0, null, out -> { }).whenComplete((keys, t) -> {
       trying.remove(m.nodeId());
       synchronized (this) {
         boolean stillMember = members.members().contains(m);
         if (t == null && stillMember) {
           admitted.add(m.nodeId());
+          if (keys > 0) {
+            othersHoldKeys = true;
+          }
           publish();
           return;
         }

@@ -159,13 +159,17 @@ final class Handoff {
   }
 
   private CompletionStage<Void> takeOverIfNew(Key key, List<HashRing> rings) {
-    // Every previous holder but this node, newest ring first. This node may have been on those
-    // rings without the key (a node that just started sees a partial ring first), so it asks
-    // even for keys it held before; a key it changed in the window is settled and never asked.
+    // Every previous holder but this node, newest ring first. When this node held the key on a
+    // previous ring shared with others, it got every write of the key: its miss is the answer.
+    // (A ring of this node alone proves nothing: that is how a node starts.)
     List<RingMember> holders = new ArrayList<>();
     for (HashRing r : rings) {
-      for (RingMember m : r.replicas(key.bytes(), copies)) {
-        if (!m.nodeId().equals(self.nodeId()) && !holders.contains(m)) {
+      List<RingMember> placement = r.replicas(key.bytes(), copies);
+      if (placement.contains(self) && r.members().size() > 1) {
+        return DONE;
+      }
+      for (RingMember m : placement) {
+        if (!m.equals(self) && !holders.contains(m)) {
           holders.add(m);
         }
       }

@@ -59,6 +59,9 @@ final class PeerOp<R> {
     /** Counts this node's keys that it owns by its ring; visits every key. */
     CompletionStage<Long> countOwned();
 
+    /** How many keys this node's own store holds (as {@code DBSIZE} on one node counts). */
+    CompletionStage<Long> localSize();
+
     /** A random key of this node's own store, or {@code null}. */
     CompletionStage<Key> randomLocalKey();
 
@@ -144,9 +147,13 @@ final class PeerOp<R> {
   /** The receiver's own copy of a key, read without side effects or routing (take-over). */
   static final PeerOp<Entry> PEEK = new PeerOp<>(32, "peek", PeerCodec::writeEntry,
       PeerCodec::readEntry, (svc, hops, k, in) -> svc.localEntry(k));
-  /** Nothing: proves the connection's handshake (admission to the ring) and that it answers. */
-  static final PeerOp<Void> PING = new PeerOp<>(30, "ping", (out, v) -> { }, in -> null,
-      (svc, hops, k, in) -> java.util.concurrent.CompletableFuture.completedFuture(null));
+  /**
+   * Proves the connection's handshake (admission to the ring) and that the receiver answers; the
+   * answer is how many keys the receiver's own store holds, so a node joining a cluster whose
+   * members hold nothing (a cold start) knows there is nothing to take over.
+   */
+  static final PeerOp<Long> PING = new PeerOp<>(30, "ping", ByteBuf::writeLong,
+      ByteBuf::readLong, (svc, hops, k, in) -> svc.localSize());
   /** Empties the receiver's own store (one node's share of FLUSHALL). */
   static final PeerOp<Void> FLUSH = new PeerOp<>(26, "flush", (out, v) -> { }, in -> null,
       (svc, hops, k, in) -> svc.flushLocal());

@@ -182,6 +182,11 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
+    public CompletionStage<Long> localSize() {
+      return local.size();
+    }
+
+    @Override
     public CompletionStage<Key> randomLocalKey() {
       return local.randomKey();
     }
@@ -308,12 +313,20 @@ public final class RoutingStore implements CacheStore {
     return shared;
   }
 
+  /** {@link #ring(HashRing, boolean)}, the other members possibly holding keys. */
+  void ring(HashRing ring) {
+    ring(ring, true);
+  }
+
   /**
    * Publishes a new ring; requests from now on route by it.
    *
    * @param ring the ring, whose epoch is greater than the current one's
+   * @param othersMayHoldKeys whether the other members may hold keys: {@code false} when every
+   *     one answered its admission holding none (a cold start), so a node that was alone takes
+   *     nothing over
    */
-  void ring(HashRing ring) {
+  void ring(HashRing ring, boolean othersMayHoldKeys) {
     HashRing before;
     synchronized (shared) {
       before = shared.ring;
@@ -324,6 +337,9 @@ public final class RoutingStore implements CacheStore {
     }
     HashRing others = null;
     if (before.members().equals(List.of(shared.self))) {
+      if (!othersMayHoldKeys) {
+        return; // a cold start: nobody holds anything yet
+      }
       // This node was alone (it just started, or was cut off): the keys it now owns and does
       // not hold were held by the others, on their ring, the one without this node.
       List<RingMember> rest = new ArrayList<>(ring.members());
