@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -117,7 +118,12 @@ public final class ClusterNode implements AutoCloseable {
     }
     admitted.add(s.nodeId());
     membership.onRingChange(this::membersChanged);
-    awaitInitialAdmission();
+    try {
+      awaitInitialAdmission();
+    } catch (InterruptedException e) {
+      close();
+      throw e;
+    }
   }
 
   /**
@@ -292,7 +298,15 @@ public final class ClusterNode implements AutoCloseable {
     if (closed || !trying.add(m.nodeId())) {
       return;
     }
-    peers.call(m, PeerOp.PING, 0, 0, null, out -> { }).whenComplete((keys, t) -> {
+    CompletableFuture<Long> ping;
+    try {
+      ping = peers.call(m, PeerOp.PING, 0, 0, null, out -> { });
+    } catch (RuntimeException e) {
+      trying.remove(m.nodeId());
+      log.warn("member {} cannot be reached: {}", m, e.getMessage());
+      return;
+    }
+    ping.whenComplete((keys, t) -> {
       trying.remove(m.nodeId());
       synchronized (this) {
         boolean stillMember = members.members().contains(m);

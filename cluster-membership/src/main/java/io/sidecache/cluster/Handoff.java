@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *       ignores pushes, so a push older than a write or a delete never wins.
  *   <li><b>Drop.</b> When the window ends and the push pass is done, a node removes the keys it
  *       no longer holds, each only if unchanged since it was looked at (a CAS delete); a key
- *       whose push failed is kept that time.
+ *       whose push failed is pushed once more first, and kept while that fails.
  * </ul>
  *
  * <p>Thread-safe; never blocks: the passes run as tasks on the executor, one page per task.
@@ -50,6 +50,11 @@ final class Handoff {
   static final long WINDOW_MILLIS = 30_000;
   /** This node's window, {@link #WINDOW_MILLIS} but in tests. */
   private final long windowMillis;
+  /**
+   * The deadline of a request this node makes while it serves one (a take-over's question, a
+   * push): shorter than the sender's, so the sender hears the failure in time.
+   */
+  private final long nestedMillis;
   /** Keys a pass visits per task. */
   static final int PAGE = 256;
 
@@ -64,13 +69,15 @@ final class Handoff {
   /** The rings replaced within the window, newest first. */
   private volatile List<HashRing> previous = List.of();
   private volatile long windowEnds;
+  /** Whether a ring in {@link #previous} had members besides this node. */
+  private volatile boolean shared;
   /** The ring the running push pass compares with, or {@code null} when none runs. */
   private HashRing passFrom;
   /** Keys settled within the window: each with its take-over (done at once when none was due). */
   private final ConcurrentHashMap<Key, CompletableFuture<Void>> settled =
       new ConcurrentHashMap<>();
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-  /** Keys a push of this node failed for: the next drop keeps them (then forgets them). */
+  /** Keys a push of this node failed for: pushed again before a drop, kept while it fails. */
   private final Set<Key> unpushed = ConcurrentHashMap.newKeySet();
   private final LongAdder pushed;
   private final LongAdder takenOver;
@@ -79,8 +86,9 @@ final class Handoff {
 
   Handoff(CacheStore local, RingMember self, int copies, PeerClient peers,
       Supplier<HashRing> current, ScheduledExecutorService executor, RoutingStore.Stats stats,
-      long windowMillis) {
+      long windowMillis, long nestedMillis) {
     this.windowMillis = windowMillis;
+    this.nestedMillis = nestedMillis;
     this.pushed = stats.pushed;
     this.takenOver = stats.takenOver;
     this.dropped = stats.dropped;
@@ -114,6 +122,7 @@ final class Handoff {
     }
     rings.addAll(previous);
     previous = List.copyOf(rings);
+    shared = rings.stream().anyMatch(r -> r.members().size() > 1);
     long ends = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(windowMillis);
     windowEnds = ends;
     // A pass still running for an earlier change stops; this one starts from that change's
@@ -139,8 +148,8 @@ final class Handoff {
    */
   CompletionStage<Void> beforeOwnerOp(Key key) {
     List<HashRing> rings = previous;
-    if (rings.isEmpty()) {
-      return DONE;
+    if (rings.isEmpty() || !shared) {
+      return DONE; // no previous ring had others on it: nothing to take over from anyone
     }
     CompletableFuture<Void> mine = new CompletableFuture<>();
     CompletableFuture<Void> first = settled.putIfAbsent(key, mine);
@@ -159,45 +168,56 @@ final class Handoff {
   }
 
   private CompletionStage<Void> takeOverIfNew(Key key, List<HashRing> rings) {
-    // Every previous holder but this node, newest ring first. When this node held the key on a
-    // previous ring shared with others, it got every write of the key: its miss is the answer.
-    // (A ring of this node alone proves nothing: that is how a node starts.)
+    // The newest previous ring shared with others decides (a ring of this node alone proves
+    // nothing: that is how a node starts). Held there, this node got every write of the key
+    // since: its copy, or its miss, is the answer. Else its holders are asked, newest ring
+    // first, and their answer replaces whatever this node kept from an older ring.
+    HashRing newest = null;
+    for (HashRing r : rings) {
+      if (r.members().size() > 1) {
+        newest = r;
+        break;
+      }
+    }
+    if (newest == null || newest.replicas(key.bytes(), copies).contains(self)) {
+      return DONE;
+    }
     List<RingMember> holders = new ArrayList<>();
     for (HashRing r : rings) {
-      List<RingMember> placement = r.replicas(key.bytes(), copies);
-      if (placement.contains(self) && r.members().size() > 1) {
-        return DONE;
-      }
-      for (RingMember m : placement) {
+      for (RingMember m : r.replicas(key.bytes(), copies)) {
         if (!m.equals(self) && !holders.contains(m)) {
           holders.add(m);
         }
       }
     }
-    return local.exists(key).thenCompose(here -> here
-        ? CompletableFuture.<Void>completedFuture(null) : takeOver(key, holders, 0, false));
+    return takeOver(key, holders, 0);
   }
 
   /**
    * Asks the holders in turn for their copy ({@link PeerOp#PEEK}: their own store, no routing,
-   * no take-over of theirs). When none answered at all, the key's state is unknown: the operation
-   * fails with {@link StoreUnavailableException} rather than run on a copy that may be missing.
+   * no take-over of theirs) and takes the first answer, a copy or a miss; only a holder that
+   * cannot be reached passes the question on. When none answers, the key's state is unknown: the
+   * operation fails with {@link StoreUnavailableException} rather than run on a copy that may be
+   * missing or stale.
    */
-  private CompletionStage<Void> takeOver(Key key, List<RingMember> holders, int i,
-      boolean anyAnswered) {
+  private CompletionStage<Void> takeOver(Key key, List<RingMember> holders, int i) {
     if (i >= holders.size()) {
-      return anyAnswered || holders.isEmpty() ? DONE : CompletableFuture.failedFuture(
+      return CompletableFuture.failedFuture(
           new StoreUnavailableException("no previous holder of the key answered"));
     }
     RingMember m = holders.get(i);
-    return peers.call(m, PeerOp.PEEK, current.get().epoch(), 0, key, out -> { })
+    return peers.call(m, PeerOp.PEEK, current.get().epoch(), 0, key, out -> { }, nestedMillis)
         .handle((e, t) -> {
-          if (t != null || e == null) {
-            return takeOver(key, holders, i + 1, anyAnswered || t == null);
+          if (t != null) {
+            return takeOver(key, holders, i + 1);
+          }
+          if (e == null) {
+            // Absent there: a copy kept here from an older ring is stale.
+            return local.delete(key).thenApply(removed -> (Void) null);
           }
           takenOver.increment();
-          return install(key, e, true, m).exceptionally(x -> null);
-        }).thenCompose(s -> s);
+          return install(key, e, false, m);
+        }).thenCompose(st -> st);
   }
 
   /**
@@ -231,8 +251,10 @@ final class Handoff {
     }
     ValueWriter w = local.writer(key, state.length());
     ValueReader r = RoutingStore.remoteReader(key, state, local.streamingThreshold(),
-        (start, end) -> peers.call(source, PeerOp.READ, current.get().epoch(), 0, key,
-            out -> out.writeLong(state.cas()).writeLong(start).writeLong(end)));
+        (start, end) -> peers.call(source, PeerOp.READ, current.get().epoch(), 0, key, out -> {
+          PeerCodec.writeEntry(out, state);
+          out.writeLong(start).writeLong(end);
+        }, nestedMillis));
     return copy(r, w).thenCompose(v -> w.commit(options)).handle((res, t) -> {
       r.close();
       if (t != null) {
@@ -261,21 +283,27 @@ final class Handoff {
     local.scan(cursor, PAGE).whenComplete((page, t) -> {
       if (t != null) {
         failures.increment();
-        log.warn("handoff pass stopped: cannot scan the store", t);
+        log.warn("handoff pass: cannot scan the store, trying again in 1 s", t);
+        executor.schedule(() -> pushPage(before, after, cursor), 1, TimeUnit.SECONDS);
         return;
       }
       List<CompletableFuture<Void>> pushes = new ArrayList<>();
-      for (Key key : page.keys()) {
-        List<RingMember> was = before.replicas(key.bytes(), copies);
-        List<RingMember> now = after.replicas(key.bytes(), copies);
-        if (!self.equals(pusher(was, after))) {
-          continue;
-        }
-        for (RingMember m : now) {
-          if (!was.contains(m) && !m.equals(self)) {
-            pushes.add(push(key, m, after).toCompletableFuture());
+      try {
+        for (Key key : page.keys()) {
+          List<RingMember> was = before.replicas(key.bytes(), copies);
+          List<RingMember> now = after.replicas(key.bytes(), copies);
+          if (!self.equals(pusher(was, after))) {
+            continue;
+          }
+          for (RingMember m : now) {
+            if (!was.contains(m) && !m.equals(self)) {
+              pushes.add(push(key, m, after).toCompletableFuture());
+            }
           }
         }
+      } catch (RuntimeException e) {
+        failures.increment(); // a page that cannot be pushed: the rest of the pass goes on
+        log.warn("handoff pass: a page failed", e);
       }
       CompletableFuture.allOf(pushes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
         if (page.cursor() != 0) {
@@ -312,12 +340,13 @@ final class Handoff {
       return peers.call(to, PeerOp.HANDOFF, ring.epoch(), 0, key, out -> {
         PeerCodec.writeEntry(out, f.entry());
         PeerCodec.writeMember(out, self);
-      }).handle((v, t) -> {
+      }, nestedMillis).handle((v, t) -> {
         if (t == null) {
           pushed.increment();
+          unpushed.remove(key);
         } else {
           failures.increment();
-          unpushed.add(key); // this copy is kept at the drop: it may be the only one
+          unpushed.add(key); // pushed again before the drop, and kept if that fails too
         }
         return null;
       });
@@ -336,9 +365,29 @@ final class Handoff {
         return;
       }
       previous = List.of();
+      shared = false;
       settled.clear();
     }
-    dropPage(current.get(), 0);
+    repushThenDrop(current.get());
+  }
+
+  /** Pushes once more the keys whose push failed, then drops what this node no longer holds. */
+  private void repushThenDrop(HashRing ring) {
+    List<CompletableFuture<Void>> again = new ArrayList<>();
+    for (Key key : List.copyOf(unpushed)) {
+      List<RingMember> now = ring.replicas(key.bytes(), copies);
+      if (now.contains(self)) {
+        unpushed.remove(key); // held here: kept anyway
+        continue;
+      }
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (RingMember m : now) {
+        sends.add(push(key, m, ring).toCompletableFuture());
+      }
+      again.add(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)));
+    }
+    CompletableFuture.allOf(again.toArray(CompletableFuture[]::new))
+        .whenComplete((v, t) -> dropPage(ring, 0));
   }
 
   /** Removes the keys of one page this node no longer holds, then schedules the next. */
@@ -353,7 +402,7 @@ final class Handoff {
       }
       List<CompletableFuture<?>> drops = new ArrayList<>();
       for (Key key : page.keys()) {
-        if (!ring.replicas(key.bytes(), copies).contains(self) && !unpushed.remove(key)) {
+        if (!ring.replicas(key.bytes(), copies).contains(self) && !unpushed.contains(key)) {
           drops.add(local.fetch(key, FetchOptions.PEEK).thenCompose(f -> f == null
               ? CompletableFuture.completedFuture(null)
               : local.delete(key, new DeleteOptions(true, f.entry().cas(), false,

@@ -33,7 +33,12 @@ import java.util.function.Consumer;
  * Thread-safe.
  */
 final class PeerClient implements AutoCloseable {
-  /** Connections per peer for keyed requests (one more carries the keyless ones). */
+  /** The deadline of a call, in milliseconds. */
+  long timeoutMillis() {
+    return timeoutMillis;
+  }
+
+  /** Connections per peer for keyed requests (two more carry the keyless and nested ones). */
   static final int CONNECTIONS = 2;
   /** How long a peer whose connection failed is skipped, in milliseconds. */
   static final long DOWN_MILLIS = 500;
@@ -44,6 +49,13 @@ final class PeerClient implements AutoCloseable {
   private final String selfId;
   private final long timeoutMillis;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+  /**
+   * The node each chunked entry received came from, by identity, for as long as the entry is
+   * referenced (at most a minute): its chunks are read there.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<io.sidecache.store.Entry, RingMember>
+      origins = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys()
+          .expireAfterWrite(java.time.Duration.ofMinutes(1)).build();
   private volatile boolean closed;
 
   /**
@@ -78,6 +90,12 @@ final class PeerClient implements AutoCloseable {
    */
   <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, int hops, Key key,
       Consumer<ByteBuf> args) {
+    return call(member, op, epoch, hops, key, args, timeoutMillis);
+  }
+
+  /** {@link #call}, with another deadline (a request made while serving one: shorter). */
+  <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, int hops, Key key,
+      Consumer<ByteBuf> args, long deadlineMillis) {
     if (closed) {
       return CompletableFuture.failedFuture(new Unreachable("node is closing", false));
     }
@@ -87,7 +105,17 @@ final class PeerClient implements AutoCloseable {
       peer.close();
       peer = peers.computeIfAbsent(member.nodeId(), id -> new Peer(member));
     }
-    return peer.call(op, epoch, hops, key, args);
+    return peer.call(op, epoch, hops, key, args, deadlineMillis);
+  }
+
+  /**
+   * Returns the node a chunked entry was received from.
+   *
+   * @param entry an entry a call of this client returned
+   * @return the node, or {@code null} for an entry this client did not receive (a local one)
+   */
+  RingMember originOf(io.sidecache.store.Entry entry) {
+    return origins.asMap().get(entry);
   }
 
   /**
@@ -127,7 +155,7 @@ final class PeerClient implements AutoCloseable {
   /** The connections to one member. */
   private final class Peer {
     final RingMember member;
-    final Connection[] connections = new Connection[CONNECTIONS + 1];
+    final Connection[] connections = new Connection[CONNECTIONS + 2];
     volatile long downSince;
 
     Peer(RingMember member) {
@@ -135,9 +163,11 @@ final class PeerClient implements AutoCloseable {
     }
 
     <R> CompletableFuture<R> call(PeerOp<R> op, long epoch, int hops, Key key,
-        Consumer<ByteBuf> args) {
-      // Keyless requests (SIZE, SCAN, FLUSH, PING) have their own connection: they may be slow.
-      int slot = key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
+        Consumer<ByteBuf> args, long deadlineMillis) {
+      // Keyless requests (SIZE, SCAN, FLUSH, PING) have their own connection (they may be
+      // slow), and so do nested ones (PeerOp#nested), which must not queue behind what they serve.
+      int slot = op.nested ? CONNECTIONS + 1
+          : key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
       Connection c;
       synchronized (this) {
         c = connections[slot];
@@ -146,7 +176,7 @@ final class PeerClient implements AutoCloseable {
           connections[slot] = c;
         }
       }
-      return c.send(op, epoch, hops, key, args);
+      return c.send(op, epoch, hops, key, args, deadlineMillis);
     }
 
     void close() {
@@ -201,7 +231,7 @@ final class PeerClient implements AutoCloseable {
     }
 
     <R> CompletableFuture<R> send(PeerOp<R> op, long epoch, int hops, Key key,
-        Consumer<ByteBuf> args) {
+        Consumer<ByteBuf> args, long deadlineMillis) {
       ByteBuf frame = channel.alloc().buffer();
       try {
         frame.writeByte(op.code);
@@ -213,15 +243,15 @@ final class PeerClient implements AutoCloseable {
         frame.release();
         throw e;
       }
-      Pending<R> p = new Pending<>(op);
+      Pending<R> p = new Pending<>(op, peer.member);
       channel.eventLoop().execute(() -> {
         if (failed) {
           frame.release();
           p.fail(new Unreachable("connection to " + peer.member + " failed", false));
           return;
         }
-        p.timeout = channel.eventLoop().schedule(() -> timedOut(p), timeoutMillis,
-            TimeUnit.MILLISECONDS);
+        p.timeout = channel.eventLoop().schedule(() -> timedOut(p, deadlineMillis),
+            deadlineMillis, TimeUnit.MILLISECONDS);
         if (!authenticated) {
           waiting.add(new Object[] {p, frame});
         } else {
@@ -235,9 +265,10 @@ final class PeerClient implements AutoCloseable {
      * A call's deadline passed: a request not sent yet is dropped (it can go elsewhere); a sent
      * one stays in line, its answer to be skipped; either way the peer counts as down a moment.
      */
-    private void timedOut(Pending<?> p) {
+    private void timedOut(Pending<?> p, long deadlineMillis) {
       peer.downSince = Math.max(1, System.nanoTime());
-      String why = p.op + " to " + peer.member + " got no answer within " + timeoutMillis + " ms";
+      String why = p.op + " to " + peer.member + " got no answer within " + deadlineMillis
+          + " ms";
       for (java.util.Iterator<Object[]> it = waiting.iterator(); it.hasNext(); ) {
         Object[] w = it.next();
         if (w[0] == p) {
@@ -323,13 +354,15 @@ final class PeerClient implements AutoCloseable {
   }
 
   /** A request waiting for its answer. */
-  private static final class Pending<R> {
+  private final class Pending<R> {
     final PeerOp<R> op;
+    final RingMember from;
     final CompletableFuture<R> future = new CompletableFuture<>();
     java.util.concurrent.ScheduledFuture<?> timeout;
 
-    Pending(PeerOp<R> op) {
+    Pending(PeerOp<R> op, RingMember from) {
       this.op = op;
+      this.from = from;
     }
 
     void complete(ByteBuf in) {
@@ -339,7 +372,14 @@ final class PeerClient implements AutoCloseable {
       }
       try {
         if (in.readUnsignedByte() == 0) {
-          future.complete(op.readResult(in));
+          R result;
+          PeerCodec.CHUNKED_SEEN.set(e -> origins.put(e, from));
+          try {
+            result = op.readResult(in);
+          } finally {
+            PeerCodec.CHUNKED_SEEN.remove();
+          }
+          future.complete(result);
         } else {
           future.completeExceptionally(PeerCodec.readError(in));
         }

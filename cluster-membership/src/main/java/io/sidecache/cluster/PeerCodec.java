@@ -84,8 +84,19 @@ final class PeerCodec {
     if (!in.readBoolean()) {
       return null;
     }
-    return new Entry(readBytes(in), in.readInt(), in.readLong(), in.readLong(), in.readInt());
+    Entry e = new Entry(readBytes(in), in.readInt(), in.readLong(), in.readLong(), in.readInt());
+    java.util.function.Consumer<Entry> seen = CHUNKED_SEEN.get();
+    if (seen != null && e.isChunked()) {
+      seen.accept(e);
+    }
+    return e;
   }
+
+  /**
+   * While a node decodes an answer, what it does with each chunked entry in it: {@link
+   * PeerClient} records which node it came from, so its chunks are read there.
+   */
+  static final ThreadLocal<java.util.function.Consumer<Entry>> CHUNKED_SEEN = new ThreadLocal<>();
 
   static void writeMember(ByteBuf out, RingMember m) {
     writeBytes(out, m.nodeId().getBytes(StandardCharsets.UTF_8));

@@ -45,10 +45,24 @@ final class PeerOp<R> {
     CompletionStage<Void> applyHandoff(Key key, Entry state, RingMember sender);
 
     /**
-     * Reads {@code [start, end]} (inclusive) of this node's copy of a key, if it is still the
-     * version {@code cas}; else fails with {@link io.sidecache.store.ChunkLostException}.
+     * Reads {@code [start, end]} (inclusive) of a chunked entry this node returned earlier (its
+     * manifest names this node's chunks); fails with {@link
+     * io.sidecache.store.ChunkLostException} when they are gone.
      */
-    CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end);
+    CompletionStage<byte[]> readPiece(Key key, Entry entry, long start, long end);
+
+    /** Opens a writer for an upload through {@code routed(hops)}; returns its session id. */
+    CompletionStage<Long> openUpload(int hops, Key key, long length);
+
+    /** Writes the next bytes of an upload; completes when the writer can take more. */
+    CompletionStage<Void> uploadPart(long session, byte[] bytes);
+
+    /** Commits an upload. */
+    CompletionStage<io.sidecache.store.SetResult> commitUpload(long session,
+        io.sidecache.store.SetOptions options);
+
+    /** Abandons an upload. */
+    CompletionStage<Void> abortUpload(long session);
 
     /** This node's own copy of a key, read with {@link io.sidecache.store.FetchOptions#PEEK}. */
     CompletionStage<Entry> localEntry(Key key);
@@ -129,10 +143,10 @@ final class PeerOp<R> {
   static final PeerOp<Void> HANDOFF = new PeerOp<>(31, "handoff", (out, v) -> { },
       in -> null, (svc, hops, k, in) -> svc.applyHandoff(k, PeerCodec.readEntry(in),
           PeerCodec.readMember(in)));
-  /** Part of a chunked value, by version: for a node that read its manifest elsewhere. */
+  /** Part of a chunked entry, read on the node that returned it (its manifest names its chunks). */
   static final PeerOp<byte[]> READ = new PeerOp<>(25, "read", PeerCodec::writeBytes,
-      PeerCodec::readBytes, (svc, hops, k, in) -> svc.readPiece(k, in.readLong(), in.readLong(),
-          in.readLong()));
+      PeerCodec::readBytes, (svc, hops, k, in) -> svc.readPiece(k, PeerCodec.readEntry(in),
+          in.readLong(), in.readLong()), true);
   /** A page of the keys the receiver owns, by its own store's cursor (one node's SCAN). */
   static final PeerOp<io.sidecache.store.ScanPage> SCAN = new PeerOp<>(27, "scan",
       PeerCodec::writeScanPage, PeerCodec::readScanPage,
@@ -144,9 +158,22 @@ final class PeerOp<R> {
   static final PeerOp<Key> RANDOM_KEY = new PeerOp<>(29, "randomkey",
       PeerCodec::writeNullableKey, PeerCodec::readNullableKey,
       (svc, hops, k, in) -> svc.randomLocalKey());
+  /** Opens an upload of a value to its owner ({@link RemoteWriter}); answers the session id. */
+  static final PeerOp<Long> UPLOAD_OPEN = new PeerOp<>(33, "upload-open", ByteBuf::writeLong,
+      ByteBuf::readLong, (svc, hops, k, in) -> svc.openUpload(hops, k, in.readLong()));
+  /** The next bytes of an upload. */
+  static final PeerOp<Void> UPLOAD_PART = new PeerOp<>(34, "upload-part", (out, v) -> { },
+      in -> null, (svc, hops, k, in) -> svc.uploadPart(in.readLong(), PeerCodec.readBytes(in)));
+  /** Commits an upload with the write's options. */
+  static final PeerOp<io.sidecache.store.SetResult> UPLOAD_COMMIT = new PeerOp<>(35,
+      "upload-commit", PeerCodec::writeSetResult, PeerCodec::readSetResult,
+      (svc, hops, k, in) -> svc.commitUpload(in.readLong(), PeerCodec.readSetOptions(in)));
+  /** Abandons an upload. */
+  static final PeerOp<Void> UPLOAD_ABORT = new PeerOp<>(36, "upload-abort", (out, v) -> { },
+      in -> null, (svc, hops, k, in) -> svc.abortUpload(in.readLong()));
   /** The receiver's own copy of a key, read without side effects or routing (take-over). */
   static final PeerOp<Entry> PEEK = new PeerOp<>(32, "peek", PeerCodec::writeEntry,
-      PeerCodec::readEntry, (svc, hops, k, in) -> svc.localEntry(k));
+      PeerCodec::readEntry, (svc, hops, k, in) -> svc.localEntry(k), true);
   /**
    * Proves the connection's handshake (admission to the ring) and that the receiver answers; the
    * answer is how many keys the receiver's own store holds, so a node joining a cluster whose
@@ -160,14 +187,26 @@ final class PeerOp<R> {
 
   final int code;
   final String name;
+  /**
+   * Whether a node sends this while it serves another node's request (a replica pulling chunks
+   * while its owner waits for the replica's answer, a take-over's question): such requests go
+   * on a connection of their own, so they never wait behind the request they serve.
+   */
+  final boolean nested;
   private final BiConsumer<ByteBuf, R> resultWriter;
   private final Function<ByteBuf, R> resultReader;
   private final Invoker<R> invoker;
 
   private PeerOp(int code, String name, BiConsumer<ByteBuf, R> resultWriter,
       Function<ByteBuf, R> resultReader, Invoker<R> invoker) {
+    this(code, name, resultWriter, resultReader, invoker, false);
+  }
+
+  private PeerOp(int code, String name, BiConsumer<ByteBuf, R> resultWriter,
+      Function<ByteBuf, R> resultReader, Invoker<R> invoker, boolean nested) {
     this.code = code;
     this.name = name;
+    this.nested = nested;
     this.resultWriter = resultWriter;
     this.resultReader = resultReader;
     this.invoker = invoker;

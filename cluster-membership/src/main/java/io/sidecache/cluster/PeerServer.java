@@ -85,6 +85,7 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
     /** The last request of each key still running or waiting: the next one on the key waits. */
     private final HashMap<Key, CompletableFuture<Void>> tails = new HashMap<>();
     private String peer = "?";
+    private boolean closed;
 
     /** A request's place in the answer order, and its answer once done. */
     private static final class Slot {
@@ -173,6 +174,9 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
 
     /** Encodes an answer (a result, or the failure when {@code op} is null or it is one). */
     private void answer(ChannelHandlerContext ctx, Slot slot, PeerOp<?> op, Object result) {
+      if (closed) {
+        return; // the connection is gone: nobody reads the answer
+      }
       ByteBuf out = ctx.alloc().buffer();
       if (op != null && !(result instanceof Throwable)) {
         try {
@@ -203,6 +207,7 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      closed = true;
       for (Slot s : slots) {
         if (s.answer != null) {
           s.answer.release();

@@ -72,6 +72,18 @@ import org.slf4j.LoggerFactory;
  * ones when the answer arrives on a peer connection.
  */
 public final class RoutingStore implements CacheStore {
+  /**
+   * The deadline of a request a node makes while serving another node's (replication with ack
+   * all, a take-over's question): half a call's, so the sender hears of a failure before its own
+   * deadline passes.
+   */
+  static long nestedMillis(PeerClient peers) {
+    return Math.max(1, peers.timeoutMillis() / 2);
+  }
+
+  /** Seconds an upload from another node may stay idle before its owner aborts it. */
+  static final int UPLOAD_IDLE_SECONDS = 60;
+
   /** How many times a request may be forwarded after the first node (DESIGN.md "Cluster"). */
   public static final int MAX_HOPS = 2;
 
@@ -95,6 +107,16 @@ public final class RoutingStore implements CacheStore {
     final Cache<Long, ScanState> scans = Caffeine.newBuilder().maximumSize(4096)
         .expireAfterAccess(Duration.ofMinutes(10)).build();
     final AtomicLong nextCursor = new AtomicLong(ThreadLocalRandom.current().nextLong(1, 1L << 40));
+    /** Values other nodes stream to this node as owner, by session; idle ones are aborted. */
+    final Cache<Long, ValueWriter> uploads = Caffeine.newBuilder()
+        .expireAfterAccess(Duration.ofSeconds(UPLOAD_IDLE_SECONDS))
+        .scheduler(com.github.benmanes.caffeine.cache.Scheduler.systemScheduler())
+        .<Long, ValueWriter>removalListener((id, w, cause) -> {
+          if (cause.wasEvicted() && w != null) {
+            w.abort();
+          }
+        }).build();
+    final AtomicLong uploadIds = new AtomicLong();
     final Stats stats = new Stats();
     final Handoff handoff;
     final ScheduledExecutorService executor;
@@ -114,7 +136,7 @@ public final class RoutingStore implements CacheStore {
       this.ring = HashRing.of(0, List.of(self), 1);
       this.executor = executor;
       this.handoff = new Handoff(local, self, copies, peers, () -> ring, executor, stats,
-          windowMillis);
+          windowMillis, nestedMillis(peers));
     }
 
     @Override
@@ -136,18 +158,12 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
-    public CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end) {
-      return local.fetch(key, FetchOptions.PEEK).thenCompose(f -> {
-        if (f == null || f.entry().cas() != cas) {
-          return CompletableFuture.failedFuture(
-              new ChunkLostException(key + " changed while it was read"));
+    public CompletionStage<byte[]> readPiece(Key key, Entry entry, long start, long end) {
+      return local.read(key, entry, start, end).thenCompose(reader -> {
+        if (reader == null) {
+          return CompletableFuture.failedFuture(new ChunkLostException(key + " lost a chunk"));
         }
-        return local.read(key, f.entry(), start, end).thenCompose(reader -> {
-          if (reader == null) {
-            return CompletableFuture.failedFuture(new ChunkLostException(key + " lost a chunk"));
-          }
-          return ValueStreams.collect(reader);
-        });
+        return ValueStreams.collect(reader);
       });
     }
 
@@ -179,6 +195,37 @@ public final class RoutingStore implements CacheStore {
     @Override
     public CompletionStage<Entry> localEntry(Key key) {
       return local.fetch(key, FetchOptions.PEEK).thenApply(f -> f == null ? null : f.entry());
+    }
+
+    @Override
+    public CompletionStage<Long> openUpload(int hops, Key key, long length) {
+      ValueWriter w = routed(hops).writer(key, length);
+      long id = uploadIds.incrementAndGet();
+      uploads.put(id, w);
+      return CompletableFuture.completedFuture(id);
+    }
+
+    @Override
+    public CompletionStage<Void> uploadPart(long session, byte[] bytes) {
+      ValueWriter w = uploads.getIfPresent(session);
+      return w == null ? CompletableFuture.failedFuture(new StoreUnavailableException(
+          "upload " + session + " is gone (idle too long)")) : w.write(ByteBuffer.wrap(bytes));
+    }
+
+    @Override
+    public CompletionStage<SetResult> commitUpload(long session, SetOptions options) {
+      ValueWriter w = uploads.asMap().remove(session);
+      return w == null ? CompletableFuture.failedFuture(new StoreUnavailableException(
+          "upload " + session + " is gone (idle too long)")) : w.commit(options);
+    }
+
+    @Override
+    public CompletionStage<Void> abortUpload(long session) {
+      ValueWriter w = uploads.asMap().remove(session);
+      if (w != null) {
+        w.abort();
+      }
+      return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -336,10 +383,7 @@ public final class RoutingStore implements CacheStore {
       return;
     }
     HashRing others = null;
-    if (before.members().equals(List.of(shared.self))) {
-      if (!othersMayHoldKeys) {
-        return; // a cold start: nobody holds anything yet
-      }
+    if (before.members().equals(List.of(shared.self)) && othersMayHoldKeys) {
       // This node was alone (it just started, or was cut off): the keys it now owns and does
       // not hold were held by the others, on their ring, the one without this node.
       List<RingMember> rest = new ArrayList<>(ring.members());
@@ -567,7 +611,7 @@ public final class RoutingStore implements CacheStore {
           acks.add(shared.peers.call(m, PeerOp.REPLICATE, ring.epoch(), 0, key, out -> {
             PeerCodec.writeEntry(out, state);
             PeerCodec.writeMember(out, shared.self);
-          }).whenComplete((v, e) -> {
+          }, nestedMillis(shared.peers)).whenComplete((v, e) -> {
             if (e == null) {
               shared.stats.replicated.increment();
             } else {
@@ -602,15 +646,33 @@ public final class RoutingStore implements CacheStore {
         () -> shared.local.getRange(key, start, end));
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A chunked entry another node returned is read from that node, piece by piece: its
+   * manifest names that node's chunks (a manifest means nothing to another node's store), and
+   * that node keeps an entry it returned readable for a while even when the key changes, as one
+   * node does ({@link PeerClient#originOf}).
+   */
   @Override
   public CompletionStage<ValueReader> read(Key key, Entry entry, long start, long end) {
-    if (!entry.isChunked() || isLocal(key)) {
+    RingMember origin = entry.isChunked() ? shared.peers.originOf(entry) : null;
+    if (origin == null) {
       return shared.local.read(key, entry, start, end);
     }
     long[] range = ValueSlice.resolve(entry.length(), start, end);
     RemoteReader reader = new RemoteReader(key, entry, range[0], range[1], streamingThreshold(),
-        (from, to) -> readPiece(key, entry.cas(), from, to));
+        (from, to) -> readPiece(origin, key, entry, from, to));
     return reader.first();
+  }
+
+  /** Reads {@code [start, end]} of a chunked entry from the node that returned it. */
+  CompletionStage<byte[]> readPiece(RingMember origin, Key key, Entry entry, long start,
+      long end) {
+    return call(origin, PeerOp.READ, key, out -> {
+      PeerCodec.writeEntry(out, entry);
+      out.writeLong(start).writeLong(end);
+    });
   }
 
   /**
@@ -631,11 +693,6 @@ public final class RoutingStore implements CacheStore {
     return placement.isEmpty() || hops == 0 || isSelf(placement.get(0));
   }
 
-  /** Reads {@code [start, end]} of the value whose version is {@code cas}, from its owner. */
-  CompletionStage<byte[]> readPiece(Key key, long cas, long start, long end) {
-    return routeRead(key, PeerOp.READ, out -> out.writeLong(cas).writeLong(start).writeLong(end),
-        () -> shared.readPiece(key, cas, start, end));
-  }
 
   @Override
   public long streamingThreshold() {
@@ -645,8 +702,14 @@ public final class RoutingStore implements CacheStore {
   @Override
   public ValueWriter writer(Key key, long length) {
     if (!isLocal(key)) {
-      // Gathered here and forwarded whole: streaming to another node is not built yet.
-      return new io.sidecache.store.BufferedValueWriter(this, key, length);
+      RingMember owner = placement(key).get(0);
+      return new RemoteWriter(new RemoteWriter.Owner() {
+        @Override
+        public <R> CompletionStage<R> call(PeerOp<R> op, Consumer<ByteBuf> args) {
+          shared.stats.forwarded.increment();
+          return RoutingStore.this.call(owner, op, key, args, hops - 1);
+        }
+      }, length);
     }
     ValueWriter w = shared.local.writer(key, length);
     return new ValueWriter() {
@@ -857,7 +920,12 @@ public final class RoutingStore implements CacheStore {
   /** A call to one member, its failure to reach it as {@link StoreUnavailableException}. */
   private <R> CompletionStage<R> call(RingMember m, PeerOp<R> op, Key key,
       Consumer<ByteBuf> args) {
-    return shared.peers.call(m, op, shared.ring.epoch(), 0, key, args).exceptionallyCompose(t -> {
+    return call(m, op, key, args, 0);
+  }
+
+  private <R> CompletionStage<R> call(RingMember m, PeerOp<R> op, Key key,
+      Consumer<ByteBuf> args, int hops) {
+    return shared.peers.call(m, op, shared.ring.epoch(), hops, key, args).exceptionallyCompose(t -> {
       Throwable c = cause(t);
       return CompletableFuture.failedFuture(c instanceof PeerClient.Unreachable
           ? new StoreUnavailableException(c.getMessage()) : c);

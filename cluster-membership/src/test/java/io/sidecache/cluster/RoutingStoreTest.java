@@ -299,6 +299,57 @@ class RoutingStoreTest {
     assertEquals((long) n, done(cluster.stores.get(3).size()));
   }
 
+  @Test
+  void aLargeValueStreamsToItsOwnerInPartsAndAnAbortLeavesNothing() {
+    largeValueStreams(false);
+  }
+
+  @Test
+  void aLargeValueStreamsToAChunkingOwner() throws InterruptedException {
+    cluster.close();
+    cluster = new LocalCluster(3, 2, true, Ticker.system(), t -> io.sidecache.store.chunk
+        .ChunkedStore.overMemory(MemoryStore.builder().maximumBytes(64L * 1024 * 1024).ticker(t)
+            .executor(Runnable::run), 64L * 1024 * 1024, 65_472, t, null));
+    largeValueStreams(true);
+  }
+
+  private void largeValueStreams(boolean chunked) {
+    RoutingStore a = cluster.stores.get(0);
+    HashRing ring = a.ring();
+    Key key = null;
+    for (int i = 0; key == null; i++) {
+      Key k = Key.of("big" + i);
+      if (!ring.owner(k.bytes()).equals(cluster.all.get(0))) {
+        key = k;
+      }
+    }
+    byte[] value = new byte[3 * RemoteWriter.PART_BYTES + 12_345];
+    new java.util.Random(7).nextBytes(value);
+    io.sidecache.store.ValueWriter w = a.writer(key, value.length);
+    assertInstanceOf(RemoteWriter.class, w, "a key owned elsewhere streams to its owner");
+    for (int off = 0; off < value.length; off += 100_000) {
+      done(w.write(java.nio.ByteBuffer.wrap(value, off, Math.min(100_000, value.length - off))));
+    }
+    assertTrue(done(w.commit(SetOptions.builder().flags(5).build())).stored());
+    for (RingMember m : ring.replicas(key.bytes(), 2)) {
+      CacheStore local = cluster.locals.get(index(m));
+      Entry e = done(local.get(key));
+      assertNotNull(e, "on " + m.nodeId());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(value, done(local.read(key, e, 0, -1)
+          .thenCompose(io.sidecache.store.ValueStreams::collect)));
+      assertEquals(5, e.flags());
+      assertEquals(chunked, e.isChunked());
+    }
+    Entry viaRouter = done(a.get(key));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(value, done(a.read(key, viaRouter, 0, -1)
+        .thenCompose(io.sidecache.store.ValueStreams::collect)), "read through the router");
+    Key other = Key.of(key + "-aborted");
+    io.sidecache.store.ValueWriter aborted = a.writer(other, value.length);
+    done(aborted.write(java.nio.ByteBuffer.wrap(value, 0, RemoteWriter.PART_BYTES + 1)));
+    aborted.abort();
+    assertNull(done(a.get(other)));
+  }
+
   private static String value(CacheStore store, Key key) {
     Entry e = done(store.get(key));
     return e == null ? null : new String(e.value(), StandardCharsets.UTF_8);

@@ -40,7 +40,16 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
    * to one of its nodes.
    */
   static RespTarget sidecacheCluster() {
-    return new RespTarget(false, 0, false, true);
+    return sidecacheCluster(SidecacheServer.MEMORY_BYTES);
+  }
+
+  /**
+   * Returns a target that runs a 3-node Sidecache cluster with another memory tier per node.
+   *
+   * @param memoryBytes each node's memory tier bound, in bytes
+   */
+  static RespTarget sidecacheCluster(long memoryBytes) {
+    return new RespTarget(false, memoryBytes, false, true);
   }
 
   /** Returns a target that runs Sidecache with {@link SidecacheServer#MEMORY_BYTES}. */
@@ -74,7 +83,7 @@ final class RespTarget implements BeforeAllCallback, AfterAllCallback {
       assumeTrue(server.isPresent(), "redis-server is not installed");
       external = server.get();
     } else if (cluster) {
-      nodes = SidecacheCluster.start(3);
+      nodes = SidecacheCluster.start(3, memoryBytes);
       sidecache = nodes.entry();
     } else {
       sidecache = onDisk ? SidecacheServer.startOnDisk()

@@ -24,12 +24,18 @@ final class SidecacheCluster implements AutoCloseable {
 
   private SidecacheCluster() {}
 
+  /** Starts {@code n} nodes with the memory tier of {@link SidecacheServer#MEMORY_BYTES} each. */
+  static SidecacheCluster start(int n) {
+    return start(n, SidecacheServer.MEMORY_BYTES);
+  }
+
   /**
-   * Starts {@code n} nodes with the memory tier of {@link SidecacheServer#MEMORY_BYTES} each.
+   * Starts {@code n} nodes.
    *
+   * @param memoryBytes each node's memory tier bound
    * @throws IllegalStateException if their rings do not hold every node within 30 s
    */
-  static SidecacheCluster start(int n) {
+  static SidecacheCluster start(int n, long memoryBytes) {
     SidecacheCluster c = new SidecacheCluster();
     try {
       List<Integer> ports = new ArrayList<>();
@@ -42,7 +48,7 @@ final class SidecacheCluster implements AutoCloseable {
         ClusterNode.Settings s = new ClusterNode.Settings(name, "127.0.0.1", ports.get(i), 0,
             join, "node-" + i, SECRET, 2, true, 2_000);
         c.nodes.add(SidecacheServer.start(
-            SidecacheConfig.ephemeral(SidecacheServer.MEMORY_BYTES).withCluster(s)));
+            SidecacheConfig.ephemeral(memoryBytes).withCluster(s)));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (!c.nodes.stream().allMatch(node -> node.cluster().store().ring().members().size()
