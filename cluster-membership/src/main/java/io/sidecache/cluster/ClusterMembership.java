@@ -113,8 +113,39 @@ public final class ClusterMembership implements AutoCloseable {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(s.join()));
+    String dns = kubernetesService(s.join());
+    if (dns != null) {
+      // Hazelcast's built-in Kubernetes discovery, DNS lookup mode: the members are the
+      // addresses of a headless service, each on the cluster port.
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", dns)
+          .setProperty("service-port", Integer.toString(s.clusterPort()));
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(s.join()));
+    }
     return c;
+  }
+
+  /** The prefix of a join entry that names a Kubernetes headless service instead of members. */
+  public static final String KUBERNETES = "kubernetes:";
+
+  /**
+   * Returns the headless service a join list names ({@code kubernetes:<service-dns>}, alone),
+   * or {@code null} for a TCP/IP member list.
+   *
+   * @throws IllegalArgumentException if a service is named beside other entries
+   */
+  static String kubernetesService(java.util.List<String> join) {
+    String dns = null;
+    for (String j : join) {
+      if (j.startsWith(KUBERNETES)) {
+        dns = j.substring(KUBERNETES.length());
+      }
+    }
+    if (dns != null && (join.size() != 1 || dns.isEmpty())) {
+      throw new IllegalArgumentException("join: " + join
+          + " (expected: host:port,... or one kubernetes:<service-dns>)");
+    }
+    return dns;
   }
 
   /** Returns this node as the ring knows it. */

@@ -90,7 +90,7 @@ public final class ClusterNode implements AutoCloseable {
   private volatile HashRing members;
   private volatile boolean closed;
 
-  private ClusterNode(CacheStore local, Settings s, EventLoopGroup acceptors,
+  private ClusterNode(CacheStore local, Settings s, PeerTls tls, EventLoopGroup acceptors,
       EventLoopGroup workers, Class<? extends ServerChannel> serverChannel,
       Class<? extends SocketChannel> channel) throws InterruptedException {
     this.settings = s;
@@ -98,12 +98,14 @@ public final class ClusterNode implements AutoCloseable {
     RoutingStore[] routing = new RoutingStore[1];
     Channel listener = new ServerBootstrap().group(acceptors, workers).channel(serverChannel)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new PeerServer(s.secret(), s.nodeId(), () -> routing[0].service()))
+        .childHandler(new PeerServer(s.secret(), s.nodeId(), () -> routing[0].service(),
+            tls == null ? null : tls.server()))
         .bind(s.bindHost(), s.peerPort()).sync().channel();
     this.peerListener = listener;
     this.peerAddress = (InetSocketAddress) listener.localAddress();
     String advertised = s.bindHost() + ":" + peerAddress.getPort();
-    this.peers = new PeerClient(workers, channel, s.secret(), s.nodeId(), s.timeoutMillis());
+    this.peers = new PeerClient(workers, channel, s.secret(), s.nodeId(), s.timeoutMillis(),
+        tls == null ? null : tls.client());
     RingMember self = new RingMember(s.nodeId(), advertised);
     this.store = RoutingStore.create(local, self, s.copies(), s.ackAll(), peers, workers);
     routing[0] = store;
@@ -155,6 +157,7 @@ public final class ClusterNode implements AutoCloseable {
    *
    * @param local this node's own store
    * @param settings how to take part
+   * @param tls TLS on the peer port, or {@code null} for plain TCP
    * @param acceptors the event loops that accept peer connections
    * @param workers the event loops peer connections run on (never blocked)
    * @param serverChannel the server socket class of their transport
@@ -163,10 +166,11 @@ public final class ClusterNode implements AutoCloseable {
    * @throws InterruptedException if interrupted while binding
    * @throws IllegalStateException (Hazelcast's) if the member cannot start
    */
-  public static ClusterNode start(CacheStore local, Settings settings, EventLoopGroup acceptors,
-      EventLoopGroup workers, Class<? extends ServerChannel> serverChannel,
-      Class<? extends SocketChannel> channel) throws InterruptedException {
-    return new ClusterNode(local, settings, acceptors, workers, serverChannel, channel);
+  public static ClusterNode start(CacheStore local, Settings settings, PeerTls tls,
+      EventLoopGroup acceptors, EventLoopGroup workers,
+      Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> channel)
+      throws InterruptedException {
+    return new ClusterNode(local, settings, tls, acceptors, workers, serverChannel, channel);
   }
 
   /** Returns the store that routes across the cluster: give it to the protocols. */

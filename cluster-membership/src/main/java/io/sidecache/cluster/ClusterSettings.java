@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param bindHost the address the Hazelcast member binds and advertises, e.g. {@code 127.0.0.1}
  * @param clusterPort the Hazelcast member port, fixed (no auto-increment), 1..65535
  * @param join the {@code host:port} cluster ports of other members to join through (TCP/IP join;
- *     multicast and auto-detection are off); may include this node's own
+ *     multicast and auto-detection are off); may include this node's own. Or one {@code
+ *     kubernetes:<service-dns>}: Hazelcast's Kubernetes discovery in DNS lookup mode (a headless
+ *     service), the members on {@code clusterPort}
  * @param nodeId this node's id on the ring, unique in the cluster
  * @param peerAddress {@code host:port} of this node's peer (data) port, advertised to the others
  * @param virtualNodes points per member on the ring, at least 1

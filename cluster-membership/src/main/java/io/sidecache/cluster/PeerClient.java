@@ -48,6 +48,7 @@ final class PeerClient implements AutoCloseable {
   private final String secret;
   private final String selfId;
   private final long timeoutMillis;
+  private final io.netty.handler.ssl.SslContext tls;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
   /**
    * The node each chunked entry received came from, by identity, for as long as the entry is
@@ -69,6 +70,17 @@ final class PeerClient implements AutoCloseable {
    */
   PeerClient(EventLoopGroup group, Class<? extends SocketChannel> channelType, String secret,
       String selfId, long timeoutMillis) {
+    this(group, channelType, secret, selfId, timeoutMillis, null);
+  }
+
+  /**
+   * Creates a client whose connections start with TLS.
+   *
+   * @param tls the client side of TLS, or {@code null} for plain TCP
+   */
+  PeerClient(EventLoopGroup group, Class<? extends SocketChannel> channelType, String secret,
+      String selfId, long timeoutMillis, io.netty.handler.ssl.SslContext tls) {
+    this.tls = tls;
     this.group = group;
     this.channelType = channelType;
     this.secret = secret;
@@ -210,6 +222,10 @@ final class PeerClient implements AutoCloseable {
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (tls != null) {
+                ch.pipeline().addLast(tls.newHandler(ch.alloc(), hostPort[0],
+                    Integer.parseInt(hostPort[1])));
+              }
               ch.pipeline().addLast(PeerHandshake.connecting(secret, selfId,
                   peer.member.nodeId()));
               PeerServer.addFraming(ch.pipeline());

@@ -40,6 +40,7 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
   private final String secret;
   private final String selfId;
   private final Supplier<PeerOp.PeerService> service;
+  private final io.netty.handler.ssl.SslContext tls;
 
   /**
    * Creates the initializer.
@@ -50,6 +51,17 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
    *     port before it builds the store that serves it)
    */
   PeerServer(String secret, String selfId, Supplier<PeerOp.PeerService> service) {
+    this(secret, selfId, service, null);
+  }
+
+  /**
+   * Creates the initializer of a peer port with TLS.
+   *
+   * @param tls the server side of TLS, or {@code null} for plain TCP
+   */
+  PeerServer(String secret, String selfId, Supplier<PeerOp.PeerService> service,
+      io.netty.handler.ssl.SslContext tls) {
+    this.tls = tls;
     this.secret = secret;
     this.selfId = selfId;
     this.service = service;
@@ -58,6 +70,9 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
+    if (tls != null) {
+      p.addLast(tls.newHandler(ch.alloc()));
+    }
     p.addLast(PeerHandshake.accepting(secret, selfId));
     addFraming(p);
     p.addLast(new RequestHandler(service.get()));

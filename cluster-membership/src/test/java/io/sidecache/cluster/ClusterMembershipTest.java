@@ -95,4 +95,19 @@ class ClusterMembershipTest {
     assertEquals(1, nodes.get(0).ring().members().size());
     assertEquals(1, nodes.get(1).ring().members().size());
   }
+
+  @org.junit.jupiter.api.Test
+  void joinThroughAKubernetesHeadlessService_configuresDnsLookupInsteadOfTcpIp() {
+    com.hazelcast.config.Config c = ClusterMembership.config(new ClusterSettings("k8s",
+        "127.0.0.1", 5801, List.of("kubernetes:sidecache.apps.svc.cluster.local"), "n1",
+        "127.0.0.1:7380", 512));
+    com.hazelcast.config.JoinConfig join = c.getNetworkConfig().getJoin();
+    assertTrue(join.getKubernetesConfig().isEnabled());
+    assertEquals("sidecache.apps.svc.cluster.local",
+        join.getKubernetesConfig().getProperty("service-dns"));
+    assertEquals("5801", join.getKubernetesConfig().getProperty("service-port"));
+    assertTrue(!join.getTcpIpConfig().isEnabled() && !join.getMulticastConfig().isEnabled());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ClusterMembership.kubernetesService(List.of("kubernetes:a", "10.0.0.1:5701")));
+  }
 }

@@ -374,6 +374,15 @@ abstract class MemcachedMetaConformance {
   }
 
   @Test
+  void me_onAStaleItemLeavesTheWinTokenToTheNextFetch() throws IOException {
+    String k = key();
+    exchange("ms " + k + " 3 T60\r\nold\r\n", "HD\r\n");
+    exchange("md " + k + " I T30\r\n", "HD\r\n");
+    exchangeMatching("me " + k + "\r\n", "ME " + Pattern.quote(k) + " exp=.*");
+    exchangeMatching("mg " + k + " v\r\n", "VA 3 X W", "old");
+  }
+
+  @Test
   void pipelinedMetaAndClassicInOrder() throws IOException {
     StringBuilder req = new StringBuilder();
     StringBuilder expected = new StringBuilder();

@@ -84,6 +84,8 @@ public final class Sidecache implements AutoCloseable {
   private final InetSocketAddress httpAddress;
   private final NodeOperations operations;
   private final ClusterNode cluster;
+  /** The server side of TLS on every TCP listener, or {@code null} for plain TCP. */
+  private final io.netty.handler.ssl.SslContext tls;
   private MemcachedServerInitializer memcached;
   private boolean closed;
 
@@ -119,6 +121,15 @@ public final class Sidecache implements AutoCloseable {
           config.chunkMemoryBytes(), config.chunkSize(), ticker, expiry);
       this.memoryTier = (MemoryStore) chunked.base(); // the memory tier overMemory built
       local = chunked;
+    }
+    try {
+      this.tls = config.tls() == null ? null : config.tls().server();
+    } catch (javax.net.ssl.SSLException | RuntimeException e) {
+      expiry.shutdownNow();
+      closeTiered();
+      throw new StartupException("cannot use the TLS certificate " + config.tls().cert()
+          + " and key " + config.tls().key() + ": " + e.getMessage()
+          + "; use --tls-cert and --tls-key with PEM files (the key in PKCS#8)", e);
     }
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
@@ -245,7 +256,9 @@ public final class Sidecache implements AutoCloseable {
     ClusterNode.Settings s = config.cluster();
     local.flush().toCompletableFuture().join();
     try {
-      ClusterNode node = ClusterNode.start(local, s, acceptors, workers,
+      io.sidecache.cluster.PeerTls peerTls = config.tls() == null ? null
+          : new io.sidecache.cluster.PeerTls(tls, config.tls().peerClient());
+      ClusterNode node = ClusterNode.start(local, s, peerTls, acceptors, workers,
           transport.serverChannel(), transport.channel());
       log.info("cluster {}: node {}, peer port {}, cluster port {}, replicas {}, write-ack {}",
           s.clusterName(), s.nodeId(), node.peerAddress().getPort(), s.clusterPort(), s.copies(),
@@ -351,7 +364,13 @@ public final class Sidecache implements AutoCloseable {
 
   private Channel bootstrap(Transport transport, String host, int port, String name,
       ChannelHandler initializer) throws InterruptedException {
-    return listener(transport.serverChannel(), name, initializer)
+    return listener(transport.serverChannel(), name, tls == null ? initializer
+        : new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(tls.newHandler(ch.alloc()), initializer);
+          }
+        })
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .bind(host, port)
@@ -556,6 +575,11 @@ public final class Sidecache implements AutoCloseable {
     expiry.shutdownNow();
     gcMetrics.close();
     memoryTier.cleanUp();
+    closeTiered();
+    log.info("stopped");
+  }
+
+  private void closeTiered() {
     if (tiered != null) {
       try {
         tiered.close();
@@ -563,6 +587,5 @@ public final class Sidecache implements AutoCloseable {
         log.warn("disk tier did not close cleanly; the next start verifies every record", e);
       }
     }
-    log.info("stopped");
   }
 }

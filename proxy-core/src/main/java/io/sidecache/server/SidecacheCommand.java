@@ -159,8 +159,9 @@ public final class SidecacheCommand implements Callable<Integer> {
   int peerPort;
 
   @Option(names = "--join", paramLabel = "HOST:PORT,...", split = ",", description = "Cluster"
-      + " ports of members to join through (TCP/IP; no multicast) (default: none, this node"
-      + " starts a cluster).")
+      + " ports of members to join through (TCP/IP; no multicast), or kubernetes:<service-dns>"
+      + " for Hazelcast's Kubernetes discovery through a headless service (default: none, this"
+      + " node starts a cluster).")
   java.util.List<String> join = new java.util.ArrayList<>();
 
   @Option(names = "--node-id", description = "This node's id on the ring, unique in the cluster"
@@ -180,6 +181,24 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " replica has it, 'one' once the owner has it (default: ${DEFAULT-VALUE}).",
       defaultValue = "all")
   String writeAck;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain: with"
+      + " --tls-key, the RESP, memcached and HTTP ports and the cluster's peer port speak TLS"
+      + " (Unix sockets stay plain) (default: none, plain TCP).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8) of"
+      + " the --tls-cert (default: none).")
+  Path tlsKey;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE", description = "PEM CA certificates: clients"
+      + " must present a certificate they signed, like Redis tls-auth-clients (default: none, no"
+      + " client certificates).")
+  Path tlsCa;
+
+  @Option(names = "--tls-protocols", split = ",", description = "TLS versions allowed"
+      + " (default: TLSv1.3,TLSv1.2).")
+  java.util.List<String> tlsProtocols = new java.util.ArrayList<>(TlsSettings.DEFAULT_PROTOCOLS);
 
   @Option(names = "--memcached-sasl-password", description = "Password for SASL PLAIN on the"
       + " memcached port; when set, only the binary protocol is served there, as memcached -S"
@@ -294,7 +313,7 @@ public final class SidecacheCommand implements Callable<Integer> {
           requirePass, outputLimit, memcachedSaslUser, memcachedSaslPassword,
           toInt("--chunk-size", chunkSize), chunkBytes, httpToken,
           flag(httpTokenProtectOps, "--http-token-protect-ops"),
-          unixSocket, memcachedUnixSocket, permission(), clusterSettings());
+          unixSocket, memcachedUnixSocket, permission(), clusterSettings(), tlsSettings());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), optionNamed(e.getMessage()), e);
     }
@@ -313,7 +332,11 @@ public final class SidecacheCommand implements Callable<Integer> {
       java.util.Map.entry("chunkSize", "--chunk-size"),
       java.util.Map.entry("chunkMemoryBytes", "--chunk-memory"),
       java.util.Map.entry("httpToken", "--http-token"),
-      java.util.Map.entry("memcachedUnixSocket", "--memcached-unixsocket"));
+      java.util.Map.entry("memcachedUnixSocket", "--memcached-unixsocket"),
+      java.util.Map.entry("tlsCert", "--tls-cert"),
+      java.util.Map.entry("tlsKey", "--tls-key"),
+      java.util.Map.entry("tlsCa", "--tls-ca"),
+      java.util.Map.entry("tlsProtocols", "--tls-protocols"));
 
   /** A {@link SidecacheConfig} message with its leading field name replaced by the option's. */
   private static String optionNamed(String message) {
@@ -333,6 +356,22 @@ public final class SidecacheCommand implements Callable<Integer> {
   private boolean flag(boolean parsed, String name) {
     CommandLine.ParseResult result = spec.commandLine().getParseResult();
     return parsed || (result != null && result.hasMatchedOption(name));
+  }
+
+  /** The TLS options as settings, {@code null} without {@code --tls-cert}. */
+  private TlsSettings tlsSettings() {
+    if (tlsCert == null && tlsKey == null) {
+      if (tlsCa != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--tls-ca needs --tls-cert and --tls-key");
+      }
+      return null;
+    }
+    if (tlsCert == null || tlsKey == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--tls-cert and --tls-key go together");
+    }
+    return new TlsSettings(tlsCert, tlsKey, tlsCa, tlsProtocols);
   }
 
   /** The cluster options as settings, {@code null} without {@code --cluster}. */
@@ -358,9 +397,11 @@ public final class SidecacheCommand implements Callable<Integer> {
           "--write-ack: " + writeAck + " (expected: all or one)");
     }
     for (String member : join) {
-      if (!member.matches(".+:\\d{1,5}")) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--join: " + member + " (expected: host:port)");
+      boolean kubernetes = member.startsWith(io.sidecache.cluster.ClusterMembership.KUBERNETES)
+          && join.size() == 1 && member.length() > 11;
+      if (!kubernetes && !member.matches(".+:\\d{1,5}")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--join: " + member
+            + " (expected: host:port,... or kubernetes:<headless service DNS name>)");
       }
     }
     return new io.sidecache.cluster.ClusterNode.Settings(clusterName, bind, clusterPort, peerPort,

@@ -39,6 +39,8 @@ import java.nio.file.Path;
  *     {@code 0700}), or -1 to leave them as created
  * @param cluster how this node takes part in a cluster ({@code --cluster}), or {@code null} for a
  *     standalone node, which loads no Hazelcast
+ * @param tls TLS on the TCP listeners and the peer port ({@code --tls-cert}), or {@code null} for
+ *     plain TCP
  */
 public record SidecacheConfig(
     String bind,
@@ -62,7 +64,8 @@ public record SidecacheConfig(
     Path unixSocket,
     Path memcachedUnixSocket,
     int unixSocketPerm,
-    io.sidecache.cluster.ClusterNode.Settings cluster) {
+    io.sidecache.cluster.ClusterNode.Settings cluster,
+    TlsSettings tls) {
 
   /** The default SASL user of the memcached listener. */
   public static final String DEFAULT_MEMCACHED_SASL_USER = "sidecache";
@@ -138,7 +141,8 @@ public record SidecacheConfig(
             + " node-id=" + cluster.nodeId() + " cluster-port=" + cluster.clusterPort()
             + " peer-port=" + cluster.peerPort() + " join=" + String.join(",", cluster.join())
             + " replicas=" + cluster.copies() + " write-ack=" + (cluster.ackAll() ? "all" : "one")
-            + " cluster-secret=***");
+            + " cluster-secret=***")
+        + (tls == null ? " tls=off" : " " + tls);
   }
 
   private static String mask(String secret) {
@@ -162,7 +166,7 @@ public record SidecacheConfig(
         "127.0.0.1", 0, 0, 0, memoryBytes, Path.of("data"), 0, 1024 * 1024, 512L * 1024 * 1024,
         64 * 1024 * 1024, null, 0, DEFAULT_MEMCACHED_SASL_USER, null,
         io.sidecache.store.chunk.ChunkedStore.DEFAULT_CHUNK_SIZE, memoryBytes / 4, null, false,
-        null, null, -1, null);
+        null, null, -1, null, null);
   }
 
   /**
@@ -175,7 +179,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, password, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -189,7 +193,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         user, password, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -203,7 +207,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dir, bytes,
         maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -216,7 +220,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, bytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -229,7 +233,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, bytes, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -242,7 +246,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, bytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken, httpTokenProtectOps, unixSocket, memcachedUnixSocket,
-        unixSocketPerm, cluster);
+        unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -256,7 +260,7 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, token, protectOps,
-        unixSocket, memcachedUnixSocket, unixSocketPerm, cluster);
+        unixSocket, memcachedUnixSocket, unixSocketPerm, cluster, tls);
   }
 
   /**
@@ -271,7 +275,20 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
-        httpTokenProtectOps, resp, memcached, perm, cluster);
+        httpTokenProtectOps, resp, memcached, perm, cluster, tls);
+  }
+
+  /**
+   * Returns these settings with TLS.
+   *
+   * @param settings the TLS files and protocols, or {@code null} for plain TCP
+   * @return the new settings
+   */
+  public SidecacheConfig withTls(TlsSettings settings) {
+    return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
+        diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
+        memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
+        httpTokenProtectOps, unixSocket, memcachedUnixSocket, unixSocketPerm, cluster, settings);
   }
 
   /**
@@ -284,6 +301,6 @@ public record SidecacheConfig(
     return new SidecacheConfig(bind, respPort, memcachedPort, httpPort, memoryBytes, dataDir,
         diskBytes, maxItemBytes, maxBulkBytes, maxHttpBodyBytes, requirePass, outputLimitBytes,
         memcachedSaslUser, memcachedSaslPassword, chunkSize, chunkMemoryBytes, httpToken,
-        httpTokenProtectOps, unixSocket, memcachedUnixSocket, unixSocketPerm, settings);
+        httpTokenProtectOps, unixSocket, memcachedUnixSocket, unixSocketPerm, settings, tls);
   }
 }

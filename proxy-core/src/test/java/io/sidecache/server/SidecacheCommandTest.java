@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -141,7 +142,7 @@ class SidecacheCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       SidecacheConfig config = new SidecacheConfig("127.0.0.1", 0, 0, taken.getLocalPort(),
           1 << 20, Path.of("data"), 0, 1024, 1024, 1024, null, 0, "sidecache", null, 1024, 0, null,
-          false, null, null, -1, null);
+          false, null, null, -1, null, null);
       assertThrows(Exception.class, () -> Sidecache.start(config));
     }
   }
@@ -180,12 +181,35 @@ class SidecacheCommandTest {
     assertFalse(c.cluster().ackAll());
     assertTrue(c.toString().contains("cluster-secret=***") && !c.toString().contains("=s "),
         c.toString());
+    assertEquals(java.util.List.of("kubernetes:sidecache.apps.svc.cluster.local"),
+        parse("--cluster", "--cluster-secret", "s", "--join",
+            "kubernetes:sidecache.apps.svc.cluster.local").cluster().join());
     for (String[] bad : new String[][] {{"--cluster"}, {"--cluster", "--cluster-secret", "s",
         "--write-ack", "some"}, {"--cluster", "--cluster-secret", "s", "--join", "nohost"},
         {"--cluster", "--cluster-secret", "s", "--replicas", "0"}}) {
       String[] r = run(bad);
       assertEquals("2", r[0], String.join(" ", bad));
       assertEquals(1, r[1].lines().count(), r[1]);
+    }
+  }
+
+  @Test
+  void tlsOptions_offByDefault_pairedAndChecked() throws Exception {
+    assertNull(parse().tls());
+    Path pem = Files.createTempFile("tls", ".pem");
+    try {
+      SidecacheConfig c = parse("--tls-cert", pem.toString(), "--tls-key", pem.toString(),
+          "--tls-protocols", "TLSv1.3");
+      assertEquals(java.util.List.of("TLSv1.3"), c.tls().protocols());
+      assertTrue(c.toString().contains("tls-protocols=TLSv1.3"), c.toString());
+      for (String[] bad : new String[][] {{"--tls-cert", pem.toString()},
+          {"--tls-ca", pem.toString()}, {"--tls-cert", "/no/such.pem", "--tls-key", pem.toString()}}) {
+        String[] r = run(bad);
+        assertEquals("2", r[0], String.join(" ", bad));
+        assertTrue(r[1].contains("--tls-"), r[1]);
+      }
+    } finally {
+      Files.delete(pem);
     }
   }
 

@@ -1,0 +1,89 @@
+package io.sidecache.server;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.SSLException;
+
+/**
+ * TLS on the TCP listeners (RESP, memcached, HTTP) and on the cluster's peer port
+ * (docs/configuration.md, "TLS"): a PEM certificate chain and private key, optionally a CA whose
+ * client certificates every client must present (Redis {@code tls-auth-clients yes} with {@code
+ * tls-ca-cert-file}), and the protocol versions allowed. Unix domain sockets stay plain, as in
+ * Redis. Netty's {@code SslHandler} over the JDK's TLS (OpenSSL through netty-tcnative is not
+ * bundled). Immutable.
+ *
+ * @param cert the PEM certificate chain ({@code --tls-cert})
+ * @param key the PEM PKCS#8 private key of its first certificate ({@code --tls-key})
+ * @param ca the PEM CA certificates that sign client certificates, or {@code null} for no client
+ *     authentication ({@code --tls-ca})
+ * @param protocols the protocol versions allowed, e.g. {@code TLSv1.3} ({@code --tls-protocols})
+ */
+public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) {
+
+  /** The protocol versions allowed by default. */
+  public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+  /**
+   * Checks the settings.
+   *
+   * @throws IllegalArgumentException if a file is not readable or no protocol is given
+   */
+  public TlsSettings {
+    Objects.requireNonNull(cert, "cert");
+    Objects.requireNonNull(key, "key");
+    protocols = List.copyOf(protocols);
+    if (protocols.isEmpty()) {
+      throw new IllegalArgumentException("tlsProtocols: none (expected: e.g. TLSv1.3,TLSv1.2)");
+    }
+    readable("tlsCert", cert);
+    readable("tlsKey", key);
+    if (ca != null) {
+      readable("tlsCa", ca);
+    }
+  }
+
+  private static void readable(String field, Path p) {
+    if (!Files.isReadable(p)) {
+      throw new IllegalArgumentException(field + ": " + p + " (expected: a readable PEM file)");
+    }
+  }
+
+  /**
+   * Builds the server side: every TCP listener's and the peer port's.
+   *
+   * @throws SSLException if the files do not hold a usable certificate and key
+   */
+  SslContext server() throws SSLException {
+    SslContextBuilder b = SslContextBuilder.forServer(cert.toFile(), key.toFile())
+        .sslProvider(SslProvider.JDK).protocols(protocols);
+    if (ca != null) {
+      b.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE);
+    }
+    return b.build();
+  }
+
+  /**
+   * Builds the client side of peer connections: it trusts the CA when given, else the node's own
+   * certificate (every node of a cluster shares one), and presents the node's certificate.
+   *
+   * @throws SSLException if the files do not hold a usable certificate and key
+   */
+  SslContext peerClient() throws SSLException {
+    return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(protocols)
+        .trustManager((ca != null ? ca : cert).toFile())
+        .keyManager(cert.toFile(), key.toFile()).build();
+  }
+
+  /** What the start-up summary shows. */
+  @Override
+  public String toString() {
+    return "tls-cert=" + cert + (ca != null ? " tls-ca=" + ca : "") + " tls-protocols="
+        + String.join(",", protocols);
+  }
+}
