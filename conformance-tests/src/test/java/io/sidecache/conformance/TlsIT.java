@@ -100,6 +100,7 @@ class TlsIT {
           DefaultJedisClientConfig.builder().ssl(true).sslSocketFactory(trusting()).build())) {
         assertEquals("OK", j.set("jedis", "over tls"));
         assertEquals("over tls", j.get("jedis"));
+        j.set("greeting", "hello");
       }
       try (SSLSocket socket = (SSLSocket) trusting().createSocket("127.0.0.1",
           s.memcachedAddress().getPort())) {
@@ -136,6 +137,23 @@ class TlsIT {
   }
 
   @Test
+  void withTlsCaEveryClientMustPresentACertificate() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(ExternalServer.find("redis-cli").isPresent(),
+        "redis-cli is not installed");
+    // The self-signed certificate is its own CA: it signs the one client certificate accepted.
+    SidecacheConfig c = SidecacheConfig.ephemeral(SidecacheServer.MEMORY_BYTES)
+        .withTls(new TlsSettings(cert, key, cert, TlsSettings.DEFAULT_PROTOCOLS));
+    try (Sidecache s = SidecacheServer.start(c)) {
+      String port = Integer.toString(s.respAddress().getPort());
+      assertEquals("PONG", run("redis-cli", "--tls", "--cacert", cert.toString(), "--cert",
+          cert.toString(), "--key", key.toString(), "-h", "127.0.0.1", "-p", port, "ping"));
+      String refused = run("redis-cli", "--tls", "--cacert", cert.toString(), "-h",
+          "127.0.0.1", "-p", port, "ping");
+      assertTrue(!refused.equals("PONG"), "no client certificate, no answer: " + refused);
+    }
+  }
+
+  @Test
   void peersForwardOverTls() throws Exception {
     int p1 = SidecacheCluster.freePort();
     int p2 = SidecacheCluster.freePort();
@@ -164,16 +182,37 @@ class TlsIT {
         assertEquals("forwarded", ja.get(k));
       }
       assertTrue(a.cluster().store().routingStats().forwarded() > 0, "sent to b over TLS");
+      // The peer port itself speaks only TLS: plain bytes get no handshake, only a close.
+      try (java.net.Socket plain = new java.net.Socket("127.0.0.1",
+          b.cluster().peerAddress().getPort())) {
+        plain.setSoTimeout(10_000);
+        plain.getOutputStream().write(new byte[64]);
+        int first;
+        try {
+          first = plain.getInputStream().read();
+        } catch (java.net.SocketException reset) {
+          first = -1;
+        }
+        assertTrue(first == -1 || first == 0x15, "a TLS alert or a close: " + first);
+      }
     }
   }
 
   @Test
-  void aKeyThatIsNotPemIsOneLineAtStartup() throws Exception {
+  void unusableFilesOrProtocolsAreOneLineAtStartup() throws Exception {
     Path bad = dir.resolve("bad.pem");
     Files.writeString(bad, "not a key\n");
     SidecacheConfig c = SidecacheConfig.ephemeral(SidecacheServer.MEMORY_BYTES)
         .withTls(new TlsSettings(cert, bad, null, TlsSettings.DEFAULT_PROTOCOLS));
     Exception e = assertThrows(Exception.class, () -> Sidecache.start(c));
     assertTrue(e.getMessage().contains("--tls-key"), e.getMessage());
+    SidecacheConfig badCa = SidecacheConfig.ephemeral(SidecacheServer.MEMORY_BYTES)
+        .withTls(new TlsSettings(cert, key, bad, TlsSettings.DEFAULT_PROTOCOLS));
+    e = assertThrows(Exception.class, () -> Sidecache.start(badCa));
+    assertTrue(e.getMessage().contains("--tls-ca"), e.getMessage());
+    SidecacheConfig badProtocol = SidecacheConfig.ephemeral(SidecacheServer.MEMORY_BYTES)
+        .withTls(new TlsSettings(cert, key, null, List.of("TLS1.3")));
+    e = assertThrows(Exception.class, () -> Sidecache.start(badProtocol));
+    assertTrue(e.getMessage().contains("--tls-protocols"), e.getMessage());
   }
 }

@@ -86,10 +86,16 @@ public final class Sidecache implements AutoCloseable {
   private final ClusterNode cluster;
   /** The server side of TLS on every TCP listener, or {@code null} for plain TCP. */
   private final io.netty.handler.ssl.SslContext tls;
+  /** TLS on the peer port, or {@code null}. */
+  private final io.sidecache.cluster.PeerTls peerTls;
   private MemcachedServerInitializer memcached;
   private boolean closed;
 
   private Sidecache(SidecacheConfig config) throws InterruptedException {
+    // Before anything opens: a TLS file or protocol that cannot be used stops the start clean.
+    this.tls = config.tls() == null ? null : config.tls().server();
+    this.peerTls = config.tls() == null || config.cluster() == null ? null
+        : new io.sidecache.cluster.PeerTls(tls, config.tls().peerClient());
     Ticker ticker = Ticker.system();
     this.outputLimit = config.outputLimitBytes();
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -121,15 +127,6 @@ public final class Sidecache implements AutoCloseable {
           config.chunkMemoryBytes(), config.chunkSize(), ticker, expiry);
       this.memoryTier = (MemoryStore) chunked.base(); // the memory tier overMemory built
       local = chunked;
-    }
-    try {
-      this.tls = config.tls() == null ? null : config.tls().server();
-    } catch (javax.net.ssl.SSLException | RuntimeException e) {
-      expiry.shutdownNow();
-      closeTiered();
-      throw new StartupException("cannot use the TLS certificate " + config.tls().cert()
-          + " and key " + config.tls().key() + ": " + e.getMessage()
-          + "; use --tls-cert and --tls-key with PEM files (the key in PKCS#8)", e);
     }
     Transport transport = Transport.best();
     this.acceptors = transport.group(1);
@@ -256,8 +253,6 @@ public final class Sidecache implements AutoCloseable {
     ClusterNode.Settings s = config.cluster();
     local.flush().toCompletableFuture().join();
     try {
-      io.sidecache.cluster.PeerTls peerTls = config.tls() == null ? null
-          : new io.sidecache.cluster.PeerTls(tls, config.tls().peerClient());
       ClusterNode node = ClusterNode.start(local, s, peerTls, acceptors, workers,
           transport.serverChannel(), transport.channel());
       log.info("cluster {}: node {}, peer port {}, cluster port {}, replicas {}, write-ack {}",
@@ -268,6 +263,8 @@ public final class Sidecache implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       shutDownLoops();
+      expiry.shutdownNow();
+      closeTiered();
       if (e instanceof java.net.BindException) {
         throw bindFailure(s.bindHost(), s.peerPort(), "peer", e);
       }

@@ -397,9 +397,10 @@ public final class SidecacheCommand implements Callable<Integer> {
           "--write-ack: " + writeAck + " (expected: all or one)");
     }
     for (String member : join) {
-      boolean kubernetes = member.startsWith(io.sidecache.cluster.ClusterMembership.KUBERNETES)
-          && join.size() == 1 && member.length() > 11;
-      if (!kubernetes && !member.matches(".+:\\d{1,5}")) {
+      String k8s = io.sidecache.cluster.ClusterMembership.KUBERNETES;
+      boolean kubernetes = member.startsWith(k8s) && join.size() == 1
+          && member.substring(k8s.length()).matches("[A-Za-z0-9][A-Za-z0-9.-]*");
+      if (!kubernetes && (member.startsWith(k8s) || !member.matches(".+:\\d{1,5}"))) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--join: " + member
             + " (expected: host:port,... or kubernetes:<headless service DNS name>)");
       }

@@ -55,29 +55,64 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
   }
 
   /**
-   * Builds the server side: every TCP listener's and the peer port's.
+   * Builds the server side (every TCP listener's and the peer port's) and checks it once: the
+   * protocols are known, an engine can be made.
    *
-   * @throws SSLException if the files do not hold a usable certificate and key
+   * @throws StartupException naming the option whose file or value cannot be used
    */
-  SslContext server() throws SSLException {
-    SslContextBuilder b = SslContextBuilder.forServer(cert.toFile(), key.toFile())
-        .sslProvider(SslProvider.JDK).protocols(protocols);
-    if (ca != null) {
-      b.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE);
+  SslContext server() {
+    SslContextBuilder b;
+    try {
+      b = SslContextBuilder.forServer(cert.toFile(), key.toFile());
+    } catch (RuntimeException e) {
+      throw unusable("the certificate or key (--tls-cert, --tls-key)", e);
     }
-    return b.build();
+    b.sslProvider(SslProvider.JDK).protocols(protocols);
+    if (ca != null) {
+      try {
+        b.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE);
+      } catch (RuntimeException e) {
+        throw unusable("the CA certificates (--tls-ca)", e);
+      }
+    }
+    return checked(b, ca != null ? "--tls-cert, --tls-key or --tls-ca" : "--tls-cert or --tls-key");
   }
 
   /**
    * Builds the client side of peer connections: it trusts the CA when given, else the node's own
-   * certificate (every node of a cluster shares one), and presents the node's certificate.
+   * certificate (every node of a cluster shares one), checks that the certificate names the
+   * address dialled (HTTPS endpoint identification: a SAN for each node's {@code --bind}), and
+   * presents the node's certificate.
    *
-   * @throws SSLException if the files do not hold a usable certificate and key
+   * @throws StartupException naming the option whose file or value cannot be used
    */
-  SslContext peerClient() throws SSLException {
-    return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols(protocols)
-        .trustManager((ca != null ? ca : cert).toFile())
-        .keyManager(cert.toFile(), key.toFile()).build();
+  SslContext peerClient() {
+    SslContextBuilder b;
+    try {
+      b = SslContextBuilder.forClient().trustManager((ca != null ? ca : cert).toFile())
+          .keyManager(cert.toFile(), key.toFile());
+    } catch (RuntimeException e) {
+      throw unusable(ca != null ? "--tls-ca" : "--tls-cert or --tls-key", e);
+    }
+    return checked(b.sslProvider(SslProvider.JDK).protocols(protocols)
+        .endpointIdentificationAlgorithm("HTTPS"), ca != null ? "--tls-ca" : "--tls-cert");
+  }
+
+  /** Builds a context and makes one engine, so a bad protocol or file fails now, not per client. */
+  private SslContext checked(SslContextBuilder b, String options) {
+    try {
+      SslContext ctx = b.build();
+      io.netty.util.ReferenceCountUtil.release(ctx.newEngine(
+          io.netty.buffer.ByteBufAllocator.DEFAULT));
+      return ctx;
+    } catch (SSLException | RuntimeException e) {
+      throw unusable(options + " with --tls-protocols " + String.join(",", protocols), e);
+    }
+  }
+
+  private static StartupException unusable(String what, Exception e) {
+    return new StartupException("cannot use " + what + ": " + e.getMessage()
+        + " (PEM files; the key in PKCS#8; protocols such as TLSv1.3,TLSv1.2)", e);
   }
 
   /** What the start-up summary shows. */
