@@ -129,6 +129,23 @@ final class SidecacheProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Sends a signal by name ({@code TERM}, {@code INT}) with {@code kill}. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    kill.getInputStream().readAllBytes();
+    kill.waitFor();
+  }
+
+  /** Waits (at most 60 s) for the process to exit; returns its exit status. */
+  int exitStatus() throws InterruptedException {
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new IllegalStateException("sidecache did not exit within 60 s");
+    }
+    return process.exitValue();
+  }
+
   /** Returns whether the process is still running. */
   boolean isAlive() {
     return process.isAlive();

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -181,6 +180,12 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " replica has it, 'one' once the owner has it (default: ${DEFAULT-VALUE}).",
       defaultValue = "all")
   String writeAck;
+
+  @Option(names = "--shutdown-timeout", converter = DurationValue.class, description = "Longest"
+      + " a SIGTERM shutdown may take (finish commands, persist the memory tier, leave the"
+      + " cluster), e.g. 30s; beyond it, or at a second SIGTERM, the process exits at once with"
+      + " status 1 (default: ${DEFAULT-VALUE}).", defaultValue = "60s")
+  java.time.Duration shutdownTimeout;
 
   @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain: with"
       + " --tls-key, the RESP, memcached and HTTP ports and the cluster's peer port speak TLS"
@@ -470,13 +475,11 @@ public final class SidecacheCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Sidecache server = Sidecache.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "sidecache-shutdown"));
-    stopped.await();
+    // Handlers first: a signal during the start shuts the node down as soon as it is up.
+    GracefulShutdown shutdown = new GracefulShutdown(shutdownTimeout);
+    shutdown.onSignals("TERM", "INT");
+    shutdown.started(Sidecache.start(config));
+    shutdown.await();
     return 0;
   }
 
