@@ -62,14 +62,14 @@ class ClusterIT {
 
   /** Starts a node that joins through the seeds (the first nodes' cluster ports). */
   private Node start(String id, String secret) throws IOException {
-    int clusterPort = SidecacheCluster.freePort();
+    int clusterPort = Ports.free();
     if (seeds.size() < 3) {
       seeds.add("127.0.0.1:" + clusterPort);
     }
     SidecacheProcess p = SidecacheProcess.start(logs.resolve(id + ".log"), List.of("-Xmx256m"),
         "--disk-size", "0", "--memory", "64m", "--cluster", "--cluster-name", clusterName,
         "--cluster-port", Integer.toString(clusterPort), "--peer-port",
-        Integer.toString(SidecacheCluster.freePort()), "--join", String.join(",", seeds),
+        Integer.toString(Ports.free()), "--join", String.join(",", seeds),
         "--node-id", id, "--cluster-secret", secret);
     Node n = new Node(id, p, clusterPort);
     nodes.add(n);

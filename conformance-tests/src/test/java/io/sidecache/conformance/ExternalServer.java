@@ -3,7 +3,6 @@ package io.sidecache.conformance;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,8 +96,8 @@ final class ExternalServer implements AutoCloseable {
   }
 
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    try {
+      return Ports.free();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -4,7 +4,6 @@ import io.sidecache.cluster.ClusterNode;
 import io.sidecache.server.Sidecache;
 import io.sidecache.server.SidecacheConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +39,7 @@ final class SidecacheCluster implements AutoCloseable {
     try {
       List<Integer> ports = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        ports.add(freePort());
+        ports.add(Ports.free());
       }
       List<String> join = ports.stream().map(p -> "127.0.0.1:" + p).toList();
       String name = "conformance-" + System.nanoTime();
@@ -73,12 +72,6 @@ final class SidecacheCluster implements AutoCloseable {
   /** Every node, the entry first. */
   List<Sidecache> nodes() {
     return nodes;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @Override

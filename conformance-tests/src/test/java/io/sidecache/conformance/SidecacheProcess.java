@@ -3,7 +3,6 @@ package io.sidecache.conformance;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,9 +48,9 @@ final class SidecacheProcess implements AutoCloseable {
    */
   static SidecacheProcess start(Path logFile, List<String> jvmOptions, String... options)
       throws IOException {
-    int respPort = freePort();
-    int memcachedPort = freePort();
-    int httpPort = freePort();
+    int respPort = Ports.free();
+    int memcachedPort = Ports.free();
+    int httpPort = Ports.free();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions);
@@ -94,12 +93,6 @@ final class SidecacheProcess implements AutoCloseable {
   private static String classpath() {
     File jar = new File(System.getProperty("sidecache.jar", "../proxy-core/target/sidecache.jar"));
     return jar.isFile() ? jar.getAbsolutePath() : System.getProperty("java.class.path");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   InetSocketAddress respAddress() {

@@ -155,8 +155,8 @@ class TlsIT {
 
   @Test
   void peersForwardOverTls() throws Exception {
-    int p1 = SidecacheCluster.freePort();
-    int p2 = SidecacheCluster.freePort();
+    int p1 = Ports.free();
+    int p2 = Ports.free();
     List<String> join = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
     String name = "tls-" + System.nanoTime();
     try (Sidecache a = SidecacheServer.start(config().withCluster(new ClusterNode.Settings(name,

@@ -1,0 +1,44 @@
+package io.sidecache.conformance;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Free loopback ports for the servers tests start. */
+final class Ports {
+  private Ports() {}
+
+  /**
+   * A loopback port nothing listens on, below the kernel's ephemeral range: a port from that
+   * range can be taken by an outgoing connection (the nodes' own, to each other) between the
+   * pick and the bind.
+   *
+   * @throws IOException if not even an ephemeral port can be had
+   */
+  static int free() throws IOException {
+    int low = 32768;
+    try {
+      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the default range's start
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int i = 0; i < 200 && low > 11_000; i++) {
+      int port = random.nextInt(10_000, low);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
