@@ -184,12 +184,13 @@ public final class RoutingStore implements CacheStore {
       return countOwned(ring, 0, 0);
     }
 
+    /** Counts a page, then the next one as a task of its own: a large store never holds a loop. */
     private CompletionStage<Long> countOwned(HashRing r, long cursor, long counted) {
-      return local.scan(cursor, COUNT_PAGE).thenCompose(page -> {
+      return local.scan(cursor, COUNT_PAGE).thenComposeAsync(page -> {
         long n = counted + page.keys().stream().filter(k -> owns(r, k)).count();
         return page.cursor() == 0 ? CompletableFuture.completedFuture(n)
             : countOwned(r, page.cursor(), n);
-      });
+      }, executor);
     }
 
     @Override

@@ -22,8 +22,9 @@ final class Ports {
   static int free() throws IOException {
     int low = 32768;
     try {
-      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
-          .trim().split("\\s+")[0]);
+      // readAllLines, not readString: on some kernels readString gets this sysctl file truncated.
+      low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .get(0).trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       // not Linux: the default range's start
     }
