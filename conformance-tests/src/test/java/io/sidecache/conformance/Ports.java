@@ -10,6 +10,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** Free loopback ports for the servers tests start. */
 final class Ports {
+  /** Ports handed out in this JVM: never twice, even when a server did not bind one yet. */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private Ports() {}
 
   /**
@@ -31,15 +35,24 @@ final class Ports {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < 200 && low > 11_000; i++) {
       int port = random.nextInt(10_000, low);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
       try (ServerSocket s = new ServerSocket()) {
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-        return port;
       } catch (IOException taken) {
-        // try another
+        continue;
+      }
+      if (HANDED_OUT.add(port)) {
+        return port;
       }
     }
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int i = 0; ; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort()) || i > 50) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
 }
