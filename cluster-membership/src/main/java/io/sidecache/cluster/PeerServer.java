@@ -160,30 +160,17 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
       } finally {
         frame.release();
       }
-      CompletableFuture<?> r = result;
-      Runnable done = () -> {
-        Throwable t = r.isCompletedExceptionally() ? cause(r) : null;
-        answer(ctx, slot, op, t == null ? r.getNow(null) : t);
+      java.util.function.BiConsumer<Object, Throwable> done = (v, t) -> {
+        answer(ctx, slot, op, t == null ? v : RoutingStore.cause(t));
         mine.complete(null);
         if (key != null && tails.get(key) == mine) {
           tails.remove(key);
         }
       };
-      if (r.isDone()) {
-        done.run();
+      if (result.isDone()) {
+        result.whenComplete(done); // runs now, on this loop
       } else {
-        r.whenComplete((v, t) -> ctx.executor().execute(done));
-      }
-    }
-
-    private static Throwable cause(CompletableFuture<?> failed) {
-      try {
-        failed.join();
-        return null;
-      } catch (java.util.concurrent.CompletionException e) {
-        return e.getCause() != null ? e.getCause() : e;
-      } catch (RuntimeException e) {
-        return e;
+        result.whenComplete((v, t) -> ctx.executor().execute(() -> done.accept(v, t)));
       }
     }
 

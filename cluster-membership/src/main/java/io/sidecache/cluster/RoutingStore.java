@@ -495,7 +495,8 @@ public final class RoutingStore implements CacheStore {
         });
   }
 
-  private static Throwable cause(Throwable t) {
+  /** A failure as the store threw it, unwrapped from a stage's {@link CompletionException}. */
+  static Throwable cause(Throwable t) {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 

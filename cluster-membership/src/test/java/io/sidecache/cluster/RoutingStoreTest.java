@@ -164,6 +164,28 @@ class RoutingStoreTest {
   }
 
   @Test
+  void aMalformedRequestGetsAnErrorAndTheConnectionGoesOn() throws Exception {
+    NioEventLoopGroup group = new NioEventLoopGroup(1);
+    try (PeerClient peer = new PeerClient(group, NioSocketChannel.class, LocalCluster.SECRET,
+        "tester", 5_000)) {
+      Key key = Key.of("k");
+      // A value said to be a megabyte long in a frame of a few bytes.
+      CompletionException e = assertThrows(CompletionException.class,
+          () -> done(peer.call(cluster.all.get(1), PeerOp.SET, 1, 0, key,
+              out -> out.writeInt(1 << 20))));
+      assertInstanceOf(IllegalArgumentException.class, e.getCause());
+      assertNull(done(cluster.locals.get(1).get(key)), "nothing stored");
+      done(peer.call(cluster.all.get(1), PeerOp.SET, 1, 0, key, out -> {
+        PeerCodec.writeBytes(out, b("fine"));
+        PeerCodec.writeSetOptions(out, SetOptions.DEFAULT);
+      }));
+      assertEquals("fine", value(cluster.locals.get(1), key), "the same connection serves on");
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+
+  @Test
   void aClientWithoutTheSecretIsRefusedAndChangesNothing() throws Exception {
     NioEventLoopGroup group = new NioEventLoopGroup(1);
     try (PeerClient stranger = new PeerClient(group, NioSocketChannel.class, "wrong-secret",
