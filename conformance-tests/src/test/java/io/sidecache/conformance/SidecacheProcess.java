@@ -48,20 +48,41 @@ final class SidecacheProcess implements AutoCloseable {
    */
   static SidecacheProcess start(Path logFile, List<String> jvmOptions, String... options)
       throws IOException {
-    int respPort = Ports.free();
-    int memcachedPort = Ports.free();
-    int httpPort = Ports.free();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", classpath(),
-        "io.sidecache.server.SidecacheCommand",
-        "--resp-port", Integer.toString(respPort),
+        "io.sidecache.server.SidecacheCommand"));
+    return launch(cmd, null, logFile, options);
+  }
+
+  /**
+   * Runs a command that starts Sidecache (the JVM, or a launcher script such as the release
+   * archive's {@code bin/sidecache}) with free loopback ports appended, then {@code options}, and
+   * waits (at most 30 s) until its RESP and HTTP ports accept connections.
+   *
+   * @param command the program and its arguments before the Sidecache options
+   * @param environment the whole environment of the process, or {@code null} for this JVM's
+   * @param logFile where its output goes
+   * @param options command-line options after the ports
+   */
+  static SidecacheProcess launch(List<String> command, java.util.Map<String, String> environment,
+      Path logFile, String... options) throws IOException {
+    int respPort = Ports.free();
+    int memcachedPort = Ports.free();
+    int httpPort = Ports.free();
+    List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(List.of("--resp-port", Integer.toString(respPort),
         "--memcached-port", Integer.toString(memcachedPort),
         "--http-port", Integer.toString(httpPort)));
     cmd.addAll(List.of(options));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    if (environment != null) {
+      builder.environment().clear();
+      builder.environment().putAll(environment);
+    }
+    Process p = builder.start();
     InetSocketAddress resp = new InetSocketAddress("127.0.0.1", respPort);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {

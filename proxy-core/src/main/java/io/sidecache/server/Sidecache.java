@@ -349,7 +349,7 @@ public final class Sidecache implements AutoCloseable {
     }
     if (reason.contains("Cannot assign requested address")) {
       return new StartupException("cannot listen on " + host + ": no such local address; use"
-          + " --bind", e);
+          + (name.equals("peer") ? " --cluster-bind" : " --bind"), e);
     }
     if (reason.contains("Permission denied")) {
       return new StartupException(name + " port " + port + " needs privileges; use " + option

@@ -163,8 +163,13 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " node starts a cluster).")
   java.util.List<String> join = new java.util.ArrayList<>();
 
+  @Option(names = "--cluster-bind", paramLabel = "ADDRESS", description = "Address the cluster"
+      + " and peer ports bind and advertise to other nodes, e.g. a Kubernetes pod's IP while the"
+      + " client ports stay on --bind (default: --bind's address).")
+  String clusterBind;
+
   @Option(names = "--node-id", description = "This node's id on the ring, unique in the cluster"
-      + " (default: <bind>:<cluster-port>).")
+      + " (default: <cluster-bind>:<cluster-port>).")
   String nodeId;
 
   @Option(names = "--cluster-secret", description = "Shared secret nodes prove to each other"
@@ -231,25 +236,67 @@ public final class SidecacheCommand implements Callable<Integer> {
   static int execute(SidecacheCommand command, PrintWriter err, String... args) {
     CommandLine cl = commandLine(command);
     cl.setErr(err);
-    String file = configFileArgument(args);
     boolean helpOrVersion = java.util.Arrays.stream(args).anyMatch(a -> a.equals("-h")
         || a.equals("--help") || a.equals("-V") || a.equals("--version"));
-    if (file != null && !file.isEmpty() && !helpOrVersion) {
+    if (!helpOrVersion) {
       try {
-        cl.setDefaultValueProvider(new Defaults(ConfigFile.read(Path.of(file),
-            cl.getCommandSpec().optionsMap().keySet())));
-      } catch (IllegalArgumentException | java.io.IOException e) {
-        err.println("sidecache: --config " + file + ": "
-            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        cl.setDefaultValueProvider(defaults(System::getenv, cl, args));
+      } catch (CommandLine.ParameterException e) {
+        err.println("sidecache: " + e.getMessage());
         return USAGE_ERROR;
       }
     }
     return cl.execute(args);
   }
 
+  /**
+   * The defaults of a command line: the environment, then the {@code --config} file that {@code
+   * args} or the environment name.
+   *
+   * @throws CommandLine.ParameterException if that file is missing or holds an unknown option
+   */
+  private static Defaults defaults(java.util.function.UnaryOperator<String> environment,
+      CommandLine cl, String[] args) {
+    String file = configFileArgument(environment, args);
+    if (file == null || file.isEmpty()) {
+      return new Defaults(environment, java.util.Map.of());
+    }
+    try {
+      return new Defaults(environment, ConfigFile.read(Path.of(file),
+          cl.getCommandSpec().optionsMap().keySet()));
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new CommandLine.ParameterException(cl, "--config " + file + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), e);
+    }
+  }
+
+  /**
+   * Checks a deployment's options as {@code sidecache} would take them, without starting
+   * anything: parses {@code args} with {@code environment} in place of the process's {@code
+   * SIDECACHE_*} variables (and the {@code --config} file they name) and returns the effective
+   * configuration. For tests of deployment descriptors: a container's arguments and environment,
+   * a service's command line.
+   *
+   * @param environment environment variables by name, e.g. {@code SIDECACHE_CLUSTER_SECRET}
+   * @param args the command line, e.g. {@code --bind 0.0.0.0 --cluster}
+   * @return the configuration a node started so would run with
+   * @throws CommandLine.ParameterException for what {@code sidecache} refuses with exit status 2
+   *     (an unknown option, a bad value, options that do not go together, a missing or bad
+   *     configuration file)
+   */
+  public static SidecacheConfig check(java.util.Map<String, String> environment,
+      String... args) {
+    SidecacheCommand command = new SidecacheCommand();
+    CommandLine cl = new CommandLine(command);
+    cl.setDefaultValueProvider(defaults(environment::get, cl, args));
+    cl.parseArgs(args);
+    return command.config();
+  }
+
   /** The {@code --config} file the command line or the environment names, or {@code null}. */
-  private static String configFileArgument(String[] args) {
-    String file = System.getenv(Defaults.variableName("--config"));
+  private static String configFileArgument(java.util.function.UnaryOperator<String> environment,
+      String[] args) {
+    String file = environment.apply(Defaults.variableName("--config"));
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {
         file = args[i + 1];
@@ -410,8 +457,9 @@ public final class SidecacheCommand implements Callable<Integer> {
             + " (expected: host:port,... or kubernetes:<headless service DNS name>)");
       }
     }
-    return new io.sidecache.cluster.ClusterNode.Settings(clusterName, bind, clusterPort, peerPort,
-        join, nodeId != null ? nodeId : bind + ":" + clusterPort, clusterSecret, replicas,
+    String host = clusterBind != null ? clusterBind : bind;
+    return new io.sidecache.cluster.ClusterNode.Settings(clusterName, host, clusterPort, peerPort,
+        join, nodeId != null ? nodeId : host + ":" + clusterPort, clusterSecret, replicas,
         writeAck.equals("all"), PEER_TIMEOUT_MILLIS);
   }
 
@@ -488,26 +536,30 @@ public final class SidecacheCommand implements Callable<Integer> {
    * of a {@code --config} file, then the option's own default.
    */
   public static final class Defaults implements CommandLine.IDefaultValueProvider {
+    private final java.util.function.UnaryOperator<String> environment;
     private final java.util.Map<String, String> file;
 
-    /** Defaults from the environment only (no file). */
+    /** Defaults from the process's environment only (no file). */
     public Defaults() {
-      this(java.util.Map.of());
+      this(System::getenv, java.util.Map.of());
     }
 
     /**
-     * Defaults from the environment, then from a file's options.
+     * Defaults from an environment, then from a file's options.
      *
+     * @param environment the value of an environment variable by name, {@code null} if unset
      * @param file values by option name ({@code --resp-port})
      */
-    Defaults(java.util.Map<String, String> file) {
+    Defaults(java.util.function.UnaryOperator<String> environment,
+        java.util.Map<String, String> file) {
+      this.environment = environment;
       this.file = file;
     }
 
     @Override
     public String defaultValue(ArgSpec argSpec) {
       if (argSpec instanceof OptionSpec option) {
-        String value = System.getenv(variableName(option.longestName()));
+        String value = environment.apply(variableName(option.longestName()));
         if (value != null) {
           return value;
         }

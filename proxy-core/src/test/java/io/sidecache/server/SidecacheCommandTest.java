@@ -181,6 +181,11 @@ class SidecacheCommandTest {
     assertFalse(c.cluster().ackAll());
     assertTrue(c.toString().contains("cluster-secret=***") && !c.toString().contains("=s "),
         c.toString());
+    SidecacheConfig pod = parse("--bind", "0.0.0.0", "--cluster", "--cluster-secret", "s",
+        "--cluster-bind", "10.1.2.3");
+    assertEquals("0.0.0.0", pod.bind(), "clients on --bind");
+    assertEquals("10.1.2.3", pod.cluster().bindHost(), "peers on --cluster-bind");
+    assertEquals("10.1.2.3:5701", pod.cluster().nodeId());
     assertEquals(java.util.List.of("kubernetes:sidecache.apps.svc.cluster.local"),
         parse("--cluster", "--cluster-secret", "s", "--join",
             "kubernetes:sidecache.apps.svc.cluster.local").cluster().join());
@@ -250,12 +255,11 @@ class SidecacheCommandTest {
   /** Parses as {@code main} does with a config file, without starting the server. */
   private static SidecacheConfig parseWithFile(java.nio.file.Path file, String... args)
       throws Exception {
-    SidecacheCommand command = new SidecacheCommand();
-    CommandLine cl = SidecacheCommand.commandLine(command);
-    cl.setDefaultValueProvider(new SidecacheCommand.Defaults(
-        ConfigFile.read(file, cl.getCommandSpec().optionsMap().keySet())));
-    cl.parseArgs(args);
-    return command.config();
+    String[] all = new String[args.length + 2];
+    all[0] = "--config";
+    all[1] = file.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return SidecacheCommand.check(java.util.Map.of(), all);
   }
 
   @Test
