@@ -26,33 +26,36 @@ public final class ChunkMetrics implements MeterBinder {
     this.store = store;
   }
 
-  private double read(ToDoubleFunction<ChunkStats> field) {
+  // Meters hold their state object weakly: they read the store, which the node keeps, never this
+  // binder, which nothing keeps once bound (a collected one turns gauges into NaN and freezes
+  // function counters).
+  private static double read(CacheStore store, ToDoubleFunction<ChunkStats> field) {
     return store.stats().chunks().map(field::applyAsDouble).orElse(0.0);
   }
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    Gauge.builder("sidecache.store.chunks", this, m -> m.read(ChunkStats::memoryChunks))
+    Gauge.builder("sidecache.store.chunks", store, s -> read(s, ChunkStats::memoryChunks))
         .tag("tier", "memory").description("Chunks of large values held").register(registry);
-    Gauge.builder("sidecache.store.chunks", this, m -> m.read(ChunkStats::diskChunks))
+    Gauge.builder("sidecache.store.chunks", store, s -> read(s, ChunkStats::diskChunks))
         .tag("tier", "disk").description("Chunks of large values held").register(registry);
-    Gauge.builder("sidecache.store.chunk.bytes", this, m -> m.read(ChunkStats::memoryBytes))
+    Gauge.builder("sidecache.store.chunk.bytes", store, s -> read(s, ChunkStats::memoryBytes))
         .tag("tier", "memory").baseUnit("bytes").description("Heap held by chunks")
         .register(registry);
-    FunctionCounter.builder("sidecache.store.chunk.reads", this,
-            m -> m.read(ChunkStats::memoryReads))
+    FunctionCounter.builder("sidecache.store.chunk.reads", store,
+            s -> read(s, ChunkStats::memoryReads))
         .tag("tier", "memory").description("Chunk reads answered there").register(registry);
-    FunctionCounter.builder("sidecache.store.chunk.reads", this,
-            m -> m.read(ChunkStats::diskReads))
+    FunctionCounter.builder("sidecache.store.chunk.reads", store,
+            s -> read(s, ChunkStats::diskReads))
         .tag("tier", "disk").description("Chunk reads answered there").register(registry);
-    FunctionCounter.builder("sidecache.store.chunk.writes", this,
-            m -> m.read(ChunkStats::memoryWrites))
+    FunctionCounter.builder("sidecache.store.chunk.writes", store,
+            s -> read(s, ChunkStats::memoryWrites))
         .tag("tier", "memory").description("Chunks written there").register(registry);
-    FunctionCounter.builder("sidecache.store.chunk.writes", this,
-            m -> m.read(ChunkStats::diskWrites))
+    FunctionCounter.builder("sidecache.store.chunk.writes", store,
+            s -> read(s, ChunkStats::diskWrites))
         .tag("tier", "disk").description("Chunks written there").register(registry);
-    FunctionCounter.builder("sidecache.store.chunk.misses", this,
-            m -> m.read(ChunkStats::misses))
+    FunctionCounter.builder("sidecache.store.chunk.misses", store,
+            s -> read(s, ChunkStats::misses))
         .description("Chunk reads that found no chunk").register(registry);
   }
 }
