@@ -279,21 +279,32 @@ public final class Sidecache implements AutoCloseable {
   /** The routing counters and ring size as meters, {@code sidecache.cluster.*}. */
   private static void bindClusterMetrics(ClusterNode node, PrometheusMeterRegistry registry) {
     io.sidecache.cluster.RoutingStore.Stats st = node.store().routingStats();
-    java.util.Map<String, java.util.function.ToDoubleFunction<io.sidecache.cluster.RoutingStore.Stats>>
-        counters = new java.util.LinkedHashMap<>();
-    counters.put("forwarded", s -> s.forwarded());
-    counters.put("failovers", s -> s.failovers());
-    counters.put("unavailable", s -> s.unavailable());
-    counters.put("replicated", s -> s.replicated());
-    counters.put("replication.failures", s -> s.replicationFailures());
-    counters.put("replica.writes", s -> s.replicaWrites());
-    counters.put("hinted", s -> s.hinted());
-    counters.put("handoff.pushed", s -> s.pushed());
-    counters.put("handoff.taken.over", s -> s.takenOver());
-    counters.put("handoff.dropped", s -> s.dropped());
-    counters.put("handoff.failures", s -> s.handoffFailures());
-    counters.forEach((name, f) -> io.micrometer.core.instrument.FunctionCounter
-        .builder("sidecache.cluster." + name, st, f).register(registry));
+    record Counter(String name, String description,
+        java.util.function.ToDoubleFunction<io.sidecache.cluster.RoutingStore.Stats> value) {}
+    for (Counter c : List.of(
+        new Counter("forwarded", "Requests sent to the key's owner on another node",
+            s -> s.forwarded()),
+        new Counter("failovers", "Reads served by a replica because the owner did not answer",
+            s -> s.failovers()),
+        new Counter("unavailable", "Requests failed because no copy of the key answered in time",
+            s -> s.unavailable()),
+        new Counter("replicated", "Writes copied to a replica", s -> s.replicated()),
+        new Counter("replication.failures", "Copies to a replica that failed",
+            s -> s.replicationFailures()),
+        new Counter("replica.writes", "Copies applied here as a replica", s -> s.replicaWrites()),
+        new Counter("hinted", "Copies kept as hints for a replica that was down",
+            s -> s.hinted()),
+        new Counter("handoff.pushed", "Keys pushed to their new owner after a membership change",
+            s -> s.pushed()),
+        new Counter("handoff.taken.over", "Keys fetched from their previous owner on a miss",
+            s -> s.takenOver()),
+        new Counter("handoff.dropped", "Keys dropped here once their new owners held them",
+            s -> s.dropped()),
+        new Counter("handoff.failures", "Handoff transfers that failed",
+            s -> s.handoffFailures()))) {
+      io.micrometer.core.instrument.FunctionCounter.builder("sidecache.cluster." + c.name(), st,
+          c.value()).description(c.description()).register(registry);
+    }
     io.micrometer.core.instrument.Gauge.builder("sidecache.cluster.members", node,
         n -> n.store().ring().members().size())
         .description("Members on this node's ring").register(registry);

@@ -34,60 +34,73 @@ public final class SidecacheCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--bind", description = "Address to listen on (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--bind", paramLabel = "ADDRESS",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).",
       defaultValue = "127.0.0.1")
   String bind;
 
-  @Option(names = "--resp-port", description = "RESP (Redis) port, 0 for ephemeral"
+  @Option(names = "--resp-port", paramLabel = "PORT",
+      description = "RESP (Redis) port, 0 for ephemeral"
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "6379")
   int respPort;
 
-  @Option(names = "--memcached-port", description = "memcached port, 0 for ephemeral"
+  @Option(names = "--memcached-port", paramLabel = "PORT",
+      description = "memcached port, 0 for ephemeral"
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "11211")
   int memcachedPort;
 
-  @Option(names = "--http-port", description = "HTTP port, 0 for ephemeral"
+  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port, 0 for ephemeral"
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
   int httpPort;
 
-  @Option(names = "--memory", converter = ByteSize.class, description = "Memory tier size, e.g."
+  @Option(names = "--memory", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "Memory tier size, e.g."
       + " 256m or 2g (default: half of the JVM's maximum heap).")
   Long memory;
 
-  @Option(names = "--data-dir", description = "Disk tier directory (default: ${DEFAULT-VALUE}).",
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Disk tier directory (default: ${DEFAULT-VALUE}).",
       defaultValue = "./data")
   Path dataDir;
 
-  @Option(names = "--disk-size", converter = ByteSize.OrZero.class, description = "Disk tier size,"
+  @Option(names = "--disk-size", paramLabel = "SIZE", converter = ByteSize.OrZero.class,
+      description = "Disk tier size,"
       + " e.g. 4g; 0 turns the disk tier off (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   long diskSize;
 
-  @Option(names = "--chunk-size", converter = ByteSize.class, description = "Values longer than"
+  @Option(names = "--chunk-size", paramLabel = "BYTES", converter = ByteSize.class,
+      description = "Values longer than"
       + " this are stored as chunks of this size, so range reads and writes touch only the chunks"
-      + " they need and no value is held whole in heap; at most 65472 (default: ${DEFAULT-VALUE}).",
+      + " they need and no value is held whole in heap; at most "
+      + io.sidecache.store.chunk.ChunkedStore.MAX_CHUNK_SIZE + " (default: ${DEFAULT-VALUE}).",
       defaultValue = "65472")
   long chunkSize;
 
-  @Option(names = "--chunk-memory", converter = ByteSize.OrZero.class, description = "Memory for"
+  @Option(names = "--chunk-memory", paramLabel = "SIZE", converter = ByteSize.OrZero.class,
+      description = "Memory for"
       + " the chunks of large values, on top of --memory; they live there without a disk tier"
       + " (default: a quarter of --memory).")
   Long chunkMemory;
 
-  @Option(names = "--max-item-size", converter = ByteSize.class, description = "Largest value"
+  @Option(names = "--max-item-size", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "Largest value"
       + " memcached accepts, like memcached -I (default: ${DEFAULT-VALUE}).", defaultValue = "1m")
   long maxItemSize;
 
-  @Option(names = "--proto-max-bulk-len", converter = ByteSize.class, description = "Largest RESP"
+  @Option(names = "--proto-max-bulk-len", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "Largest RESP"
       + " bulk string, like Redis proto-max-bulk-len (default: ${DEFAULT-VALUE}).",
       defaultValue = "512m")
   long maxBulkLength;
 
-  @Option(names = "--max-http-body", converter = ByteSize.class, description = "Largest HTTP"
+  @Option(names = "--max-http-body", paramLabel = "SIZE", converter = ByteSize.class,
+      description = "Largest HTTP"
       + " request body; a PUT longer than one chunk streams into the store, so this may exceed"
       + " the heap (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   long maxHttpBody;
 
-  @Option(names = "--http-token", description = "Bearer token every HTTP /cache request must"
+  @Option(names = "--http-token", paramLabel = "TOKEN",
+      description = "Bearer token every HTTP /cache request must"
       + " carry as 'Authorization: Bearer <token>' (default: none).")
   String httpToken;
 
@@ -107,17 +120,20 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " Unix sockets, like Redis unixsocketperm, e.g. 700 (default: as created).")
   String unixSocketPerm;
 
-  @Option(names = "--requirepass", description = "Password RESP clients must give with AUTH, like"
+  @Option(names = "--requirepass", paramLabel = "PASSWORD",
+      description = "Password RESP clients must give with AUTH, like"
       + " Redis requirepass (default: none).")
   String requirePass;
 
-  @Option(names = "--client-output-buffer-limit", converter = ByteSize.OrZero.class, description =
+  @Option(names = "--client-output-buffer-limit", paramLabel = "SIZE",
+      converter = ByteSize.OrZero.class, description =
       "Close a connection whose unsent replies exceed this, like Redis's"
       + " client-output-buffer-limit hard limit; 0 for none (default: ${DEFAULT-VALUE}).",
       defaultValue = "0")
   long outputLimit;
 
-  @Option(names = "--memcached-sasl-user", description = "User memcached binary clients"
+  @Option(names = "--memcached-sasl-user", paramLabel = "USER",
+      description = "User memcached binary clients"
       + " authenticate as with SASL PLAIN (default: ${DEFAULT-VALUE}).",
       defaultValue = SidecacheConfig.DEFAULT_MEMCACHED_SASL_USER)
   String memcachedSaslUser;
@@ -127,12 +143,14 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " the command line and SIDECACHE_* variables win over it (default: none).")
   Path configFile;
 
-  @Option(names = "--log-format", description = "Log lines as plain text or as one JSON object"
+  @Option(names = "--log-format", paramLabel = "FORMAT",
+      description = "Log lines as plain text or as one JSON object"
       + " per line: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", defaultValue = "plain",
       converter = LogFormatConverter.class, completionCandidates = LogFormats.class)
   LoggingSetup.Format logFormat;
 
-  @Option(names = "--log-level", description = "Least severe level logged: error, warn, info,"
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "Least severe level logged: error, warn, info,"
       + " debug or trace (default: ${DEFAULT-VALUE}).", defaultValue = "info")
   String logLevel;
 
@@ -145,15 +163,18 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " (default: standalone, no Hazelcast loaded).")
   boolean cluster;
 
-  @Option(names = "--cluster-name", description = "Cluster name; members with another never join"
+  @Option(names = "--cluster-name", paramLabel = "NAME",
+      description = "Cluster name; members with another never join"
       + " (not a secret) (default: ${DEFAULT-VALUE}).", defaultValue = "sidecache")
   String clusterName;
 
-  @Option(names = "--cluster-port", description = "Hazelcast member port, for membership only"
+  @Option(names = "--cluster-port", paramLabel = "PORT",
+      description = "Hazelcast member port, for membership only"
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "5701")
   int clusterPort;
 
-  @Option(names = "--peer-port", description = "Port other nodes send forwarded and replicated"
+  @Option(names = "--peer-port", paramLabel = "PORT",
+      description = "Port other nodes send forwarded and replicated"
       + " requests to (default: ${DEFAULT-VALUE}).", defaultValue = "7380")
   int peerPort;
 
@@ -168,25 +189,30 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " client ports stay on --bind (default: --bind's address).")
   String clusterBind;
 
-  @Option(names = "--node-id", description = "This node's id on the ring, unique in the cluster"
+  @Option(names = "--node-id", paramLabel = "ID",
+      description = "This node's id on the ring, unique in the cluster"
       + " (default: <cluster-bind>:<cluster-port>).")
   String nodeId;
 
-  @Option(names = "--cluster-secret", description = "Shared secret nodes prove to each other"
+  @Option(names = "--cluster-secret", paramLabel = "SECRET",
+      description = "Shared secret nodes prove to each other"
       + " (HMAC-SHA256 challenge-response) before any key is sent (default: none; required with"
       + " --cluster).")
   String clusterSecret;
 
-  @Option(names = "--replicas", description = "Copies of each key, the owner's included (the"
+  @Option(names = "--replicas", paramLabel = "N",
+      description = "Copies of each key, the owner's included (the"
       + " replication factor) (default: ${DEFAULT-VALUE}).", defaultValue = "2")
   int replicas;
 
-  @Option(names = "--write-ack", description = "When a write is acknowledged: 'all' once every"
+  @Option(names = "--write-ack", paramLabel = "all|one",
+      description = "When a write is acknowledged: 'all' once every"
       + " replica has it, 'one' once the owner has it (default: ${DEFAULT-VALUE}).",
       defaultValue = "all")
   String writeAck;
 
-  @Option(names = "--shutdown-timeout", converter = DurationValue.class, description = "Longest"
+  @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationValue.class,
+      description = "Longest"
       + " a SIGTERM shutdown may take (finish commands, persist the memory tier, leave the"
       + " cluster), e.g. 30s; beyond it, or at a second SIGTERM, the process exits at once with"
       + " status 1 (default: ${DEFAULT-VALUE}).", defaultValue = "60s")
@@ -206,11 +232,13 @@ public final class SidecacheCommand implements Callable<Integer> {
       + " client certificates).")
   Path tlsCa;
 
-  @Option(names = "--tls-protocols", split = ",", description = "TLS versions allowed"
+  @Option(names = "--tls-protocols", paramLabel = "VERSION,...", split = ",",
+      description = "TLS versions allowed"
       + " (default: TLSv1.3,TLSv1.2).")
   java.util.List<String> tlsProtocols = new java.util.ArrayList<>(TlsSettings.DEFAULT_PROTOCOLS);
 
-  @Option(names = "--memcached-sasl-password", description = "Password for SASL PLAIN on the"
+  @Option(names = "--memcached-sasl-password", paramLabel = "PASSWORD",
+      description = "Password for SASL PLAIN on the"
       + " memcached port; when set, only the binary protocol is served there, as memcached -S"
       + " (default: none, no authentication).")
   String memcachedSaslPassword;

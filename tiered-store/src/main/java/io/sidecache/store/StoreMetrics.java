@@ -17,6 +17,10 @@ public final class StoreMetrics implements MeterBinder {
   private final CacheStore store;
   private final String tier;
 
+  /** The description of {@code sidecache.store.gets}, which every tier's binder shares. */
+  public static final String GETS =
+      "Key lookups in the tier, by result (a memory-tier miss asks the disk tier)";
+
   /**
    * Creates the binder of the memory tier.
    *
@@ -53,8 +57,8 @@ public final class StoreMetrics implements MeterBinder {
     FunctionCounter.builder("sidecache.store.expirations", store, s -> s.stats().expirations())
         .tag("tier", tier).description("Expired entries reclaimed").register(registry);
     FunctionCounter.builder("sidecache.store.gets", store, s -> s.stats().hits())
-        .tags("tier", tier, "result", "hit").register(registry);
+        .tags("tier", tier, "result", "hit").description(GETS).register(registry);
     FunctionCounter.builder("sidecache.store.gets", store, s -> s.stats().misses())
-        .tags("tier", tier, "result", "miss").register(registry);
+        .tags("tier", tier, "result", "miss").description(GETS).register(registry);
   }
 }

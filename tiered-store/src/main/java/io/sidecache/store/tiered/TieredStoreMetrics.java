@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.sidecache.store.StoreMetrics;
 import io.sidecache.store.disk.DiskTier;
 import java.util.concurrent.TimeUnit;
 
@@ -42,22 +43,29 @@ public final class TieredStoreMetrics implements MeterBinder {
     Gauge.builder("sidecache.store.bytes", disk, DiskTier::bytes).tag("tier", tier)
         .baseUnit("bytes").description("Bytes accounted against the bound").register(registry);
     Gauge.builder("sidecache.store.max.bytes", disk, DiskTier::maximumBytes).tag("tier", tier)
-        .baseUnit("bytes").register(registry);
+        .baseUnit("bytes").description("Configured bound").register(registry);
     Gauge.builder("sidecache.store.pending.bytes", store, TieredStore::pendingBytes)
         .tag("tier", tier).baseUnit("bytes")
         .description("Evicted entries waiting to be written").register(registry);
-    counter(registry, "sidecache.store.evictions", disk, DiskTier::evictions, tier);
-    counter(registry, "sidecache.store.expirations", disk, DiskTier::expirations, tier);
+    counter(registry, "sidecache.store.evictions", disk, DiskTier::evictions, tier,
+        "Entries evicted to stay within the bound");
+    counter(registry, "sidecache.store.expirations", disk, DiskTier::expirations, tier,
+        "Expired entries reclaimed");
     FunctionCounter.builder("sidecache.store.gets", disk, DiskTier::hits).tag("tier", tier)
-        .tag("result", "hit").register(registry);
+        .tag("result", "hit").description(StoreMetrics.GETS).register(registry);
     FunctionCounter.builder("sidecache.store.gets", disk, d -> d.reads() - d.hits())
-        .tag("tier", tier).tag("result", "miss").register(registry);
-    counter(registry, "sidecache.store.demotions", store, TieredStore::demotions, tier);
-    counter(registry, "sidecache.store.demotions.shed", store, TieredStore::shedDemotions, tier);
-    counter(registry, "sidecache.store.promotions", store, TieredStore::promotions, tier);
+        .tag("tier", tier).tag("result", "miss").description(StoreMetrics.GETS)
+        .register(registry);
+    counter(registry, "sidecache.store.demotions", store, TieredStore::demotions, tier,
+        "Entries moved from the memory tier to disk");
+    counter(registry, "sidecache.store.demotions.shed", store, TieredStore::shedDemotions, tier,
+        "Evicted entries dropped because the disk writer fell behind");
+    counter(registry, "sidecache.store.promotions", store, TieredStore::promotions, tier,
+        "Entries moved from disk to the memory tier by a read");
     counter(registry, "sidecache.store.checksum.failures", disk, DiskTier::checksumFailures,
-        tier);
-    counter(registry, "sidecache.store.faults", disk, DiskTier::faults, tier);
+        tier, "Records that failed their checksum (dropped, read as misses)");
+    counter(registry, "sidecache.store.faults", disk, DiskTier::faults, tier,
+        "Disk tier failures that took it out of service until restart");
     FunctionTimer.builder("sidecache.store.disk.reads", disk, DiskTier::reads,
         DiskTier::readNanos, TimeUnit.NANOSECONDS).tag("tier", tier)
         .description("Record lookups and their time").register(registry);
@@ -67,7 +75,8 @@ public final class TieredStoreMetrics implements MeterBinder {
   }
 
   private static <T> void counter(MeterRegistry registry, String name, T obj,
-      java.util.function.ToDoubleFunction<T> f, String tier) {
-    FunctionCounter.builder(name, obj, f).tag("tier", tier).register(registry);
+      java.util.function.ToDoubleFunction<T> f, String tier, String description) {
+    FunctionCounter.builder(name, obj, f).tag("tier", tier).description(description)
+        .register(registry);
   }
 }

@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,38 +22,48 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /**
- * {@code examples/grafana/sidecache-dashboard.json} against what a node exports (issue 14,
- * "examples"): every metric a panel's query names is on {@code /metrics} of a node with a disk
- * tier and {@code --cluster}, and every label the query matches on or groups by is on that metric,
- * so no panel of the dashboard is empty because of a renamed meter or label.
+ * What a node exports on {@code /metrics} (a node with a disk tier and {@code --cluster}, after
+ * commands over every protocol), against the two files built on it (issue 14):
+ * {@code examples/grafana/sidecache-dashboard.json}, whose every query must name exported metrics
+ * and labels, so no panel is empty because of a renamed meter or label; and
+ * docs/metrics-reference.md, generated from the exposition, which must be current. To regenerate
+ * it: {@code ./mvnw -pl examples -am verify -Dtest=ExportedMetricsTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dsidecache.write-docs=true}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class GrafanaDashboardTest {
+class ExportedMetricsTest {
   private static final Path DASHBOARD = Path.of("grafana/sidecache-dashboard.json");
+  private static final Path REFERENCE = Path.of("../docs/metrics-reference.md");
   private static final Pattern METRIC = Pattern.compile(
       "\\b((?:sidecache|jvm|process|system)_[a-z0-9_]+)(\\{([^}]*)\\})?");
   private static final Pattern MATCHER = Pattern.compile("([a-z_]+)(=~|!=|!~|=)\"([^\"]*)\"");
   private static final Pattern GROUPING = Pattern.compile("\\bby \\(([a-z_, ]+)\\)");
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
 
-  @Test
-  void everyQueryNamesExportedMetricsAndLabels() throws Exception {
+  /** The exposition of the node's {@code /metrics}. */
+  private static String exposition;
+  /** Its samples: their label sets by metric name. */
+  private static Map<String, List<Map<String, String>>> exported;
+
+  @BeforeAll
+  static void scrape() throws Exception {
     int clusterPort;
     try (ServerSocket probe = new ServerSocket(0)) {
       clusterPort = probe.getLocalPort();
     }
-    Map<String, List<Map<String, String>>> exported;
     try (Sidecache node = LocalSidecache.start("--disk-size", "16m", "--data-dir",
         dir.toString(), "--cluster", "--cluster-secret", "dashboard", "--cluster-port",
         Integer.toString(clusterPort), "--peer-port", "0")) {
@@ -66,11 +77,15 @@ class GrafanaDashboardTest {
             URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
-        exported = samples(metrics.body());
+        exposition = metrics.body();
+        exported = samples(exposition);
         Thread.sleep(exported.containsKey("jvm_gc_pause_seconds_sum") ? 0 : 100);
       } while (!exported.containsKey("jvm_gc_pause_seconds_sum") && System.nanoTime() < deadline);
     }
+  }
 
+  @Test
+  void everyDashboardQueryNamesExportedMetricsAndLabels() throws Exception {
     JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
     List<String> problems = new ArrayList<>();
     Set<Integer> ids = new HashSet<>();
@@ -85,6 +100,74 @@ class GrafanaDashboardTest {
     }
     assertTrue(queries > 20, "the dashboard has its queries: " + queries);
     assertEquals(List.of(), problems);
+  }
+
+  @Test
+  void theMetricsReferenceIsWhatANodeExports() throws Exception {
+    String expected = reference();
+    if (Boolean.getBoolean("sidecache.write-docs")) {
+      Files.writeString(REFERENCE, expected);
+    }
+    assertEquals(expected, Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
+        "docs/metrics-reference.md is stale; regenerate it: ./mvnw -pl examples -am verify"
+            + " -Dtest=ExportedMetricsTest -Dsurefire.failIfNoSpecifiedTests=false"
+            + " -Dsidecache.write-docs=true");
+  }
+
+  /**
+   * The reference page: each {@code sidecache_*} family of the exposition with its type, labels
+   * (with their values where there are few) and help text, which every family must have.
+   *
+   * @throws AssertionError if a family has no help text
+   */
+  private static String reference() {
+    Map<String, String> types = new TreeMap<>();
+    Map<String, String> help = new HashMap<>();
+    for (String line : exposition.lines().toList()) {
+      String[] p = line.split(" ", 4);
+      if (p.length >= 4 && p[0].equals("#") && p[2].startsWith("sidecache_")) {
+        (p[1].equals("TYPE") ? types : help).put(p[2], p[3].strip());
+      }
+    }
+    StringBuilder md = new StringBuilder("# Metrics reference\n\n<!-- Generated from a node's"
+        + " /metrics by ExportedMetricsTest (examples); do not edit by hand. -->\n\n"
+        + "What `GET /metrics` exports (Prometheus text format; `/stats` is the same as JSON), as"
+        + " a node with a\ndisk tier and `--cluster` exports it after commands over every"
+        + " protocol. The JVM's own meters\n(`jvm_*`, `process_*`, `system_*`) are left out."
+        + " Which to alert on: [operations.md](operations.md),\n\"Metrics\"; a dashboard of"
+        + " them: [examples/grafana](../examples/grafana/sidecache-dashboard.json).\n\n"
+        + "| metric | type | labels | meaning |\n|---|---|---|---|\n");
+    List<String> undescribed = new ArrayList<>();
+    for (Map.Entry<String, String> family : types.entrySet()) {
+      String name = family.getKey();
+      Map<String, Set<String>> labels = new TreeMap<>();
+      for (Map.Entry<String, List<Map<String, String>>> sample : exported.entrySet()) {
+        if (sample.getKey().equals(name) || sample.getKey().matches(Pattern.quote(name)
+            + "_(bucket|count|sum|max|total)")) {
+          for (Map<String, String> set : sample.getValue()) {
+            set.forEach((k, v) -> {
+              if (!k.equals("le") && !k.equals("quantile")) {
+                labels.computeIfAbsent(k, x -> new TreeSet<>()).add(v);
+              }
+            });
+          }
+        }
+      }
+      List<String> described = new ArrayList<>();
+      // The values of a label with few (a command's name is one of many, and which appear
+      // depends on the traffic).
+      labels.forEach((k, values) -> described.add("`" + k + "`" + (values.size() <= 5
+          && !k.equals("command") ? " (" + String.join(", ", values) + ")" : "")));
+      String text = help.getOrDefault(name, "");
+      if (text.isEmpty()) {
+        undescribed.add(name);
+      }
+      md.append("| `").append(name).append("` | ").append(family.getValue()).append(" | ")
+          .append(String.join(", ", described)).append(" | ").append(text.replace("|", "\\|"))
+          .append(" |\n");
+    }
+    assertEquals(List.of(), undescribed, "meters without a description");
+    return md.toString();
   }
 
   /** RESP, memcached and HTTP commands, hits and misses, one value long enough to be chunked. */
