@@ -21,6 +21,9 @@ export SIDECACHE_CLUSTER_SECRET="${SIDECACHE_CLUSTER_SECRET:-s3cret}"
 ids=(a b c)
 join="127.0.0.1:${cport[0]},127.0.0.1:${cport[1]},127.0.0.1:${cport[2]}"
 
+# Build the jar once, if it is stale, before three launchers would race to.
+"$root/bin/sidecache" --version >/dev/null
+
 pids=()
 stop() {
   [ "${#pids[@]}" -eq 0 ] || { kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" || true; }

@@ -5,9 +5,9 @@
 # chunks it covers), joins them and compares with the file; then reads 100 bytes with redis-cli
 # GETRANGE. `check` skips the upload (after a restart, to read the same value again from disk).
 # Needs curl, redis-cli, cmp. Usage: examples/range-download.sh [upload|check]
-# Run by ScriptExamplesTest (examples/).
+# Run by RangeDownloadScriptTest (examples/).
 set -euo pipefail
-host=${HOST:-127.0.0.1}
+host=${CACHE_HOST:-127.0.0.1}
 resp=${RESP_PORT:-6379}
 http=${HTTP_PORT:-8080}
 size=${SIZE:-629145600}

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import io.sidecache.protocol.testing.Ports;
+import io.sidecache.protocol.testing.ChildProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +38,12 @@ class ClusterScriptIT {
   @Test
   void threeNodesServeOneKeyOverEveryProtocolAndStop() throws Exception {
     for (String tool : List.of("redis-cli", "curl", "nc")) {
-      assumeTrue(Files.isExecutable(Path.of("/usr/bin", tool)), tool + " is not installed");
+      assumeTrue(ChildProcess.find(tool).isPresent(), tool + " is not installed");
     }
     ProcessBuilder builder = new ProcessBuilder("bash", Path.of("../examples/cluster.sh")
-        .toAbsolutePath().normalize().toString()).redirectErrorStream(true);
+        .toAbsolutePath().normalize().toString());
     Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("SIDECACHE_") || k.equals("JAVA_OPTS"));
     env.put("RESP_PORTS", ports());
     env.put("MEMCACHED_PORTS", ports());
     env.put("HTTP_PORTS", ports());
@@ -49,10 +52,9 @@ class ClusterScriptIT {
     env.put("WORKDIR", dir.toString());
     env.put("SIDECACHE_MEMORY", "32m");
     env.put("SIDECACHE_DISK_SIZE", "0");
-    Process script = builder.start();
-    String out = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(script.waitFor(150, TimeUnit.SECONDS), out);
-    assertEquals(0, script.exitValue(), out);
+    ChildProcess.Result r = ChildProcess.run(builder, Duration.ofSeconds(150));
+    String out = r.output();
+    assertEquals(0, r.exitStatus(), out);
     assertTrue(out.contains("3 nodes up"), out);
     List<String> lines = out.lines().filter(l -> !l.startsWith("+")).toList();
     int set = lines.indexOf("OK");

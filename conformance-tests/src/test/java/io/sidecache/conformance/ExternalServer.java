@@ -1,9 +1,10 @@
 package io.sidecache.conformance;
 
-import java.io.File;
+import io.sidecache.protocol.testing.Ports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -56,13 +57,7 @@ final class ExternalServer implements AutoCloseable {
 
   /** Returns the path of an executable on {@code PATH}, or empty. */
   static Optional<String> find(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(dir, name);
-      if (f.canExecute()) {
-        return Optional.of(f.getAbsolutePath());
-      }
-    }
-    return Optional.empty();
+    return io.sidecache.protocol.testing.ChildProcess.find(name).map(Path::toString);
   }
 
   private static ExternalServer start(java.util.function.IntFunction<List<String>> command) {

@@ -1,6 +1,7 @@
 package io.sidecache.conformance;
 
 import io.sidecache.cluster.ClusterNode;
+import io.sidecache.protocol.testing.Ports;
 import io.sidecache.server.Sidecache;
 import io.sidecache.server.SidecacheConfig;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.sidecache.conformance;
 
+import io.sidecache.protocol.testing.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,6 +64,7 @@ final class SidecacheProcess implements AutoCloseable {
    *
    * @param command the program and its arguments before the Sidecache options
    * @param environment the whole environment of the process, or {@code null} for this JVM's
+   *     without its {@code SIDECACHE_*} variables
    * @param logFile where its output goes
    * @param options command-line options after the ports
    */
@@ -81,6 +83,9 @@ final class SidecacheProcess implements AutoCloseable {
     if (environment != null) {
       builder.environment().clear();
       builder.environment().putAll(environment);
+    } else {
+      // Only what the test passes configures the node, not this machine's SIDECACHE_* variables.
+      builder.environment().keySet().removeIf(k -> k.startsWith("SIDECACHE_"));
     }
     Process p = builder.start();
     InetSocketAddress resp = new InetSocketAddress("127.0.0.1", respPort);

@@ -3,9 +3,11 @@ package io.sidecache.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sidecache.cluster.ClusterNode;
 import io.sidecache.cluster.HashRing;
+import io.sidecache.protocol.testing.Ports;
 import io.sidecache.server.Sidecache;
 import io.sidecache.server.SidecacheConfig;
 import io.sidecache.server.TlsSettings;
@@ -80,10 +82,19 @@ class TlsIT {
   }
 
   private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", command));
-    return out.trim();
+    return io.sidecache.protocol.testing.ChildProcess.run(new ProcessBuilder(command),
+        java.time.Duration.ofSeconds(30)).output().trim();
+  }
+
+  @Test
+  void boringSslIsTheProviderWhereItIsBundled() {
+    assumeTrue(System.getProperty("os.name").equals("Linux")
+        && System.getProperty("os.arch").equals("amd64"), "netty-tcnative is bundled for"
+        + " linux-x86_64 only");
+    assertEquals(io.netty.handler.ssl.SslProvider.OPENSSL, TlsSettings.provider(),
+        () -> "BoringSSL did not load: " + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+    assertTrue(config().tls().toString().contains("tls-provider=BoringSSL"),
+        config().tls().toString());
   }
 
   @Test

@@ -4,20 +4,25 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import net.spy.memcached.BinaryConnectionFactory;
+import net.spy.memcached.CASValue;
 import net.spy.memcached.MemcachedClient;
 
 /**
  * A read-through cache in front of a slow function, over memcached with spymemcached, as an
- * application puts one in front of a database: a read that finds the key returns it; on a miss,
+ * application puts one in front of a database (memcached binary protocol): a read that finds the key returns it; on a miss,
  * one caller computes the value and {@code set}s it with an exptime while the others wait for it,
  * so a popular key that expires costs one slow call, not one per waiting request (the stampede
  * lock of memcached's wiki: whoever's {@code add} of {@code lock:<key>} succeeds computes).
  *
  * <p>The lock has its own short exptime, so a caller that dies while computing holds it back at
- * most that long. Callers that wait longer than the lock's life compute the value themselves.
+ * most that long; it holds a random token, and its holder deletes it only while the token is
+ * still there (a CAS delete), never a later caller's lock. Callers that wait longer than the
+ * lock's life compute the value themselves.
  * Nothing here knows it talks to Sidecache: the same class runs against memcached. Thread-safe.
  */
 public final class ReadThroughCache implements AutoCloseable {
@@ -29,7 +34,7 @@ public final class ReadThroughCache implements AutoCloseable {
   private final int lockSeconds;
 
   /**
-   * Connects to a memcached endpoint (text protocol).
+   * Connects to a memcached endpoint (binary protocol).
    *
    * @param address the Sidecache (or memcached) host and port
    * @param loader the slow function: the value of a key
@@ -39,7 +44,8 @@ public final class ReadThroughCache implements AutoCloseable {
    */
   public ReadThroughCache(InetSocketAddress address, Function<String, String> loader,
       Duration ttl, Duration lock) throws IOException {
-    this.client = new MemcachedClient(List.of(address));
+    // The binary protocol: the text protocol has no CAS delete, which releasing the lock needs.
+    this.client = new MemcachedClient(new BinaryConnectionFactory(), List.of(address));
     this.loader = loader;
     this.ttlSeconds = (int) Math.max(1, ttl.toSeconds());
     this.lockSeconds = (int) Math.max(1, lock.toSeconds());
@@ -54,24 +60,44 @@ public final class ReadThroughCache implements AutoCloseable {
    * @throws ExecutionException if the cache fails to answer
    */
   public String get(String key) throws InterruptedException, ExecutionException {
+    String lock = "lock:" + key;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(lockSeconds);
     do {
       Object cached = client.get(key);
       if (cached != null) {
         return (String) cached;
       }
-      if (client.add("lock:" + key, lockSeconds, "1").get()) {
+      String token = UUID.randomUUID().toString();
+      if (client.add(lock, lockSeconds, token).get()) {
         try {
+          // The previous holder may have set the value between our miss and our lock.
+          cached = client.get(key);
+          if (cached != null) {
+            return (String) cached;
+          }
           String value = loader.apply(key);
           client.set(key, ttlSeconds, value).get();
           return value;
         } finally {
-          client.delete("lock:" + key).get();
+          release(lock, token);
         }
       }
       Thread.sleep(POLL_MILLIS);
     } while (System.nanoTime() < deadline);
     return loader.apply(key);
+  }
+
+  /**
+   * Deletes the lock only if it is still ours: if we held it past its exptime, another caller's
+   * lock now stands there, and a CAS delete ({@code gets}, then {@code delete} with its CAS)
+   * leaves that one alone.
+   */
+  private void release(String lock, String token) throws InterruptedException,
+      ExecutionException {
+    CASValue<Object> held = client.gets(lock);
+    if (held != null && token.equals(held.getValue())) {
+      client.delete(lock, held.getCas()).get();
+    }
   }
 
   /**

@@ -66,7 +66,8 @@ public final class SessionStore implements AutoCloseable {
    */
   public String create(Map<String, String> attributes) {
     try (Jedis jedis = pool.getResource()) {
-      for (;;) {
+      // 128 random bits collide about never; a few attempts bound the loop all the same.
+      for (int attempt = 0; attempt < 8; attempt++) {
         byte[] bits = new byte[16];
         random.nextBytes(bits);
         String id = HexFormat.of().formatHex(bits);
@@ -76,6 +77,7 @@ public final class SessionStore implements AutoCloseable {
         }
       }
     }
+    throw new IllegalStateException("no free session id in 8 attempts");
   }
 
   /**
@@ -99,6 +101,7 @@ public final class SessionStore implements AutoCloseable {
    * @param change from the current attributes to the new ones; may run more than once
    * @return false if there is no such session
    * @throws IllegalStateException if {@value #MAX_ATTEMPTS} attempts in a row lost to other writers
+   * @throws redis.clients.jedis.exceptions.JedisDataException if the server refused the write
    */
   public boolean update(String id, UnaryOperator<Map<String, String>> change) {
     String key = PREFIX + id;
@@ -116,6 +119,9 @@ public final class SessionStore implements AutoCloseable {
         List<Object> results = tx.exec();
         if (results != null) {
           // EXEC ran the SET; XX made it a no-op only if the session expired in between.
+          if (results.get(0) instanceof RuntimeException error) {
+            throw error; // e.g. a JedisDataException: the SET itself failed
+          }
           return "OK".equals(results.get(0));
         }
       }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecache.protocol.testing.Ports;
 import io.sidecache.server.Sidecache;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,10 +60,7 @@ class ExportedMetricsTest {
 
   @BeforeAll
   static void scrape() throws Exception {
-    int clusterPort;
-    try (ServerSocket probe = new ServerSocket(0)) {
-      clusterPort = probe.getLocalPort();
-    }
+    int clusterPort = Ports.free();
     try (Sidecache node = LocalSidecache.start("--disk-size", "16m", "--data-dir",
         dir.toString(), "--cluster", "--cluster-secret", "dashboard", "--cluster-port",
         Integer.toString(clusterPort), "--peer-port", "0")) {

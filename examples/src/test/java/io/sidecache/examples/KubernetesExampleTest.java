@@ -35,6 +35,7 @@ class KubernetesExampleTest {
 
   private static JsonNode service;
   private static JsonNode deployment;
+  private static JsonNode policy;
   private static JsonNode pod;
   private static JsonNode sidecar;
   private static SidecacheConfig config;
@@ -47,13 +48,15 @@ class KubernetesExampleTest {
       switch (d.path("kind").asText()) {
         case "Service" -> service = d;
         case "Deployment" -> deployment = d;
+        case "NetworkPolicy" -> policy = d;
         default -> throw new AssertionError("unexpected " + d.path("kind"));
       }
     }
     assertNotNull(service);
     assertNotNull(deployment);
+    assertNotNull(policy);
     pod = deployment.path("spec").path("template");
-    for (JsonNode c : pod.path("spec").path("containers")) {
+    for (JsonNode c : pod.path("spec").path("initContainers")) {
       if (c.path("name").asText().equals("sidecache")) {
         sidecar = c;
       }
@@ -123,20 +126,67 @@ class KubernetesExampleTest {
   }
 
   @Test
-  void probesAndPrometheusUseTheHttpPortOnEveryInterface() {
+  void aNativeSidecarProbedOnItsHttpPortAndScrapedThere() {
+    assertEquals("Always", sidecar.path("restartPolicy").asText(),
+        "a native sidecar: up before the application, down after it");
     assertEquals("0.0.0.0", config.bind(), "the kubelet and Prometheus reach the pod IP");
     assertEquals(config.httpPort(), containerPort("http"));
     assertEquals(config.respPort(), containerPort("resp"));
     assertEquals(config.memcachedPort(), containerPort("memcached"));
+    assertEquals("/ready", sidecar.at("/startupProbe/httpGet/path").asText());
     assertEquals("/health", sidecar.at("/livenessProbe/httpGet/path").asText());
-    assertEquals("/ready", sidecar.at("/readinessProbe/httpGet/path").asText());
+    assertEquals("http", sidecar.at("/startupProbe/httpGet/port").asText());
     assertEquals("http", sidecar.at("/livenessProbe/httpGet/port").asText());
-    assertEquals("http", sidecar.at("/readinessProbe/httpGet/port").asText());
+    assertTrue(sidecar.path("readinessProbe").isMissingNode(),
+        "a degraded cache must not take the application out of its Services");
     JsonNode annotations = pod.at("/metadata/annotations");
     assertEquals("true", annotations.path("prometheus.io/scrape").asText());
     assertEquals(Integer.toString(config.httpPort()), annotations.path("prometheus.io/port")
         .asText());
     assertEquals("/metrics", annotations.path("prometheus.io/path").asText());
+  }
+
+  @Test
+  void onlyMembersReachThePeerPortsAndNobodyOutsideThePodTheClientPorts() {
+    assertEquals(pod.at("/metadata/labels"), policy.at("/spec/podSelector/matchLabels"));
+    List<Integer> open = new ArrayList<>();
+    for (JsonNode rule : policy.at("/spec/ingress")) {
+      List<Integer> ports = new ArrayList<>();
+      rule.path("ports").forEach(p -> ports.add(p.path("port").asInt()));
+      if (ports.contains(config.cluster().clusterPort()) || ports.contains(
+          config.cluster().peerPort())) {
+        assertEquals(pod.at("/metadata/labels"), rule.at("/from/0/podSelector/matchLabels"),
+            "the cluster and peer ports admit the members only");
+        assertEquals(1, rule.path("from").size());
+      }
+      open.addAll(ports);
+    }
+    assertTrue(open.contains(config.httpPort()), "Prometheus scrapes the HTTP port");
+    assertTrue(!open.contains(config.respPort()) && !open.contains(config.memcachedPort()),
+        "RESP and memcached only inside the pod: " + open);
+    assertNotNull(config.httpToken(), "/cache on the pod IP needs the token");
+  }
+
+  @Test
+  void theMemoryLimitHoldsTheHeapTheLauncherGivesAndTheDirectBuffers() {
+    // bin/sidecache: -Xmx = 2 x (--memory + --chunk-memory) + 128 MiB.
+    long heap = 2 * (config.memoryBytes() + config.chunkMemoryBytes()) + (128L << 20);
+    String extra = "";
+    for (JsonNode e : sidecar.path("env")) {
+      if (e.path("name").asText().equals("JAVA_EXTRA_OPTS")) {
+        extra = e.path("value").asText();
+      }
+    }
+    Matcher direct = Pattern.compile("-XX:MaxDirectMemorySize=(\\d+)m").matcher(extra);
+    assertTrue(direct.find(), "direct memory is capped: " + extra);
+    long limit = mebibytes(sidecar.at("/resources/limits/memory").asText()) << 20;
+    assertTrue(limit >= heap + (Long.parseLong(direct.group(1)) << 20) + (256L << 20),
+        "limit " + limit + " for a heap of " + heap + ", direct memory and 256 MiB of the rest");
+  }
+
+  private static long mebibytes(String quantity) {
+    assertTrue(quantity.endsWith("Mi"), quantity);
+    return Long.parseLong(quantity.substring(0, quantity.length() - 2));
   }
 
   @Test
@@ -158,7 +208,7 @@ class KubernetesExampleTest {
     assertTrue(sidecar.at("/securityContext/readOnlyRootFilesystem").asBoolean());
     assertTrue(pod.at("/spec/terminationGracePeriodSeconds").asInt() > 60,
         "longer than the default --shutdown-timeout of 60 s");
-    assertTrue(pod.at("/spec/containers").size() >= 2, "an application beside the sidecar");
+    assertTrue(pod.at("/spec/containers").size() >= 1, "an application beside the sidecar");
   }
 
   private static long gibibytes(String quantity) {

@@ -1,13 +1,12 @@
 package io.sidecache.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sidecache.protocol.testing.ChildProcess;
 import io.sidecache.server.Sidecache;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,22 +25,20 @@ class RangeDownloadScriptTest {
 
   private String run(Sidecache node, String mode) throws Exception {
     ProcessBuilder builder = new ProcessBuilder("bash", Path.of("range-download.sh")
-        .toAbsolutePath().toString(), mode).redirectErrorStream(true);
+        .toAbsolutePath().toString(), mode);
     builder.environment().putAll(Map.of("RESP_PORT",
         Integer.toString(node.respAddress().getPort()), "HTTP_PORT",
         Integer.toString(node.httpAddress().getPort()), "SIZE", Integer.toString(48 << 20),
         "WORKDIR", dir.toString()));
-    Process p = builder.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
-    assertEquals(0, p.exitValue(), out);
-    return out;
+    ChildProcess.Result r = ChildProcess.run(builder, Duration.ofSeconds(120));
+    assertEquals(0, r.exitStatus(), r.output());
+    return r.output();
   }
 
   @Test
   void theRangesJoinToTheUploadedBytesBeforeAndAfterARestart() throws Exception {
     for (String tool : List.of("redis-cli", "curl", "cmp")) {
-      assumeTrue(Files.isExecutable(Path.of("/usr/bin", tool)), tool + " is not installed");
+      assumeTrue(ChildProcess.find(tool).isPresent(), tool + " is not installed");
     }
     String[] options = {"--memory", "16m", "--disk-size", "256m", "--data-dir",
         dir.resolve("data").toString()};

@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sidecache.protocol.testing.ChildProcess;
 import io.sidecache.server.Sidecache;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ class ReadmeTourTest {
   @Test
   void theTourRunsAsWritten() throws Exception {
     for (String tool : List.of("redis-cli", "curl", "nc", "cmp")) {
-      assumeTrue(onPath(tool), tool + " is not installed");
+      assumeTrue(ChildProcess.find(tool).isPresent(), tool + " is not installed");
     }
     List<Step> steps = steps(Files.readAllLines(README), "## A short tour");
     assertEquals(15, steps.size(), "the tour's steps");
@@ -78,20 +79,9 @@ class ReadmeTourTest {
   }
 
   private String run(String command) throws Exception {
-    Process p = new ProcessBuilder("bash", "-o", "pipefail", "-c", command)
-        .directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), command);
-    assertEquals(0, p.exitValue(), command + ":\n" + out);
-    return out.replace("\r", "").stripTrailing();
-  }
-
-  private static boolean onPath(String tool) {
-    for (String d : System.getenv("PATH").split(":")) {
-      if (Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return false;
+    ChildProcess.Result r = ChildProcess.run(new ProcessBuilder("bash", "-o", "pipefail", "-c",
+        command).directory(dir.toFile()), Duration.ofSeconds(120));
+    assertEquals(0, r.exitStatus(), command + ":\n" + r.output());
+    return r.output().replace("\r", "").stripTrailing();
   }
 }

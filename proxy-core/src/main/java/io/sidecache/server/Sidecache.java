@@ -353,21 +353,22 @@ public final class Sidecache implements AutoCloseable {
       case "peer" -> "another Sidecache node";
       default -> "another web server";
     };
+    String bindOption = name.equals("peer") ? "--cluster-bind" : "--bind";
     String reason = String.valueOf(e.getMessage());
     if (reason.contains("Address already in use")) {
       return new StartupException(name + " port " + port + " is in use; is " + other
           + " running? use " + option, e);
     }
     if (reason.contains("Cannot assign requested address")) {
-      return new StartupException("cannot listen on " + host + ": no such local address; use"
-          + (name.equals("peer") ? " --cluster-bind" : " --bind"), e);
+      return new StartupException("cannot listen on " + host + ": no such local address; use "
+          + bindOption, e);
     }
     if (reason.contains("Permission denied")) {
       return new StartupException(name + " port " + port + " needs privileges; use " + option
           + " with a port above 1023", e);
     }
     return new StartupException("cannot listen on " + host + ":" + port + " for " + name + ": "
-        + reason + "; use " + option + " or --bind", e);
+        + reason + "; use " + option + " or " + bindOption, e);
   }
 
   private Channel bootstrap(Transport transport, String host, int port, String name,

@@ -486,6 +486,11 @@ public final class SidecacheCommand implements Callable<Integer> {
       }
     }
     String host = clusterBind != null ? clusterBind : bind;
+    if (java.util.Set.of("0.0.0.0", "::", "[::]", "::0", "0:0:0:0:0:0:0:0").contains(host)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), (clusterBind != null
+          ? "--cluster-bind " : "--bind ") + host + " is every interface, which other nodes"
+          + " cannot dial; give --cluster-bind this node's address (with --cluster)");
+    }
     return new io.sidecache.cluster.ClusterNode.Settings(clusterName, host, clusterPort, peerPort,
         join, nodeId != null ? nodeId : host + ":" + clusterPort, clusterSecret, replicas,
         writeAck.equals("all"), PEER_TIMEOUT_MILLIS);

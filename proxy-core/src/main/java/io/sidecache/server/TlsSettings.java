@@ -1,6 +1,7 @@
 package io.sidecache.server;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -15,8 +16,9 @@ import javax.net.ssl.SSLException;
  * (docs/configuration.md, "TLS"): a PEM certificate chain and private key, optionally a CA whose
  * client certificates every client must present (Redis {@code tls-auth-clients yes} with {@code
  * tls-ca-cert-file}), and the protocol versions allowed. Unix domain sockets stay plain, as in
- * Redis. Netty's {@code SslHandler} over the JDK's TLS (OpenSSL through netty-tcnative is not
- * bundled). Immutable.
+ * Redis. Netty's {@code SslHandler} over BoringSSL (netty-tcnative-boringssl-static, bundled for
+ * linux-x86_64) when it loads, else over the JDK's TLS; {@code -Dio.netty.handler.ssl.noOpenSsl=true}
+ * forces the JDK's. Immutable.
  *
  * @param cert the PEM certificate chain ({@code --tls-cert})
  * @param key the PEM PKCS#8 private key of its first certificate ({@code --tls-key})
@@ -25,6 +27,16 @@ import javax.net.ssl.SSLException;
  * @param protocols the protocol versions allowed, e.g. {@code TLSv1.3} ({@code --tls-protocols})
  */
 public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) {
+
+  /**
+   * The TLS implementation every context uses: BoringSSL through netty-tcnative when its native
+   * library loads on this machine, else the JDK's.
+   *
+   * @return {@link SslProvider#OPENSSL} or {@link SslProvider#JDK}
+   */
+  public static SslProvider provider() {
+    return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+  }
 
   /** The protocol versions allowed by default. */
   public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -67,7 +79,7 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
     } catch (RuntimeException e) {
       throw unusable("the certificate or key (--tls-cert, --tls-key)", e);
     }
-    b.sslProvider(SslProvider.JDK).protocols(protocols);
+    b.sslProvider(provider()).protocols(protocols);
     if (ca != null) {
       try {
         b.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE);
@@ -94,7 +106,7 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
     } catch (RuntimeException e) {
       throw unusable(ca != null ? "--tls-ca" : "--tls-cert or --tls-key", e);
     }
-    return checked(b.sslProvider(SslProvider.JDK).protocols(protocols)
+    return checked(b.sslProvider(provider()).protocols(protocols)
         .endpointIdentificationAlgorithm("HTTPS"), ca != null ? "--tls-ca" : "--tls-cert");
   }
 
@@ -119,6 +131,7 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
   @Override
   public String toString() {
     return "tls-cert=" + cert + (ca != null ? " tls-ca=" + ca : "") + " tls-protocols="
-        + String.join(",", protocols);
+        + String.join(",", protocols) + " tls-provider=" + (provider() == SslProvider.OPENSSL
+            ? OpenSsl.versionString() : "JDK");
   }
 }

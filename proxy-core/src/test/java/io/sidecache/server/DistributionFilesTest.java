@@ -75,11 +75,17 @@ class DistributionFilesTest {
     assertEquals(List.of("yes"), directives(unit, "DynamicUser="));
     assertEquals(List.of("strict"), directives(unit, "ProtectSystem="));
 
+    // As execute() parses it: no environment, the --config file below the command line.
     SidecacheCommand command = new SidecacheCommand();
-    SidecacheCommand.commandLine(command).parseArgs(args);
+    picocli.CommandLine cl = SidecacheCommand.commandLine(command);
+    cl.setDefaultValueProvider(new SidecacheCommand.Defaults(name -> null, ConfigFile.read(
+        DIST.resolve("conf/sidecache.conf"), cl.getCommandSpec().optionsMap().keySet())));
+    cl.parseArgs(args);
     Duration stop = Duration.ofSeconds(Long.parseLong(directives(unit, "TimeoutStopSec=").get(0)));
     assertTrue(stop.compareTo(command.shutdownTimeout) > 0,
         "systemd waits longer than --shutdown-timeout before it kills");
+    assertEquals(List.of("-/etc/sidecache/secrets.env"), directives(unit, "EnvironmentFile="),
+        "secrets from a root-only file, if there is one");
     assertEquals(List.of("2"), directives(unit, "RestartPreventExitStatus="),
         "a usage error (exit status 2) is not restarted");
   }

@@ -193,7 +193,9 @@ class SidecacheCommandTest {
         "--write-ack", "some"}, {"--cluster", "--cluster-secret", "s", "--join", "nohost"},
         {"--cluster", "--cluster-secret", "s", "--replicas", "0"},
         {"--cluster", "--cluster-secret", "s", "--join", "kubernetes:svc.ns:5701"},
-        {"--cluster", "--cluster-secret", "s", "--join", "kubernetes:svc,10.0.0.1:5701"}}) {
+        {"--cluster", "--cluster-secret", "s", "--join", "kubernetes:svc,10.0.0.1:5701"},
+        {"--cluster", "--cluster-secret", "s", "--bind", "0.0.0.0"},
+        {"--cluster", "--cluster-secret", "s", "--cluster-bind", "::"}}) {
       String[] r = run(bad);
       assertEquals("2", r[0], String.join(" ", bad));
       assertEquals(1, r[1].lines().count(), r[1]);

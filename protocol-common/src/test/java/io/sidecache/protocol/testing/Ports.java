@@ -1,4 +1,4 @@
-package io.sidecache.conformance;
+package io.sidecache.protocol.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Free loopback ports for the servers tests start. */
-final class Ports {
+/** Free loopback ports for the servers and child processes tests start. Thread-safe. */
+public final class Ports {
   /** Ports handed out in this JVM: never twice, even when a server did not bind one yet. */
   private static final java.util.Set<Integer> HANDED_OUT =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -23,7 +23,7 @@ final class Ports {
    *
    * @throws IOException if not even an ephemeral port can be had
    */
-  static int free() throws IOException {
+  public static int free() throws IOException {
     int low = 32768;
     try {
       // readAllLines, not readString: on some kernels readString gets this sysctl file truncated.
