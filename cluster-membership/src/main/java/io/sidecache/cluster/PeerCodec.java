@@ -284,6 +284,69 @@ final class PeerCodec {
     return in.readBoolean() ? in.readLong() : null;
   }
 
+  /** A list of nullable longs: {@code count:i32, (present:bool, value:i64?)*}. */
+  static void writeLongs(ByteBuf out, java.util.List<Long> values) {
+    out.writeInt(values.size());
+    values.forEach(v -> writeNullableLong(out, v));
+  }
+
+  static java.util.List<Long> readLongs(ByteBuf in) {
+    int n = count(in, 1);
+    Long[] values = new Long[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = readNullableLong(in);
+    }
+    return java.util.Arrays.asList(values);
+  }
+
+  /**
+   * A {@code BITFIELD}: {@code count:i32, (kind:u8, signed:bool, bits:u8, offset:i64, value:i64,
+   * overflow:u8)*}.
+   */
+  static void writeBitField(ByteBuf out, io.sidecache.store.BitField field) {
+    out.writeInt(field.ops().size());
+    for (io.sidecache.store.BitField.Op op : field.ops()) {
+      out.writeByte(op.kind().ordinal());
+      out.writeBoolean(op.signed());
+      out.writeByte(op.bits());
+      out.writeLong(op.offset());
+      out.writeLong(op.value());
+      out.writeByte(op.overflow().ordinal());
+    }
+  }
+
+  static io.sidecache.store.BitField readBitField(ByteBuf in) {
+    int n = count(in, 20);
+    java.util.List<io.sidecache.store.BitField.Op> ops = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      io.sidecache.store.BitField.Kind kind = enumOf(io.sidecache.store.BitField.Kind.values(),
+          in.readUnsignedByte());
+      boolean signed = in.readBoolean();
+      int bits = in.readUnsignedByte();
+      long offset = in.readLong();
+      long value = in.readLong();
+      ops.add(new io.sidecache.store.BitField.Op(kind, signed, bits, offset, value,
+          enumOf(io.sidecache.store.BitField.Overflow.values(), in.readUnsignedByte())));
+    }
+    return new io.sidecache.store.BitField(ops);
+  }
+
+  /** A count read from a frame, checked against the bytes left ({@code min} per element). */
+  private static int count(ByteBuf in, int min) {
+    int n = in.readInt();
+    if (n < 0 || (long) n * min > in.readableBytes()) {
+      throw new IllegalArgumentException("count " + n + " for " + in.readableBytes() + " bytes");
+    }
+    return n;
+  }
+
+  private static <E> E enumOf(E[] values, int ordinal) {
+    if (ordinal >= values.length) {
+      throw new IllegalArgumentException("ordinal " + ordinal);
+    }
+    return values[ordinal];
+  }
+
   static void writeScanPage(ByteBuf out, ScanPage page) {
     out.writeLong(page.cursor());
     out.writeInt(page.keys().size());

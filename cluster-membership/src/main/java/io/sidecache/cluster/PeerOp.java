@@ -126,6 +126,9 @@ final class PeerOp<R> {
       PeerCodec::readEntry, (s, k, in) -> s.getAndDelete(k));
   static final PeerOp<Long> SET_RANGE = routed(16, "setrange", ByteBuf::writeLong,
       ByteBuf::readLong, (s, k, in) -> s.setRange(k, in.readLong(), PeerCodec.readBytes(in)));
+  static final PeerOp<java.util.List<Long>> BIT_FIELD = routed(20, "bitfield",
+      PeerCodec::writeLongs, PeerCodec::readLongs,
+      (s, k, in) -> s.bitField(k, PeerCodec.readBitField(in)));
   static final PeerOp<byte[]> INCREMENT_FLOAT = routed(17, "incrbyfloat", PeerCodec::writeBytes,
       PeerCodec::readBytes, (s, k, in) -> s.incrementByFloat(k, PeerCodec.readBytes(in)));
   static final PeerOp<io.sidecache.store.SetResult.Outcome> RENAME = routed(18, "rename",

@@ -820,6 +820,12 @@ public final class RoutingStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<java.util.List<Long>> bitField(Key key, io.sidecache.store.BitField field) {
+    return routeWrite(key, PeerOp.BIT_FIELD, out -> PeerCodec.writeBitField(out, field),
+        () -> shared.local.bitField(key, field));
+  }
+
+  @Override
   public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
     return routeWrite(key, PeerOp.INCREMENT_FLOAT, out -> PeerCodec.writeBytes(out, increment),
         () -> shared.local.incrementByFloat(key, increment));

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Pipeline;
@@ -163,5 +164,58 @@ abstract class RespLargeValuesConformance extends RespClientSuite {
       long ms = (System.nanoTime() - start) / 1_000_000;
       org.junit.jupiter.api.Assertions.assertTrue(ms < 5_000, "RENAME took " + ms + " ms");
     }
+  }
+
+  /**
+   * Bitmap commands on a value longer than a chunk (1 MiB): SETBIT, GETBIT and BITFIELD across a
+   * chunk boundary change and read only the bits they name; BITCOUNT and BITPOS over ranges
+   * count and find what the bytes hold.
+   */
+  @Test
+  void bitmaps_onALargeValue() throws IOException {
+    Random random = new Random(7);
+    byte[] value = new byte[1 << 20];
+    random.nextBytes(value);
+    String k = key();
+    assertEquals("OK", jedis.set(LargeValues.bytes(k), value));
+    long count = 0;
+    for (byte b : value) {
+      count += Integer.bitCount(b & 0xff);
+    }
+    assertEquals(count, jedis.bitcount(k));
+    long part = 0;
+    for (int i = 100_000; i <= 900_000; i++) {
+      part += Integer.bitCount(value[i] & 0xff);
+    }
+    assertEquals(integer(part), raw.call("BITCOUNT", k, "100000", "900000"));
+    // The first clear bit from byte 700000 on.
+    long clear = -1;
+    for (long bit = 700_000L * 8; clear < 0; bit++) {
+      if ((value[(int) (bit >> 3)] >> (7 - (bit & 7)) & 1) == 0) {
+        clear = bit;
+      }
+    }
+    assertEquals(integer(clear), raw.call("BITPOS", k, "0", "700000"));
+    // A bit in the fourth chunk, then a 64-bit field across the first chunk boundary.
+    long bit = 65_472L * 8 * 3 + 5;
+    int old = value[(int) (bit >> 3)] >> (7 - (bit & 7)) & 1;
+    assertEquals(integer(old), raw.call("SETBIT", k, Long.toString(bit), old == 1 ? "0" : "1"));
+    assertEquals(integer(1 - old), raw.call("GETBIT", k, Long.toString(bit)));
+    value[(int) (bit >> 3)] ^= (byte) (1 << (7 - (bit & 7)));
+    long field = 65_472L * 8 - 20;
+    long expected = java.nio.ByteBuffer.wrap(value, (int) (field >> 3), 9).getLong() << 4
+        | (value[(int) (field >> 3) + 8] & 0xff) >>> 4;
+    assertEquals("*2\r\n:" + expected + "\r\n:-2\r\n", raw.call("BITFIELD", k, "SET", "i64",
+        Long.toString(field), "-2", "GET", "i64", Long.toString(field)));
+    assertEquals(integer(value.length), raw.call("STRLEN", k));
+    byte[] after = jedis.get(LargeValues.bytes(k));
+    long v = -2;
+    for (int j = 0; j < 64; j++) {
+      long b = field + j;
+      int mask = 1 << (7 - (int) (b & 7));
+      value[(int) (b >> 3)] = (byte) (((v >>> (63 - j)) & 1) != 0
+          ? value[(int) (b >> 3)] | mask : value[(int) (b >> 3)] & ~mask);
+    }
+    LargeValues.assertSame("the value after the writes", value, after);
   }
 }

@@ -353,4 +353,146 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals("v", jedis.get(k));
     assertTrue(lettuce.set(k, "w", io.lettuce.core.SetArgs.Builder.nx()) == null);
   }
+
+  // ---- bitmaps (bitops.c)
+
+  @Test
+  void setbitGetbit_growAndAnswerTheOldBit() throws IOException {
+    String k = key();
+    assertEquals(integer(0), raw.call("SETBIT", k, "7", "1"));
+    assertEquals(bulk("\u0001"), raw.call("GET", k));
+    assertEquals(integer(1), raw.call("SETBIT", k, "7", "0"));
+    assertEquals(integer(0), raw.call("GETBIT", k, "7"));
+    assertEquals(integer(0), raw.call("GETBIT", k, "100"), "past the end");
+    assertEquals(integer(0), raw.call("GETBIT", key(), "0"), "a missing key");
+    assertEquals(integer(0), raw.call("SETBIT", k, "100", "1"));
+    assertEquals(integer(13), raw.call("STRLEN", k));
+    assertEquals(integer(1), raw.call("GETBIT", k, "100"));
+    String offset = err("bit offset is not an integer or out of range");
+    assertEquals(offset, raw.call("SETBIT", k, "-1", "1"));
+    assertEquals(offset, raw.call("SETBIT", k, "4294967296", "1"));
+    assertEquals(offset, raw.call("GETBIT", k, "x"));
+    assertEquals(err("bit is not an integer or out of range"), raw.call("SETBIT", k, "1", "2"));
+    assertEquals(err("wrong number of arguments for 'setbit' command"), raw.call("SETBIT", k, "1"));
+    String j = key();
+    assertEquals(false, jedis.setbit(j, 3, true));
+    assertEquals(true, jedis.getbit(j, 3));
+    assertEquals(1L, lettuce.setbit(j, 3, 0));
+    assertEquals(0L, lettuce.getbit(j, 3));
+  }
+
+  @Test
+  void bitfield_overflowModesHashOffsetsAndErrors() throws IOException {
+    String k = key();
+    assertEquals("*2\r\n:0\r\n:255\r\n", raw.call("BITFIELD", k, "SET", "u8", "0", "255",
+        "GET", "u8", "0"));
+    assertEquals("*3\r\n:9\r\n:255\r\n$-1\r\n", raw.call("BITFIELD", k, "INCRBY", "u8", "0",
+        "10", "OVERFLOW", "SAT", "INCRBY", "u8", "0", "300", "OVERFLOW", "FAIL", "INCRBY", "u8",
+        "0", "1"));
+    assertEquals("*3\r\n:0\r\n:127\r\n:-128\r\n", raw.call("BITFIELD", k, "SET", "i8", "8",
+        "-128", "INCRBY", "i8", "8", "-1", "OVERFLOW", "SAT", "INCRBY", "i8", "8", "-1000"));
+    assertEquals("*2\r\n:0\r\n:15\r\n", raw.call("BITFIELD", k, "SET", "u4", "#5", "15",
+        "GET", "u4", "#5"));
+    assertEquals("*1\r\n:15\r\n", raw.call("BITFIELD_RO", k, "GET", "u8", "16"));
+    assertEquals("*0\r\n", raw.call("BITFIELD", k));
+    assertEquals("*1\r\n:" + 0xff800f0000000000L + "\r\n", raw.call("BITFIELD", k, "GET", "i64",
+        "0"), "ff 80 0f, then zeros past the end");
+    String type = "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not"
+        + " supported but i64 is.\r\n";
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "u64", "0"));
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "i65", "0"));
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "x8", "0"));
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "I8", "0"));
+    assertEquals(err("Invalid OVERFLOW type specified"), raw.call("BITFIELD", k, "OVERFLOW",
+        "bad"));
+    assertEquals(err("syntax error"), raw.call("BITFIELD", k, "GET", "u8"));
+    assertEquals(err("syntax error"), raw.call("BITFIELD", k, "FOO"));
+    assertEquals(err("value is not an integer or out of range"), raw.call("BITFIELD", k, "SET",
+        "u8", "0", "x"));
+    assertEquals(err("bit offset is not an integer or out of range"), raw.call("BITFIELD", k,
+        "GET", "u8", "#-1"));
+    assertEquals(err("BITFIELD_RO only supports the GET subcommand"), raw.call("BITFIELD_RO", k,
+        "SET", "u8", "0", "1"));
+    String created = key();
+    assertEquals("*1\r\n$-1\r\n", raw.call("BITFIELD", created, "OVERFLOW", "FAIL", "INCRBY",
+        "u2", "0", "10"));
+    assertEquals(integer(1), raw.call("STRLEN", created), "a write that failed still grew it");
+    assertEquals(List.of(1L, 1L), jedis.bitfield(key(), "INCRBY", "u2", "100", "1", "OVERFLOW",
+        "SAT", "INCRBY", "u2", "102", "1"));
+  }
+
+  @Test
+  void bitcount_byteAndBitRanges() throws IOException {
+    String k = key();
+    raw.call("SET", k, "foobar");
+    assertEquals(integer(26), raw.call("BITCOUNT", k));
+    assertEquals(integer(4), raw.call("BITCOUNT", k, "0", "0"));
+    assertEquals(integer(6), raw.call("BITCOUNT", k, "1", "1"));
+    assertEquals(integer(6), raw.call("BITCOUNT", k, "1", "1", "byte"));
+    assertEquals(integer(17), raw.call("BITCOUNT", k, "5", "30", "BIT"));
+    assertEquals(integer(4), raw.call("BITCOUNT", k, "-1", "-1"));
+    assertEquals(integer(1), raw.call("BITCOUNT", k, "-2", "-1", "BIT"));
+    assertEquals(integer(0), raw.call("BITCOUNT", k, "-1", "-2"));
+    assertEquals(integer(26), raw.call("BITCOUNT", k, "0", "1000"));
+    assertEquals(integer(0), raw.call("BITCOUNT", key()));
+    assertEquals(err("syntax error"), raw.call("BITCOUNT", k, "0"));
+    assertEquals(err("syntax error"), raw.call("BITCOUNT", k, "0", "1", "FOO"));
+    assertEquals(err("value is not an integer or out of range"), raw.call("BITCOUNT", k, "a",
+        "1"));
+    assertEquals(26L, jedis.bitcount(k));
+    assertEquals(16L, lettuce.bitcount(k, 0, 2));
+  }
+
+  @Test
+  void bitpos_firstSetOrClearBit() throws IOException {
+    String k = key();
+    raw.call("SET", k, "\u00ff\u00f0\u0000");
+    assertEquals(integer(12), raw.call("BITPOS", k, "0"));
+    raw.call("SET", k, "\u0000\u00ff\u00f0");
+    assertEquals(integer(8), raw.call("BITPOS", k, "1", "0"));
+    assertEquals(integer(16), raw.call("BITPOS", k, "1", "2"));
+    assertEquals(integer(16), raw.call("BITPOS", k, "1", "2", "-1", "BYTE"));
+    assertEquals(integer(8), raw.call("BITPOS", k, "1", "7", "15", "BIT"));
+    assertEquals(integer(20), raw.call("BITPOS", k, "0", "12", "-1", "bit"));
+    assertEquals(integer(-1), raw.call("BITPOS", k, "1", "3"));
+    raw.call("SET", k, "\u00ff\u00ff\u00ff");
+    assertEquals(integer(24), raw.call("BITPOS", k, "0"), "the zeros after the value");
+    assertEquals(integer(-1), raw.call("BITPOS", k, "0", "0", "-1"), "not with an end given");
+    raw.call("SET", k, "\u0000\u0000");
+    assertEquals(integer(-1), raw.call("BITPOS", k, "1"));
+    String missing = key();
+    assertEquals(integer(0), raw.call("BITPOS", missing, "0"));
+    assertEquals(integer(-1), raw.call("BITPOS", missing, "1"));
+    assertEquals(err("The bit argument must be 1 or 0."), raw.call("BITPOS", k, "2"));
+    assertEquals(err("syntax error"), raw.call("BITPOS", k, "1", "0", "1", "BAR"));
+    assertEquals(err("value is not an integer or out of range"), raw.call("BITPOS", k, "1", "x"));
+    assertEquals(-1L, jedis.bitpos(k, true));
+  }
+
+  @Test
+  void bitop_andOrXorNot() throws IOException {
+    String a = key();
+    String b = key();
+    String c = key();
+    String d = key();
+    raw.call("SET", a, "foobar");
+    raw.call("SET", b, "abcdef");
+    raw.call("SET", c, "ab");
+    assertEquals(integer(6), raw.call("BITOP", "AND", d, a, b));
+    assertEquals(bulk("`bc`ab"), raw.call("GET", d));
+    assertEquals(integer(6), raw.call("BITOP", "or", d, a, b));
+    assertEquals(bulk("goofev"), raw.call("GET", d));
+    assertEquals(integer(6), raw.call("BITOP", "XOR", d, a, c));
+    assertEquals(bulk("\u0007\r\u006fbar"), raw.call("GET", d));
+    assertEquals(integer(2), raw.call("BITOP", "NOT", d, c));
+    assertEquals(bulk("\u009e\u009d"), raw.call("GET", d));
+    assertEquals(integer(6), raw.call("BITOP", "AND", d, a, key()), "a missing key is zeros");
+    assertEquals(bulk("\0\0\0\0\0\0"), raw.call("GET", d));
+    assertEquals(integer(0), raw.call("BITOP", "OR", d, key(), key()));
+    assertEquals(integer(0), raw.call("EXISTS", d), "an empty result deletes the destination");
+    assertEquals(err("BITOP NOT must be called with a single source key."),
+        raw.call("BITOP", "NOT", d, a, b));
+    assertEquals(err("syntax error"), raw.call("BITOP", "NAND", d, a, b));
+    assertEquals(6L, jedis.bitop(redis.clients.jedis.args.BitOP.OR, d, a, b));
+  }
 }

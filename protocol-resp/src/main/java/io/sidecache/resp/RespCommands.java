@@ -40,6 +40,7 @@ public final class RespCommands {
   public static RespCommands standard() {
     List<RespCommand> all = new ArrayList<>();
     all.addAll(StringCommands.commands());
+    all.addAll(BitCommands.commands());
     all.addAll(KeyCommands.commands());
     all.addAll(ConnectionCommands.commands());
     all.addAll(ServerCommands.commands());

@@ -386,6 +386,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       // What Redis answers above maxmemory (server.c, shared.oomerr).
       reply.error("OOM command not allowed when used memory > 'maxmemory'.");
     } else if (t instanceof IncrementOverflowException
+        || t instanceof io.sidecache.store.NotSupportedException
         || t instanceof NotAFloatException
         || t instanceof NotFiniteException) {
       reply.error("ERR " + t.getMessage());

@@ -262,6 +262,21 @@ public interface CacheStore {
   CompletionStage<Long> setRange(Key key, long offset, byte[] bytes);
 
   /**
+   * Runs the sub-operations of a Redis 7 {@code BITFIELD} on one value atomically, in order (as
+   * {@code SETBIT}, {@code GETBIT}, {@code BITFIELD_RO}): a missing key reads as zeros; if some
+   * sub-operation writes, the value grows with zero bytes to cover every written field (a missing
+   * key is created, without expiry) and keeps its flags and expiry. A field of a chunked value
+   * touches only the chunks that hold it. The caller checks the offsets against its size limit.
+   *
+   * @param key the key, must not be {@code null}
+   * @param field the sub-operations, must not be {@code null}
+   * @return a stage completed with one result per sub-operation ({@link BitField#apply}), or
+   *     failed with {@link NotSupportedException} if a chunked value's fields are not within two
+   *     adjacent chunks
+   */
+  CompletionStage<java.util.List<Long>> bitField(Key key, BitField field);
+
+  /**
    * Adds to a decimal floating-point value as Redis 7 {@code INCRBYFLOAT}: a missing key counts as
    * 0, expiry and flags are kept, the result is stored and returned in Redis's human-friendly
    * form (no exponent, no trailing zeros).

@@ -124,6 +124,11 @@ public abstract class ForwardingCacheStore implements CacheStore {
   }
 
   @Override
+  public CompletionStage<java.util.List<Long>> bitField(Key key, BitField field) {
+    return delegate.bitField(key, field);
+  }
+
+  @Override
   public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
     return delegate.incrementByFloat(key, increment);
   }

@@ -354,6 +354,70 @@ public abstract class CacheStoreContract {
     assertEquals(5000L, done(store.ttl(k)));
   }
 
+  private static BitField.Op op(BitField.Kind kind, String type, long offset, long value,
+      BitField.Overflow overflow) {
+    return new BitField.Op(kind, type.charAt(0) == 'i', Integer.parseInt(type.substring(1)),
+        offset, value, overflow);
+  }
+
+  private java.util.List<Long> bitField(BitField.Op... ops) {
+    return done(store.bitField(k, new BitField(java.util.List.of(ops))));
+  }
+
+  @Test
+  void bitField_setBitGrowsTheValueAndKeepsFlagsAndExpiry() {
+    assertEquals(java.util.List.of(0L), done(store.bitField(k, BitField.setBit(7, 1))));
+    assertArrayEquals(new byte[] {1}, bytes(k, done(store.get(k))));
+    assertEquals(java.util.List.of(1L), done(store.bitField(k, BitField.setBit(7, 0))));
+    assertArrayEquals(new byte[] {0}, bytes(k, done(store.get(k))));
+    done(store.set(k, b("ab"), SetOptions.builder().flags(5).expiresAt(now.get() + 9000)
+        .build()));
+    // 'a' is 0x61: bits 1, 2 and 7 are set. Bit 100 is in byte 12, far past the end.
+    assertEquals(java.util.List.of(1L, 0L, 0L), bitField(
+        op(BitField.Kind.GET, "u1", 1, 0, BitField.Overflow.WRAP),
+        op(BitField.Kind.GET, "u1", 3, 0, BitField.Overflow.WRAP),
+        op(BitField.Kind.GET, "u1", 10_000, 0, BitField.Overflow.WRAP)));
+    assertEquals(2, done(store.get(k)).length(), "reads past the end add nothing");
+    assertEquals(java.util.List.of(0L), done(store.bitField(k, BitField.setBit(100, 1))));
+    Entry e = done(store.get(k));
+    assertEquals(13, e.length());
+    assertEquals(5, e.flags());
+    assertEquals(9000L, done(store.ttl(k)));
+    byte[] v = bytes(k, e);
+    assertEquals('a', v[0]);
+    assertEquals(0x08, v[12]);
+  }
+
+  @Test
+  void bitField_readsOnlyLeaveAMissingKeyMissing() {
+    assertEquals(java.util.List.of(0L, 0L), bitField(
+        op(BitField.Kind.GET, "i8", 0, 0, BitField.Overflow.WRAP),
+        op(BitField.Kind.GET, "u63", 9, 0, BitField.Overflow.WRAP)));
+    assertNull(done(store.get(k)));
+    assertEquals(java.util.List.of(), done(store.bitField(k, new BitField(java.util.List.of()))));
+  }
+
+  @Test
+  void bitField_overflowWrapSatFailAsRedis() {
+    assertEquals(java.util.Arrays.asList(0L, 9L, 255L, null, 255L), bitField(
+        op(BitField.Kind.SET, "u8", 0, 255, BitField.Overflow.WRAP),
+        op(BitField.Kind.INCRBY, "u8", 0, 10, BitField.Overflow.WRAP),
+        op(BitField.Kind.INCRBY, "u8", 0, 300, BitField.Overflow.SAT),
+        op(BitField.Kind.INCRBY, "u8", 0, 1, BitField.Overflow.FAIL),
+        op(BitField.Kind.GET, "u8", 0, 0, BitField.Overflow.WRAP)));
+    assertEquals(java.util.Arrays.asList(0L, 127L, -128L, null, -128L), bitField(
+        op(BitField.Kind.SET, "i8", 8, -128, BitField.Overflow.WRAP),
+        op(BitField.Kind.INCRBY, "i8", 8, -1, BitField.Overflow.WRAP),
+        op(BitField.Kind.INCRBY, "i8", 8, -1000, BitField.Overflow.SAT),
+        op(BitField.Kind.INCRBY, "i8", 8, -1, BitField.Overflow.FAIL),
+        op(BitField.Kind.GET, "i16", 0, 0, BitField.Overflow.WRAP))); // 0xff80
+    // A field across a byte boundary, written and read back; the value grew to 3 bytes.
+    assertEquals(java.util.List.of(0xf00L, 1000L), bitField( // was 111 10000000 0
+        op(BitField.Kind.SET, "u12", 5, 1000, BitField.Overflow.WRAP),
+        op(BitField.Kind.GET, "u12", 5, 0, BitField.Overflow.WRAP)));
+    assertEquals(3, done(store.get(k)).length());
+  }
+
   @Test
   void incrementByFloat_redisFormatting() {
     done(store.set(k, b("10.50"), SetOptions.DEFAULT));

@@ -1,5 +1,6 @@
 package io.sidecache.store.chunk;
 
+import io.sidecache.store.BitField;
 import io.sidecache.store.BufferedValueWriter;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkLostException;
@@ -14,6 +15,7 @@ import io.sidecache.store.FetchOptions;
 import io.sidecache.store.ForwardingCacheStore;
 import io.sidecache.store.Key;
 import io.sidecache.store.NotAFloatException;
+import io.sidecache.store.NotSupportedException;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.SetResult;
@@ -384,6 +386,81 @@ public final class ChunkedStore extends ForwardingCacheStore {
               ? CompletableFuture.completedFuture(length)
               : setRangeChunked(key, offset, bytes));
     });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Fields within the first chunk of an in-heap value run in the memory tier. Otherwise the
+   * one or two chunks that hold the fields are read, the fields applied, and those chunks
+   * committed as {@link #setRange} commits a change (under a new generation, if the key still
+   * holds what was read; else it starts over).
+   */
+  @Override
+  public CompletionStage<java.util.List<Long>> bitField(Key key, BitField field) {
+    if (field.ops().isEmpty()) {
+      return CompletableFuture.completedFuture(java.util.List.of());
+    }
+    if (field.lastByte() < chunkSize) {
+      return orChunked(super.bitField(key, field), () -> bitFieldChunked(key, field));
+    }
+    return bitFieldChunked(key, field);
+  }
+
+  private CompletionStage<java.util.List<Long>> bitFieldChunked(Key key, BitField field) {
+    return peek(key).thenCompose(e -> {
+      boolean inHeap = e == null || !e.isChunked();
+      if (inHeap && (!field.writes() || field.lengthAfterWrites() <= chunkSize)) {
+        // Stays in heap (or only reads it): the memory tier runs it atomically.
+        return orChunked(super.bitField(key, field), () -> bitFieldChunked(key, field));
+      }
+      long first = field.firstByte();
+      long last = field.lastByte();
+      int size = e != null && e.isChunked() ? Manifest.decode(e.value()).chunkSize() : chunkSize;
+      if (last / size - first / size > 1) {
+        return CompletableFuture.<java.util.List<Long>>failedFuture(new NotSupportedException(
+            "the fields of one BITFIELD on a value longer than " + chunkSize + " bytes must lie"
+                + " in two adjacent chunks of " + size + " bytes"));
+      }
+      // Whole chunks: the commit then replaces them without reading them again.
+      long from = first / size * size;
+      return window(key, e, from, (last / size + 1) * size - 1).thenCompose(window -> {
+        java.util.List<Long> results = java.util.Arrays.asList(field.apply(window, from));
+        if (!field.writes()) {
+          return CompletableFuture.completedFuture(results);
+        }
+        long length = Math.max(e == null ? 0 : e.length(), field.lengthAfterWrites());
+        // Only the bytes the value holds: a GET past its end reads zeros but adds nothing.
+        byte[] changed = window.length > length - from
+            ? Arrays.copyOf(window, (int) (length - from)) : window;
+        return modify(key, e, from, changed, length).thenCompose(r ->
+            r.outcome() == Outcome.STORED
+                ? CompletableFuture.completedFuture(results)
+                : bitFieldChunked(key, field));
+      });
+    });
+  }
+
+  /**
+   * Bytes {@code [first, last]} of the value {@code e} (absent, in heap or chunked), zeros past
+   * its end.
+   */
+  private CompletionStage<byte[]> window(Key key, Entry e, long first, long last) {
+    byte[] w = new byte[(int) (last - first + 1)];
+    if (e == null || first >= e.length()) {
+      return CompletableFuture.completedFuture(w);
+    }
+    long end = Math.min(last, e.length() - 1);
+    if (!e.isChunked()) {
+      System.arraycopy(e.value(), (int) first, w, 0, (int) (end - first + 1));
+      return CompletableFuture.completedFuture(w);
+    }
+    return read(key, e, first, end).thenCompose(r -> r == null
+        ? CompletableFuture.completedFuture(w)
+        : ValueStreams.collect(r).thenApply(b -> {
+          System.arraycopy(b, 0, w, 0, b.length);
+          return w;
+        }));
   }
 
   /**

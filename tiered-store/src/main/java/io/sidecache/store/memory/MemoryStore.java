@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import io.sidecache.store.BitField;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkedValueException;
 import io.sidecache.store.ConcatOptions;
@@ -655,6 +656,47 @@ public final class MemoryStore implements CacheStore {
       return CompletableFuture.failedFuture(e);
     }
     return CompletableFuture.completedFuture(length[0]);
+  }
+
+  @Override
+  public CompletionStage<java.util.List<Long>> bitField(Key key, BitField field) {
+    long now = ticker.millis();
+    Long[][] results = new Long[1][];
+    long grown = field.lengthAfterWrites();
+    try {
+      if (!field.writes()) {
+        Entry e = inHeap(live(key, now));
+        if (e != null) {
+          e.recordAccess(now);
+        }
+        // Reads only: the value as it is (entries are immutable), zeros past its end.
+        results[0] = field.apply(e == null ? new byte[0] : e.value(), 0);
+      } else {
+        map.compute(
+            key,
+            (k, old) -> {
+              if (old != null && old.isExpiredAt(now)) {
+                old = null;
+              }
+              old = inHeap(old);
+              int oldLength = old == null ? 0 : old.heldBytes();
+              byte[] value = old == null ? new byte[(int) grown]
+                  : Arrays.copyOf(old.value(), (int) Math.max(oldLength, grown));
+              results[0] = field.apply(value, 0);
+              if (old != null && value.length == oldLength
+                  && Arrays.equals(value, old.value())) {
+                old.recordAccess(now);
+                return old; // nothing changed (a GET, or a write that failed on overflow)
+              }
+              return old == null
+                  ? newEntry(value, 0, Entry.NO_EXPIRY, now)
+                  : newEntry(value, old.flags(), old.expiresAt(), now);
+            });
+      }
+    } catch (ChunkedValueException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(java.util.Arrays.asList(results[0]));
   }
 
   @Override

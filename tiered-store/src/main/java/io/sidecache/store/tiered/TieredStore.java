@@ -563,6 +563,11 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   }
 
   @Override
+  public CompletionStage<java.util.List<Long>> bitField(Key key, io.sidecache.store.BitField field) {
+    return write(key, false, () -> memory.bitField(key, field));
+  }
+
+  @Override
   public CompletionStage<byte[]> incrementByFloat(Key key, byte[] increment) {
     return write(key, false, () -> memory.incrementByFloat(key, increment));
   }

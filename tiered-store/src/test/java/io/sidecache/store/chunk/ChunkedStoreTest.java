@@ -2,12 +2,16 @@ package io.sidecache.store.chunk;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.sidecache.store.BitField;
+import io.sidecache.store.NotSupportedException;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkStats;
 import io.sidecache.store.ConcatOptions;
@@ -32,6 +36,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,6 +97,31 @@ class ChunkedStoreTest {
     }
     ValueReader r = done(store.read(key, e, 0, -1));
     return r == null ? null : done(ValueStreams.collect(r));
+  }
+
+  @Test
+  void setBitInAHundredChunkValueReadsAndWritesOneChunk() throws Exception {
+    ChunkedStore store = onDisk(1000);
+    Key key = Key.of("bitmap");
+    byte[] value = bytes(100_000, 3);
+    done(store.set(key, value, SetOptions.DEFAULT));
+    ChunkStats before = store.stats().chunks().orElseThrow();
+    long bit = 54_321L * 8 + 2;
+    int old = value[54_321] >> 5 & 1;
+    assertEquals(List.of((long) old), done(store.bitField(key, BitField.setBit(bit, 1 - old))));
+    ChunkStats after = store.stats().chunks().orElseThrow();
+    assertEquals(1, after.diskReads() - before.diskReads(), "chunks read");
+    assertEquals(1, after.diskWrites() - before.diskWrites(), "chunks written");
+    value[54_321] ^= 1 << 5;
+    assertArrayEquals(value, read(store, key));
+    // Fields further apart than two chunks cannot be committed as one change.
+    BitField spread = new BitField(List.of(
+        new BitField.Op(BitField.Kind.SET, false, 1, 0, 1, BitField.Overflow.WRAP),
+        new BitField.Op(BitField.Kind.SET, false, 1, 50_000L * 8, 1, BitField.Overflow.WRAP)));
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> done(store.bitField(key, spread)));
+    assertInstanceOf(NotSupportedException.class, e.getCause());
+    assertArrayEquals(value, read(store, key), "nothing written");
   }
 
   @Test

@@ -1,0 +1,462 @@
+package io.sidecache.resp;
+
+import io.sidecache.protocol.Stages;
+import io.sidecache.store.BitField;
+import io.sidecache.store.Entry;
+import io.sidecache.store.Key;
+import io.sidecache.store.SetOptions;
+import io.sidecache.store.ValueReader;
+import io.sidecache.store.ValueStreams;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Bitmap commands with Redis 7.0 semantics and error texts (bitops.c): {@code SETBIT}, {@code
+ * GETBIT}, {@code BITFIELD}, {@code BITFIELD_RO}, {@code BITCOUNT}, {@code BITPOS}, {@code
+ * BITOP}. Fields are read and written by one store operation ({@link
+ * io.sidecache.store.CacheStore#bitField}), which touches only the chunks of a chunked value that
+ * hold them; {@code BITCOUNT} and {@code BITPOS} stream a chunked value's range piece by piece.
+ * {@code BITOP} reads its sources whole, so it refuses a source longer than the chunk size
+ * (docs/protocol-resp.md). Bodies run on the connection's event loop and never block.
+ */
+final class BitCommands {
+  private static final RespException BIT_OFFSET =
+      new RespException("ERR bit offset is not an integer or out of range");
+  private static final RespException BIT_VALUE =
+      new RespException("ERR bit is not an integer or out of range");
+  private static final RespException BITFIELD_TYPE = new RespException("ERR Invalid bitfield type."
+      + " Use something like i16 u8. Note that u64 is not supported but i64 is.");
+
+  private BitCommands() {}
+
+  static List<RespCommand> commands() {
+    return List.of(
+        RespCommand.named("setbit", 4).flags("write", "denyoom").keys(1, 1, 1)
+            .acl("@write", "@bitmap", "@slow")
+            .doc("bitmap", "2.2.0", "Sets or clears the bit at offset of the string value."
+                + " Creates the key if it doesn't exist.")
+            .body(BitCommands::setbit).build(),
+        RespCommand.named("getbit", 3).flags("readonly", "fast").keys(1, 1, 1)
+            .acl("@read", "@bitmap", "@fast")
+            .doc("bitmap", "2.2.0", "Returns a bit value by offset.")
+            .body(BitCommands::getbit).build(),
+        RespCommand.named("bitfield", -2).flags("write", "denyoom").keys(1, 1, 1)
+            .acl("@write", "@bitmap", "@slow")
+            .doc("bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.")
+            .body((s, a) -> bitfield(s, a, false)).build(),
+        RespCommand.named("bitfield_ro", -2).flags("readonly", "fast").keys(1, 1, 1)
+            .acl("@read", "@bitmap", "@fast")
+            .doc("bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on"
+                + " strings.")
+            .body((s, a) -> bitfield(s, a, true)).build(),
+        RespCommand.named("bitcount", -2).flags("readonly").keys(1, 1, 1)
+            .acl("@read", "@bitmap", "@slow")
+            .doc("bitmap", "2.6.0", "Counts the number of set bits (population counting) in a"
+                + " string.")
+            .body(BitCommands::bitcount).build(),
+        RespCommand.named("bitpos", -3).flags("readonly").keys(1, 1, 1)
+            .acl("@read", "@bitmap", "@slow")
+            .doc("bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.")
+            .body(BitCommands::bitpos).build(),
+        RespCommand.named("bitop", -4).flags("write", "denyoom").keys(2, -1, 1)
+            .acl("@write", "@bitmap", "@slow")
+            .doc("bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores"
+                + " the result.")
+            .body(BitCommands::bitop).build());
+  }
+
+  /**
+   * A bit offset as Redis's {@code getBitOffsetFromArgument}: {@code #n} is {@code n * bits}
+   * (BITFIELD only); negative, or past {@code proto-max-bulk-len} bytes, is an error.
+   */
+  private static long bitOffset(RespSession s, byte[] arg, boolean hashAllowed, int bits) {
+    boolean hash = hashAllowed && arg.length > 0 && arg[0] == '#';
+    long offset;
+    try {
+      offset = Long.parseLong(new String(arg, hash ? 1 : 0, arg.length - (hash ? 1 : 0),
+          java.nio.charset.StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      throw BIT_OFFSET;
+    }
+    if (hash) {
+      if (offset < 0 || offset > Long.MAX_VALUE / bits) {
+        throw BIT_OFFSET;
+      }
+      offset *= bits;
+    }
+    if (offset < 0 || (offset >> 3) >= s.limits().maxBulkLength()) {
+      throw BIT_OFFSET;
+    }
+    return offset;
+  }
+
+  /** Redis 7 {@code SETBIT key offset value}: the bit's previous value. */
+  static void setbit(RespSession s, byte[][] args) {
+    long offset = bitOffset(s, args[2], false, 1);
+    int bit;
+    if (Args.is(args[3], "0")) {
+      bit = 0;
+    } else if (Args.is(args[3], "1")) {
+      bit = 1;
+    } else {
+      throw BIT_VALUE;
+    }
+    s.reply(s.store().bitField(Key.of(args[1]), BitField.setBit(offset, bit)),
+        (r, results) -> r.integer(results.get(0)));
+  }
+
+  /** Redis 7 {@code GETBIT key offset}: 0 past the end and for a missing key. */
+  static void getbit(RespSession s, byte[][] args) {
+    long offset = bitOffset(s, args[2], false, 1);
+    BitField get = new BitField(List.of(new BitField.Op(BitField.Kind.GET, false, 1, offset, 0,
+        BitField.Overflow.WRAP)));
+    s.reply(s.store().bitField(Key.of(args[1]), get), (r, results) -> r.integer(results.get(0)));
+  }
+
+  /**
+   * Redis 7 {@code BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset
+   * increment] [OVERFLOW WRAP|SAT|FAIL] ...} and {@code BITFIELD_RO key [GET type offset] ...}:
+   * every argument is checked before anything runs; the replies are an array of integers, nil for
+   * a write that failed on overflow.
+   */
+  static void bitfield(RespSession s, byte[][] args, boolean readOnly) {
+    List<BitField.Op> ops = new ArrayList<>();
+    BitField.Overflow overflow = BitField.Overflow.WRAP;
+    for (int i = 2; i < args.length; ) {
+      byte[] sub = args[i];
+      int left = args.length - i - 1;
+      if (Args.is(sub, "GET") && left >= 2) {
+        int[] type = type(args[i + 1]);
+        ops.add(new BitField.Op(BitField.Kind.GET, type[0] == 1, type[1],
+            bitOffset(s, args[i + 2], true, type[1]), 0, overflow));
+        i += 3;
+      } else if ((Args.is(sub, "SET") || Args.is(sub, "INCRBY")) && left >= 3) {
+        int[] type = type(args[i + 1]);
+        long offset = bitOffset(s, args[i + 2], true, type[1]);
+        long value = Args.toLong(args[i + 3]);
+        ops.add(new BitField.Op(Args.is(sub, "SET") ? BitField.Kind.SET : BitField.Kind.INCRBY,
+            type[0] == 1, type[1], offset, value, overflow));
+        i += 4;
+      } else if (Args.is(sub, "OVERFLOW") && left >= 1) {
+        if (Args.is(args[i + 1], "WRAP")) {
+          overflow = BitField.Overflow.WRAP;
+        } else if (Args.is(args[i + 1], "SAT")) {
+          overflow = BitField.Overflow.SAT;
+        } else if (Args.is(args[i + 1], "FAIL")) {
+          overflow = BitField.Overflow.FAIL;
+        } else {
+          throw new RespException("ERR Invalid OVERFLOW type specified");
+        }
+        i += 2;
+      } else {
+        throw RespException.SYNTAX;
+      }
+    }
+    if (readOnly && ops.stream().anyMatch(BitField.Op::writes)) {
+      throw new RespException("ERR BITFIELD_RO only supports the GET subcommand");
+    }
+    s.reply(s.store().bitField(Key.of(args[1]), new BitField(ops)), (r, results) -> {
+      r.array(results.size());
+      for (Long v : results) {
+        if (v == null) {
+          r.nullBulk();
+        } else {
+          r.integer(v);
+        }
+      }
+    });
+  }
+
+  /** A bitfield type, {@code i<bits>} (1..64) or {@code u<bits>} (1..63): {signed, bits}. */
+  private static int[] type(byte[] arg) {
+    if (arg.length < 2 || (arg[0] != 'i' && arg[0] != 'u')) {
+      throw BITFIELD_TYPE;
+    }
+    long bits;
+    try {
+      bits = Long.parseLong(new String(arg, 1, arg.length - 1,
+          java.nio.charset.StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      throw BITFIELD_TYPE;
+    }
+    boolean signed = arg[0] == 'i';
+    if (bits < 1 || bits > (signed ? 64 : 63)) {
+      throw BITFIELD_TYPE;
+    }
+    return new int[] {signed ? 1 : 0, (int) bits};
+  }
+
+  /**
+   * A range of a value as Redis's BITCOUNT and BITPOS resolve it: the first and last byte, and
+   * how many bits of the first byte before and of the last byte after it are outside.
+   */
+  private record Range(long first, long last, int skipHead, int skipTail) {
+    boolean isEmpty() {
+      return first > last;
+    }
+  }
+
+  /**
+   * Resolves {@code start}/{@code end} (inclusive, negative from the end, clamped) on a value of
+   * {@code length} bytes, in bytes or, with {@code bits}, in bits.
+   */
+  private static Range range(long length, long start, long end, boolean bits) {
+    long total = bits ? length << 3 : length;
+    if (start < 0) {
+      start = total + start;
+    }
+    if (end < 0) {
+      end = total + end;
+    }
+    start = Math.max(0, start);
+    end = Math.max(0, end);
+    if (end >= total) {
+      end = total - 1;
+    }
+    if (!bits || start > end) {
+      return new Range(start, end, 0, 0);
+    }
+    return new Range(start >> 3, end >> 3, (int) (start & 7), 7 - (int) (end & 7));
+  }
+
+  /**
+   * Redis 7.0 {@code BITCOUNT key [start end [BYTE|BIT]]}: the set bits of the range; 0 for a
+   * missing key, which is looked up before the range is parsed, as 7.0 does.
+   */
+  static void bitcount(RespSession s, byte[][] args) {
+    if (args.length != 2 && args.length != 4 && args.length != 5) {
+      throw RespException.SYNTAX;
+    }
+    Key key = Key.of(args[1]);
+    s.reply(s.store().get(key).thenCompose(e -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(0L);
+      }
+      Range range;
+      if (args.length == 2) {
+        range = range(e.length(), 0, -1, false);
+      } else {
+        long start = Args.toLong(args[2]);
+        long end = Args.toLong(args[3]);
+        boolean bits = args.length == 5 && unit(args[4]);
+        if (start < 0 && end < 0 && start > end) {
+          return CompletableFuture.completedFuture(0L);
+        }
+        range = range(e.length(), start, end, bits);
+      }
+      if (range.isEmpty()) {
+        return CompletableFuture.completedFuture(0L);
+      }
+      long[] count = new long[1];
+      return scan(s, key, e, range, (bytes, index) -> {
+        for (int i = bytes.position(); i < bytes.limit(); i++) {
+          int b = bytes.get(i) & 0xff;
+          long at = index + i - bytes.position();
+          if (at == range.first()) {
+            b &= 0xff >>> range.skipHead();
+          }
+          if (at == range.last()) {
+            b &= 0xff << range.skipTail();
+          }
+          count[0] += Integer.bitCount(b);
+        }
+        return false;
+      }).thenApply(v -> count[0]);
+    }), RespReply::integer);
+  }
+
+  /** {@code BIT} or {@code BYTE} (case-insensitive): whether the range is in bits. */
+  private static boolean unit(byte[] arg) {
+    if (Args.is(arg, "BIT")) {
+      return true;
+    }
+    if (Args.is(arg, "BYTE")) {
+      return false;
+    }
+    throw RespException.SYNTAX;
+  }
+
+  /**
+   * Redis 7.0 {@code BITPOS key bit [start [end [BYTE|BIT]]]}: the first bit of the range equal to
+   * {@code bit}; a missing key is all zeros (0, or -1 for a 1); a 0 not found is the bit after
+   * the range unless the end was given (then -1), a 1 not found is -1.
+   */
+  static void bitpos(RespSession s, byte[][] args) {
+    if (args.length > 6) {
+      throw RespException.SYNTAX;
+    }
+    long bitArg = Args.toLong(args[2]);
+    if (bitArg != 0 && bitArg != 1) {
+      throw new RespException("ERR The bit argument must be 1 or 0.");
+    }
+    int bit = (int) bitArg;
+    Key key = Key.of(args[1]);
+    s.reply(s.store().get(key).thenCompose(e -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(bit == 1 ? -1L : 0L);
+      }
+      boolean endGiven = args.length >= 5;
+      Range range;
+      if (args.length == 3) {
+        range = range(e.length(), 0, -1, false);
+      } else {
+        long start = Args.toLong(args[3]);
+        boolean bits = args.length == 6 && unit(args[5]);
+        long end = endGiven ? Args.toLong(args[4]) : bits ? (e.length() << 3) + 7 : -1;
+        range = range(e.length(), start, end, bits);
+      }
+      if (range.isEmpty()) {
+        return CompletableFuture.completedFuture(-1L);
+      }
+      long[] found = {-1};
+      return scan(s, key, e, range, (bytes, index) -> {
+        for (int i = bytes.position(); i < bytes.limit(); i++) {
+          long at = index + i - bytes.position();
+          int b = bytes.get(i) & 0xff;
+          int from = at == range.first() ? range.skipHead() : 0;
+          int to = at == range.last() ? 7 - range.skipTail() : 7;
+          for (int j = from; j <= to; j++) {
+            if (((b >> (7 - j)) & 1) == bit) {
+              found[0] = at * 8 + j;
+              return true;
+            }
+          }
+        }
+        return false;
+      }).thenApply(v -> {
+        if (found[0] >= 0 || bit == 1 || endGiven) {
+          return found[0];
+        }
+        return (range.last() + 1) * 8; // the zeros that follow the value
+      });
+    }), RespReply::integer);
+  }
+
+  /** Takes the bytes of a range piece by piece; {@code true} stops the scan. */
+  @FunctionalInterface
+  private interface ByteVisitor {
+    boolean visit(ByteBuffer bytes, long index);
+  }
+
+  /** Ends a scan early; not a failure. */
+  private static final CompletionException STOP = new CompletionException("stop", null) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  };
+
+  /**
+   * Visits bytes {@code range.first()} to {@code range.last()} of the value {@code e}: at once
+   * when it is in heap, else streamed from its chunks (only those the range covers). A value that
+   * lost a chunk reads as absent: nothing is visited.
+   */
+  private static CompletionStage<Void> scan(RespSession s, Key key, Entry e, Range range,
+      ByteVisitor visitor) {
+    if (!e.isChunked()) {
+      visitor.visit(ByteBuffer.wrap(e.value(), (int) range.first(),
+          (int) (range.last() - range.first() + 1)), range.first());
+      return CompletableFuture.completedFuture(null);
+    }
+    return s.onLoop(s.store().read(key, e, range.first(), range.last())).thenCompose(reader -> {
+      if (reader == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      long[] index = {reader.offset()};
+      return s.onLoop(ValueStreams.drain(reader, piece -> {
+        boolean stop = visitor.visit(piece, index[0]);
+        index[0] += piece.remaining();
+        return stop ? CompletableFuture.failedFuture(STOP) : CompletableFuture.completedFuture(null);
+      })).handle((v, t) -> {
+        reader.close();
+        if (t != null && t != STOP && t.getCause() != STOP) {
+          throw t instanceof CompletionException c ? c : new CompletionException(t);
+        }
+        return (Void) null;
+      });
+    });
+  }
+
+  /**
+   * Redis 7 {@code BITOP AND|OR|XOR|NOT destkey key [key ...]}: the result's length, that of the
+   * longest source, missing sources counting as zeros; an empty result deletes {@code destkey}.
+   * It runs in an exclusive section, so no command sees it half done; its keys must share an
+   * owner in a cluster ({@code CROSSSLOT}). A source longer than the chunk size is refused.
+   */
+  static void bitop(RespSession s, byte[][] args) {
+    int op;
+    if (Args.is(args[1], "AND")) {
+      op = 0;
+    } else if (Args.is(args[1], "OR")) {
+      op = 1;
+    } else if (Args.is(args[1], "XOR")) {
+      op = 2;
+    } else if (Args.is(args[1], "NOT")) {
+      op = 3;
+      if (args.length != 4) {
+        throw new RespException("ERR BITOP NOT must be called with a single source key.");
+      }
+    } else {
+      throw RespException.SYNTAX;
+    }
+    Key dest = Key.of(args[2]);
+    List<Key> keys = new ArrayList<>();
+    keys.add(dest);
+    for (int i = 3; i < args.length; i++) {
+      keys.add(Key.of(args[i]));
+    }
+    if (!s.store().colocated(keys)) {
+      throw RespException.CROSSSLOT;
+    }
+    long limit = s.store().streamingThreshold();
+    s.reply(s.exclusive(() -> {
+      List<CompletionStage<Entry>> reads = new ArrayList<>();
+      for (Key k : keys.subList(1, keys.size())) {
+        reads.add(s.store().get(k));
+      }
+      return s.onLoop(Stages.all(reads)).thenCompose(sources -> {
+        int length = 0;
+        for (Entry e : sources) {
+          if (e != null && (e.isChunked() || e.length() > limit)) {
+            throw new CompletionException(new RespException("ERR BITOP on a value longer than "
+                + limit + " bytes is not supported"));
+          }
+          length = Math.max(length, e == null ? 0 : (int) e.length());
+        }
+        if (length == 0) {
+          return s.store().delete(dest).thenApply(deleted -> 0L);
+        }
+        byte[] result = combine(op, sources, length);
+        return s.store().set(dest, result, SetOptions.DEFAULT)
+            .thenApply(r -> (long) result.length);
+      });
+    }), RespReply::integer);
+  }
+
+  /** Redis's {@code bitopCommand} loop: byte {@code i} of each source, 0 past its end. */
+  private static byte[] combine(int op, List<Entry> sources, int length) {
+    byte[] out = new byte[length];
+    for (int i = 0; i < length; i++) {
+      int acc = at(sources.get(0), i);
+      if (op == 3) {
+        acc = ~acc;
+      }
+      for (int j = 1; j < sources.size(); j++) {
+        int b = at(sources.get(j), i);
+        acc = op == 0 ? acc & b : op == 1 ? acc | b : acc ^ b;
+      }
+      out[i] = (byte) acc;
+    }
+    return out;
+  }
+
+  private static int at(Entry e, int i) {
+    return e == null || i >= e.length() ? 0 : e.value()[i] & 0xff;
+  }
+}
