@@ -56,7 +56,7 @@ final class RawResp implements AutoCloseable {
     send(text.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  /** Reads one whole reply (nested arrays included) and returns its exact bytes. */
+  /** Reads one whole reply (nested aggregates included, RESP2 or RESP3) and returns its bytes. */
   String reply() throws IOException {
     StringBuilder sb = new StringBuilder();
     readReply(sb);
@@ -67,15 +67,16 @@ final class RawResp implements AutoCloseable {
     String line = readLine();
     sb.append(line).append("\r\n");
     char type = line.charAt(0);
-    if (type == '$') {
+    if (type == '$' || type == '=' || type == '!') { // bulk, RESP3 verbatim and blob error
       int n = Integer.parseInt(line.substring(1));
       if (n >= 0) {
         byte[] data = in.readNBytes(n + 2);
         sb.append(new String(data, StandardCharsets.ISO_8859_1));
       }
-    } else if (type == '*') {
+    } else if (type == '*' || type == '~' || type == '>' || type == '%' || type == '|') {
+      // arrays, RESP3 sets and pushes; maps and attributes hold twice as many elements
       int n = Integer.parseInt(line.substring(1));
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < (type == '%' || type == '|' ? 2 * n : n); i++) {
         readReply(sb);
       }
     }

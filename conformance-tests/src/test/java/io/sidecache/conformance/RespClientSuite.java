@@ -22,8 +22,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The clients of a RESP conformance suite, connected to {@link #target()} for each test: a raw
- * socket for exact bytes, Jedis, and Lettuce (RESP2, as Sidecache speaks; against Redis 7.0 this
- * pins the same reply shapes). Each test gets a unique key prefix, so tests never see each
+ * socket for exact bytes, Jedis, and Lettuce pinned to RESP2 (RespConformance covers RESP3), so
+ * both targets answer in the same reply shapes. Each test gets a unique key prefix, so tests never see each
  * other's keys unless they flush.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -236,6 +236,80 @@ abstract class RespConformance {
         raw.call("HELLO", "two"));
   }
 
+  /**
+   * {@code HELLO 3} switches the connection to RESP3: maps, sets, the null and verbatim strings
+   * where Redis 7.0 answers with them; {@code HELLO 2} switches back.
+   */
+  @Test
+  void hello_protocol3_repliesWithResp3Types() throws IOException {
+    String k = key();
+    String hello = raw.call("HELLO", "3");
+    assertTrue(hello.startsWith("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"),
+        hello);
+    assertTrue(hello.contains("$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:"), hello);
+    assertTrue(hello.endsWith("$7\r\nmodules\r\n*0\r\n"), hello);
+    assertEquals("_\r\n", raw.call("GET", k));
+    raw.call("SET", k, "v");
+    assertEquals("*2\r\n$1\r\nv\r\n_\r\n", raw.call("MGET", k, key()));
+    assertEquals("%1\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
+        raw.call("CONFIG", "GET", "appendonly"));
+    String info = raw.call("COMMAND", "INFO", "get");
+    assertTrue(info.startsWith("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n"
+        + ":1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n"
+        + "$5\r\nflags\r\n~"), info);
+    assertTrue(raw.call("COMMAND", "DOCS", "get").startsWith("%1\r\n$3\r\nget\r\n%"));
+    String server = raw.call("INFO", "server");
+    assertTrue(server.startsWith("=") && server.contains("\r\ntxt:# Server\r\n"), server);
+    String client = raw.call("CLIENT", "INFO");
+    assertTrue(client.startsWith("=") && client.contains(" resp=3"), client);
+    assertEquals("%2\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n",
+        raw.call("LCS", key(), key(), "IDX"));
+    assertEquals("*1\r\n_\r\n", raw.call("BITFIELD", key(), "OVERFLOW", "FAIL", "INCRBY", "u1",
+        "0", "2"));
+    assertEquals("+OK\r\n", raw.call("WATCH", k));
+    try (RawResp other = new RawResp(respAddress())) {
+      other.call("SET", k, "changed");
+    }
+    raw.call("MULTI");
+    raw.call("GET", k);
+    assertEquals("_\r\n", raw.call("EXEC"), "an aborted EXEC is the null");
+    assertTrue(raw.call("HELLO", "2").startsWith("*14\r\n"));
+    assertEquals("$-1\r\n", raw.call("GET", key()));
+  }
+
+  /** Clients that speak RESP3: Jedis with RESP3, Lettuce's default handshake, redis-cli -3. */
+  @Test
+  void resp3Clients() throws Exception {
+    String k = key();
+    try (Jedis j = new Jedis(new redis.clients.jedis.HostAndPort(respAddress().getHostString(),
+        respAddress().getPort()), redis.clients.jedis.DefaultJedisClientConfig.builder()
+        .protocol(redis.clients.jedis.RedisProtocol.RESP3).build())) {
+      assertEquals("OK", j.set(k, "v3"));
+      assertEquals("v3", j.get(k));
+      assertEquals(java.util.Arrays.asList("v3", null), j.mget(k, key()));
+      assertEquals(java.util.Map.of("appendonly", "no"), j.configGet("appendonly"));
+      assertTrue(j.info("server").contains("redis_version:"));
+    }
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(
+        io.lettuce.core.RedisURI.create(respAddress().getHostString(), respAddress().getPort()));
+    try (var connection = client.connect()) {
+      var sync = connection.sync();
+      assertEquals("v3", sync.get(k));
+      assertEquals(java.util.Map.of("appendonly", "no"), sync.configGet("appendonly"));
+      assertEquals(List.of(0L), sync.bitfield(key(), io.lettuce.core.BitFieldArgs.Builder.set(
+          io.lettuce.core.BitFieldArgs.unsigned(8), 0, 3)));
+    } finally {
+      client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));
+    }
+    java.util.Optional<String> cli = ExternalServer.find("redis-cli");
+    if (cli.isPresent()) {
+      String out = io.sidecache.protocol.testing.ChildProcess.output(
+          java.time.Duration.ofSeconds(30), cli.get(), "-3", "-h", "127.0.0.1", "-p",
+          Integer.toString(respAddress().getPort()), "config", "get", "appendonly");
+      assertEquals("appendonly no\n", out, "a map, as redis-cli -3 prints one");
+    }
+  }
+
   @Test
   void select_onlyDatabaseZeroMatters() throws IOException {
     assertEquals("+OK\r\n", raw.call("SELECT", "0"));

@@ -105,7 +105,7 @@ final class ConfigCommand {
         }
       }
     }
-    s.reply().array(reply.size());
+    s.reply().map(reply.size() / 2);
     for (String v : reply) {
       s.reply().bulk(v);
     }

@@ -56,7 +56,7 @@ final class ConnectionCommands {
             .subcommand(RespCommand.named("info", 2).flags("noscript", "loading", "stale")
                 .acl("@slow", "@connection")
                 .doc("connection", "6.2.0", "Returns information about the connection.")
-                .body((s, a) -> s.reply().bulk(s.infoLine() + "\n")))
+                .body((s, a) -> s.reply().verbatim(s.infoLine() + "\n")))
             .subcommand(RespCommand.named("list", -2).flags("admin", "noscript", "loading",
                     "stale")
                 .acl("@admin", "@slow", "@dangerous", "@connection")
@@ -128,19 +128,22 @@ final class ConnectionCommands {
   }
 
   /**
-   * Redis 7.0 {@code HELLO [protover [AUTH user pass] [SETNAME name]]}. Only RESP2 is spoken:
-   * protocol 3 is answered with NOPROTO, so clients (Lettuce) fall back to RESP2. Without a
-   * configured password the {@code default} user accepts any password, as Redis's {@code nopass}.
-   * An unauthenticated connection must authenticate with the AUTH option.
+   * Redis 7.0 {@code HELLO [protover [AUTH user pass] [SETNAME name]]}: protocol 2 or 3 (RESP3
+   * from this reply on: maps, sets, nulls and verbatim strings where Redis 7 answers with them),
+   * NOPROTO otherwise; without a version the connection keeps its protocol. Without a configured
+   * password the {@code default} user accepts any password, as Redis's {@code nopass}. An
+   * unauthenticated connection must authenticate with the AUTH option.
    */
   static void hello(RespSession s, byte[][] args) {
     int next = 1;
+    int protocol = s.reply().protocol();
     if (args.length >= 2) {
       long version = Args.toLong(args[next++],
           new RespException("ERR Protocol version is not an integer or out of range"));
-      if (version != 2) {
+      if (version != 2 && version != 3) {
         throw new RespException("NOPROTO unsupported protocol version");
       }
+      protocol = (int) version;
     }
     byte[] user = null;
     byte[] password = null;
@@ -169,13 +172,14 @@ final class ConnectionCommands {
       s.name(validName(clientName));
     }
     RespReply r = s.reply();
-    r.array(14);
+    r.protocol(protocol);
+    r.map(7);
     r.bulk("server");
     r.bulk("redis");
     r.bulk("version");
     r.bulk(REDIS_VERSION);
     r.bulk("proto");
-    r.integer(2);
+    r.integer(protocol);
     r.bulk("id");
     r.integer(s.clientId());
     r.bulk("mode");
@@ -266,7 +270,7 @@ final class ConnectionCommands {
         }
       }
     }
-    s.reply().bulk(sb.toString());
+    s.reply().verbatim(sb.toString());
   }
 
   /** Returns whether a Redis client type names normal clients; throws for an unknown type. */

@@ -65,7 +65,7 @@ final class InfoCommand {
     for (String section : sections) {
       append(s.context(), s.now(), s.localPort(), section, out);
     }
-    s.reply().bulk(out.text.toString());
+    s.reply().verbatim(out.text.toString());
   }
 
   /**

@@ -127,7 +127,7 @@ final class Lcs {
       r.bulk(result);
       return;
     }
-    r.array(4);
+    r.map(2);
     r.bulk("matches");
     r.array(count);
     for (int m = 0; m < count; m++) {

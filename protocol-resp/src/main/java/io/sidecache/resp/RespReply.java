@@ -9,8 +9,11 @@ import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes RESP2 replies straight into one outbound buffer per read batch (no reply objects):
- * simple strings, errors, integers, bulk strings and array headers.
+ * Writes replies straight into one outbound buffer per read batch (no reply objects): simple
+ * strings, errors, integers, bulk strings and array headers, and the RESP3 types Redis 7 answers
+ * with once a connection said {@code HELLO 3} (null, map, set, verbatim string); in RESP2 those
+ * are written as Redis writes them there (a null bulk string or array, a flat array, a bulk
+ * string).
  *
  * <p>Not thread-safe: one instance per connection, used on its event loop.
  */
@@ -19,6 +22,7 @@ public final class RespReply {
   private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NULL = "_\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ZERO = ":0\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ONE = ":1\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] MIN_LONG =
@@ -30,6 +34,7 @@ public final class RespReply {
   private final ByteBufAllocator alloc;
   private ByteBuf buf;
   private boolean discarded;
+  private boolean resp3;
 
   RespReply(ByteBufAllocator alloc) {
     this.alloc = alloc;
@@ -111,7 +116,7 @@ public final class RespReply {
    */
   public void bulk(byte[] value) {
     if (value == null) {
-      buf().writeBytes(NULL_BULK);
+      nullBulk();
       return;
     }
     ByteBuf b = buf();
@@ -150,14 +155,76 @@ public final class RespReply {
     buf().writeBytes(CRLF);
   }
 
-  /** Writes the null bulk string {@code $-1}. */
+  /** Writes the null bulk string {@code $-1}, in RESP3 the null {@code _}. */
   public void nullBulk() {
-    buf().writeBytes(NULL_BULK);
+    buf().writeBytes(resp3 ? NULL : NULL_BULK);
   }
 
-  /** Writes the null array {@code *-1}. */
+  /** Writes the null array {@code *-1}, in RESP3 the null {@code _}. */
   public void nullArray() {
-    buf().writeBytes(NULL_ARRAY);
+    buf().writeBytes(resp3 ? NULL : NULL_ARRAY);
+  }
+
+  /**
+   * Switches the protocol of the replies written from now on (Redis {@code HELLO protover}).
+   *
+   * @param version 2 or 3
+   */
+  void protocol(int version) {
+    resp3 = version == 3;
+  }
+
+  /** Returns the protocol of the replies: 2 or 3. */
+  int protocol() {
+    return resp3 ? 3 : 2;
+  }
+
+  /**
+   * Writes a map header (RESP3 {@code %}); the caller then writes {@code pairs} keys and values.
+   * In RESP2 an array of twice as many elements, as Redis's {@code addReplyMapLen}.
+   *
+   * @param pairs the number of key-value pairs
+   */
+  public void map(int pairs) {
+    header(resp3 ? '%' : '*', resp3 ? pairs : 2L * pairs);
+  }
+
+  /**
+   * Writes a set header (RESP3 {@code ~}); in RESP2 an array header.
+   *
+   * @param length the number of elements
+   */
+  public void set(int length) {
+    header(resp3 ? '~' : '*', length);
+  }
+
+  /**
+   * Writes text as a verbatim string of format {@code txt} (RESP3 {@code =}); in RESP2 a bulk
+   * string, as Redis's {@code addReplyVerbatim}.
+   *
+   * @param text the text, encoded as UTF-8
+   */
+  public void verbatim(String text) {
+    if (!resp3) {
+      bulk(text);
+      return;
+    }
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    ByteBuf b = buf();
+    b.ensureWritable(bytes.length + 20);
+    b.writeByte('=');
+    writeDecimal(b, bytes.length + 4);
+    b.writeBytes(CRLF);
+    b.writeBytes("txt:".getBytes(StandardCharsets.US_ASCII));
+    b.writeBytes(bytes);
+    b.writeBytes(CRLF);
+  }
+
+  private void header(char type, long length) {
+    ByteBuf b = buf();
+    b.writeByte(type);
+    writeDecimal(b, length);
+    b.writeBytes(CRLF);
   }
 
   /**
@@ -166,10 +233,7 @@ public final class RespReply {
    * @param length the number of elements, at least 0
    */
   public void array(int length) {
-    ByteBuf b = buf();
-    b.writeByte('*');
-    writeDecimal(b, length);
-    b.writeBytes(CRLF);
+    header('*', length);
   }
 
   private static void writeDecimal(ByteBuf b, long v) {

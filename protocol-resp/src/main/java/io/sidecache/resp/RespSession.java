@@ -421,7 +421,7 @@ public final class RespSession {
         + " qbuf=0 qbuf-free=0 argv-mem=0"
         + " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
         + " cmd=" + lastCommand
-        + " user=default redir=-1 resp=2"
+        + " user=default redir=-1 resp=" + reply().protocol()
         + " lib-name=" + libName
         + " lib-ver=" + libVersion;
   }

@@ -123,7 +123,7 @@ final class ServerCommands {
       }
     }
     RespReply r = s.reply();
-    r.array(selected.size() * 2);
+    r.map(selected.size());
     for (RespCommand c : selected) {
       r.bulk(c.fullName());
       writeDocs(r, c);
@@ -132,7 +132,7 @@ final class ServerCommands {
 
   private static void writeDocs(RespReply r, RespCommand c) {
     boolean container = !c.subcommands().isEmpty();
-    r.array(container ? 8 : 6);
+    r.map(container ? 4 : 3);
     r.bulk("summary");
     r.bulk(c.summary());
     r.bulk("since");
@@ -141,7 +141,7 @@ final class ServerCommands {
     r.bulk(c.group());
     if (container) {
       r.bulk("subcommands");
-      r.array(c.subcommands().size() * 2);
+      r.map(c.subcommands().size());
       for (RespCommand sub : c.subcommands()) {
         r.bulk(sub.fullName());
         writeDocs(r, sub);
@@ -157,18 +157,18 @@ final class ServerCommands {
     r.array(10);
     r.bulk(c.fullName());
     r.integer(c.arity());
-    r.array(c.flags().size());
+    r.set(c.flags().size());
     for (String f : c.flags()) {
       r.simple(f);
     }
     r.integer(c.firstKey());
     r.integer(c.lastKey());
     r.integer(c.step());
-    r.array(c.aclCategories().size());
+    r.set(c.aclCategories().size());
     for (String a : c.aclCategories()) {
       r.simple(a);
     }
-    r.array(0);
+    r.set(0); // tips
     writeKeySpecs(r, c);
     r.array(c.subcommands().size());
     for (RespCommand sub : c.subcommands()) {
@@ -178,28 +178,28 @@ final class ServerCommands {
 
   private static void writeKeySpecs(RespReply r, RespCommand c) {
     if (c.firstKey() == 0) {
-      r.array(0);
+      r.set(0);
       return;
     }
-    r.array(1);
-    r.array(6);
+    r.set(1);
+    r.map(3);
     r.bulk("flags");
-    r.array(1);
+    r.set(1);
     r.simple(c.flags().contains("write") ? "RW" : "RO");
     r.bulk("begin_search");
-    r.array(4);
+    r.map(2);
     r.bulk("type");
     r.bulk("index");
     r.bulk("spec");
-    r.array(2);
+    r.map(1);
     r.bulk("index");
     r.integer(c.firstKey());
     r.bulk("find_keys");
-    r.array(4);
+    r.map(2);
     r.bulk("type");
     r.bulk("range");
     r.bulk("spec");
-    r.array(6);
+    r.map(3);
     r.bulk("lastkey");
     r.integer(c.lastKey() < 0 ? c.lastKey() : c.lastKey() - c.firstKey());
     r.bulk("keystep");

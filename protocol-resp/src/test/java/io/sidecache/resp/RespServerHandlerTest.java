@@ -171,12 +171,17 @@ class RespServerHandlerTest {
   }
 
   @Test
-  void hello_resp2Only() {
+  void hello_switchesBetweenResp2AndResp3() {
     String reply = send("HELLO 2 SETNAME app\r\n");
     assertTrue(reply.startsWith("*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), reply);
     assertTrue(reply.contains("$5\r\nproto\r\n:2\r\n"), reply);
     assertEquals("$3\r\napp\r\n", send("CLIENT GETNAME\r\n"));
-    assertEquals("-NOPROTO unsupported protocol version\r\n", send("HELLO 3\r\n"));
+    assertTrue(send("HELLO 3\r\n").startsWith("%7\r\n"));
+    assertEquals("_\r\n", send("GET missing\r\n"));
+    assertTrue(send("HELLO\r\n").contains("$5\r\nproto\r\n:3\r\n"), "no version: kept");
+    assertTrue(send("HELLO 2\r\n").startsWith("*14\r\n"));
+    assertEquals("$-1\r\n", send("GET missing\r\n"));
+    assertEquals("-NOPROTO unsupported protocol version\r\n", send("HELLO 4\r\n"));
     assertEquals("-ERR Protocol version is not an integer or out of range\r\n", send("HELLO x\r\n"));
     assertEquals("-ERR Syntax error in HELLO option 'foo'\r\n", send("HELLO 2 foo\r\n"));
   }
