@@ -91,7 +91,7 @@ class TlsIT {
     assumeTrue(System.getProperty("os.name").equals("Linux")
         && System.getProperty("os.arch").equals("amd64"), "netty-tcnative is bundled for"
         + " linux-x86_64 only");
-    assertEquals(io.netty.handler.ssl.SslProvider.OPENSSL, TlsSettings.provider(),
+    assertEquals(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT, TlsSettings.provider(),
         () -> "BoringSSL did not load: " + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
     assertTrue(config().tls().toString().contains("tls-provider=BoringSSL"),
         config().tls().toString());

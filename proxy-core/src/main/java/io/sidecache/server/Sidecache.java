@@ -94,8 +94,13 @@ public final class Sidecache implements AutoCloseable {
   private Sidecache(SidecacheConfig config) throws InterruptedException {
     // Before anything opens: a TLS file or protocol that cannot be used stops the start clean.
     this.tls = config.tls() == null ? null : config.tls().server();
-    this.peerTls = config.tls() == null || config.cluster() == null ? null
-        : new io.sidecache.cluster.PeerTls(tls, config.tls().peerClient());
+    try {
+      this.peerTls = config.tls() == null || config.cluster() == null ? null
+          : new io.sidecache.cluster.PeerTls(tls, config.tls().peerClient());
+    } catch (RuntimeException e) {
+      TlsSettings.release(tls);
+      throw e;
+    }
     Ticker ticker = Ticker.system();
     this.outputLimit = config.outputLimitBytes();
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -116,6 +121,7 @@ public final class Sidecache implements AutoCloseable {
             TieredStore.PENDING_BYTES_DEFAULT, config.chunkMemoryBytes(), ticker);
       } catch (IOException | RuntimeException e) {
         expiry.shutdownNow();
+        releaseTls();
         throw new StartupException("cannot open the disk tier in " + config.dataDir()
             + ": " + reason(e) + "; use --data-dir, or --disk-size 0 for memory only", e);
       }
@@ -265,6 +271,7 @@ public final class Sidecache implements AutoCloseable {
       shutDownLoops();
       expiry.shutdownNow();
       closeTiered();
+      releaseTls();
       if (e instanceof java.net.BindException) {
         throw bindFailure(s.bindHost(), s.peerPort(), "peer", e);
       }
@@ -585,7 +592,16 @@ public final class Sidecache implements AutoCloseable {
     gcMetrics.close();
     memoryTier.cleanUp();
     closeTiered();
+    releaseTls();
     log.info("stopped");
+  }
+
+  /** Releases the TLS contexts (the OpenSSL ones hold native memory). */
+  private void releaseTls() {
+    TlsSettings.release(tls);
+    if (peerTls != null) {
+      TlsSettings.release(peerTls.client());
+    }
   }
 
   private void closeTiered() {

@@ -30,12 +30,24 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
 
   /**
    * The TLS implementation every context uses: BoringSSL through netty-tcnative when its native
-   * library loads on this machine, else the JDK's.
+   * library loads on this machine, else the JDK's. The OpenSSL contexts and engines are the
+   * reference-counted kind: each connection's {@code SslHandler} releases its engine when the
+   * connection closes, and the node releases its contexts when it stops ({@link #release}), with
+   * no finalizers involved.
    *
-   * @return {@link SslProvider#OPENSSL} or {@link SslProvider#JDK}
+   * @return {@link SslProvider#OPENSSL_REFCNT} or {@link SslProvider#JDK}
    */
   public static SslProvider provider() {
-    return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    return OpenSsl.isAvailable() ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
+  }
+
+  /**
+   * Releases a context this class built (a no-op for the JDK's).
+   *
+   * @param context the context, or {@code null}
+   */
+  static void release(SslContext context) {
+    io.netty.util.ReferenceCountUtil.release(context);
   }
 
   /** The protocol versions allowed by default. */
@@ -112,12 +124,14 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
 
   /** Builds a context and makes one engine, so a bad protocol or file fails now, not per client. */
   private SslContext checked(SslContextBuilder b, String options) {
+    SslContext ctx = null;
     try {
-      SslContext ctx = b.build();
+      ctx = b.build();
       io.netty.util.ReferenceCountUtil.release(ctx.newEngine(
           io.netty.buffer.ByteBufAllocator.DEFAULT));
       return ctx;
     } catch (SSLException | RuntimeException e) {
+      release(ctx);
       throw unusable(options + " with --tls-protocols " + String.join(",", protocols), e);
     }
   }
@@ -131,7 +145,7 @@ public record TlsSettings(Path cert, Path key, Path ca, List<String> protocols) 
   @Override
   public String toString() {
     return "tls-cert=" + cert + (ca != null ? " tls-ca=" + ca : "") + " tls-protocols="
-        + String.join(",", protocols) + " tls-provider=" + (provider() == SslProvider.OPENSSL
-            ? OpenSsl.versionString() : "JDK");
+        + String.join(",", protocols) + " tls-provider=" + (provider() == SslProvider.JDK
+            ? "JDK" : OpenSsl.versionString());
   }
 }
