@@ -821,8 +821,13 @@ public final class RoutingStore implements CacheStore {
 
   @Override
   public CompletionStage<java.util.List<Long>> bitField(Key key, io.sidecache.store.BitField field) {
-    return routeWrite(key, PeerOp.BIT_FIELD, out -> PeerCodec.writeBitField(out, field),
-        () -> shared.local.bitField(key, field));
+    // GETBIT and BITFIELD_RO are reads: served by a replica when the owner is down, not
+    // replicated.
+    return field.writes()
+        ? routeWrite(key, PeerOp.BIT_FIELD, out -> PeerCodec.writeBitField(out, field),
+            () -> shared.local.bitField(key, field))
+        : routeRead(key, PeerOp.BIT_FIELD, out -> PeerCodec.writeBitField(out, field),
+            () -> shared.local.bitField(key, field));
   }
 
   @Override

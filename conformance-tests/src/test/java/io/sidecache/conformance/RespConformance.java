@@ -257,6 +257,7 @@ abstract class RespConformance {
     assertTrue(info.startsWith("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n"
         + ":1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n"
         + "$5\r\nflags\r\n~"), info);
+    assertTrue(info.endsWith("~0\r\n"), "no subcommands: an empty set, as 7.0");
     assertTrue(raw.call("COMMAND", "DOCS", "get").startsWith("%1\r\n$3\r\nget\r\n%"));
     String server = raw.call("INFO", "server");
     assertTrue(server.startsWith("=") && server.contains("\r\ntxt:# Server\r\n"), server);

@@ -372,6 +372,9 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals(offset, raw.call("SETBIT", k, "-1", "1"));
     assertEquals(offset, raw.call("SETBIT", k, "4294967296", "1"));
     assertEquals(offset, raw.call("GETBIT", k, "x"));
+    for (String loose : new String[] {"+5", "05", "-0", " 5"}) {
+      assertEquals(offset, raw.call("SETBIT", k, loose, "1"), loose);
+    }
     assertEquals(err("bit is not an integer or out of range"), raw.call("SETBIT", k, "1", "2"));
     assertEquals(err("wrong number of arguments for 'setbit' command"), raw.call("SETBIT", k, "1"));
     String j = key();
@@ -403,6 +406,10 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals(type, raw.call("BITFIELD", k, "GET", "i65", "0"));
     assertEquals(type, raw.call("BITFIELD", k, "GET", "x8", "0"));
     assertEquals(type, raw.call("BITFIELD", k, "GET", "I8", "0"));
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "i08", "0"));
+    assertEquals(type, raw.call("BITFIELD", k, "GET", "i+8", "0"));
+    assertEquals(err("bit offset is not an integer or out of range"), raw.call("BITFIELD", k,
+        "GET", "i8", "#+1"));
     assertEquals(err("Invalid OVERFLOW type specified"), raw.call("BITFIELD", k, "OVERFLOW",
         "bad"));
     assertEquals(err("syntax error"), raw.call("BITFIELD", k, "GET", "u8"));
@@ -419,6 +426,13 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals(integer(1), raw.call("STRLEN", created), "a write that failed still grew it");
     assertEquals(List.of(1L, 1L), jedis.bitfield(key(), "INCRBY", "u2", "100", "1", "OVERFLOW",
         "SAT", "INCRBY", "u2", "102", "1"));
+    // A read far from the write: the write's bytes are one chunk, the read has its own.
+    String far = key();
+    assertEquals("*2\r\n:0\r\n:0\r\n", raw.call("BITFIELD", far, "GET", "u8", "0", "SET", "u8",
+        "#300000", "1"));
+    assertEquals(integer(300001), raw.call("STRLEN", far));
+    assertEquals("*2\r\n:1\r\n:0\r\n", raw.call("BITFIELD_RO", far, "GET", "u8", "#300000",
+        "GET", "u8", "0"));
   }
 
   @Test
@@ -436,6 +450,7 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals(integer(26), raw.call("BITCOUNT", k, "0", "1000"));
     assertEquals(integer(0), raw.call("BITCOUNT", key()));
     assertEquals(err("syntax error"), raw.call("BITCOUNT", k, "0"));
+    assertEquals(integer(0), raw.call("BITCOUNT", key(), "0"), "7.0 looks the key up first");
     assertEquals(err("syntax error"), raw.call("BITCOUNT", k, "0", "1", "FOO"));
     assertEquals(err("value is not an integer or out of range"), raw.call("BITCOUNT", k, "a",
         "1"));
@@ -465,6 +480,7 @@ abstract class RespStringsConformance extends RespClientSuite {
     assertEquals(integer(-1), raw.call("BITPOS", missing, "1"));
     assertEquals(err("The bit argument must be 1 or 0."), raw.call("BITPOS", k, "2"));
     assertEquals(err("syntax error"), raw.call("BITPOS", k, "1", "0", "1", "BAR"));
+    assertEquals(integer(-1), raw.call("BITPOS", missing, "1", "0", "1", "BIT", "x"));
     assertEquals(err("value is not an integer or out of range"), raw.call("BITPOS", k, "1", "x"));
     assertEquals(-1L, jedis.bitpos(k, true));
   }

@@ -21,7 +21,8 @@ import java.util.concurrent.CompletionStage;
  * io.sidecache.store.CacheStore#bitField}), which touches only the chunks of a chunked value that
  * hold them; {@code BITCOUNT} and {@code BITPOS} stream a chunked value's range piece by piece.
  * {@code BITOP} reads its sources whole, so it refuses a source longer than the chunk size
- * (docs/protocol-resp.md). Bodies run on the connection's event loop and never block.
+ * (docs/protocol-resp.md). Bodies run on the connection's event loop and never block: a scan of a
+ * chunked value visits one chunk per event-loop task, eight bytes at a time.
  */
 final class BitCommands {
   private static final RespException BIT_OFFSET =
@@ -75,13 +76,9 @@ final class BitCommands {
    */
   private static long bitOffset(RespSession s, byte[] arg, boolean hashAllowed, int bits) {
     boolean hash = hashAllowed && arg.length > 0 && arg[0] == '#';
-    long offset;
-    try {
-      offset = Long.parseLong(new String(arg, hash ? 1 : 0, arg.length - (hash ? 1 : 0),
-          java.nio.charset.StandardCharsets.US_ASCII));
-    } catch (NumberFormatException e) {
-      throw BIT_OFFSET;
-    }
+    // Redis's string2ll: no '+', no leading zero, no "-0".
+    long offset = Args.toLong(hash ? java.util.Arrays.copyOfRange(arg, 1, arg.length) : arg,
+        BIT_OFFSET);
     if (hash) {
       if (offset < 0 || offset > Long.MAX_VALUE / bits) {
         throw BIT_OFFSET;
@@ -176,13 +173,7 @@ final class BitCommands {
     if (arg.length < 2 || (arg[0] != 'i' && arg[0] != 'u')) {
       throw BITFIELD_TYPE;
     }
-    long bits;
-    try {
-      bits = Long.parseLong(new String(arg, 1, arg.length - 1,
-          java.nio.charset.StandardCharsets.US_ASCII));
-    } catch (NumberFormatException e) {
-      throw BITFIELD_TYPE;
-    }
+    long bits = Args.toLong(java.util.Arrays.copyOfRange(arg, 1, arg.length), BITFIELD_TYPE);
     boolean signed = arg[0] == 'i';
     if (bits < 1 || bits > (signed ? 64 : 63)) {
       throw BITFIELD_TYPE;
@@ -228,13 +219,13 @@ final class BitCommands {
    * missing key, which is looked up before the range is parsed, as 7.0 does.
    */
   static void bitcount(RespSession s, byte[][] args) {
-    if (args.length != 2 && args.length != 4 && args.length != 5) {
-      throw RespException.SYNTAX;
-    }
     Key key = Key.of(args[1]);
     s.reply(s.store().get(key).thenCompose(e -> {
       if (e == null) {
         return CompletableFuture.completedFuture(0L);
+      }
+      if (args.length != 2 && args.length != 4 && args.length != 5) {
+        throw RespException.SYNTAX;
       }
       Range range;
       if (args.length == 2) {
@@ -253,20 +244,40 @@ final class BitCommands {
       }
       long[] count = new long[1];
       return scan(s, key, e, range, (bytes, index) -> {
-        for (int i = bytes.position(); i < bytes.limit(); i++) {
-          int b = bytes.get(i) & 0xff;
-          long at = index + i - bytes.position();
-          if (at == range.first()) {
-            b &= 0xff >>> range.skipHead();
-          }
-          if (at == range.last()) {
-            b &= 0xff << range.skipTail();
-          }
-          count[0] += Integer.bitCount(b);
+        int from = bytes.position();
+        int to = bytes.limit();
+        long lastAt = index + (to - from) - 1;
+        // The edge bytes with their masks, the rest eight bytes at a time.
+        if (index == range.first() && to > from) {
+          count[0] += Integer.bitCount(edge(bytes.get(from), index, range));
+          from++;
+        }
+        if (lastAt == range.last() && to > from) {
+          to--;
+          count[0] += Integer.bitCount(edge(bytes.get(to), lastAt, range));
+        }
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+          count[0] += Long.bitCount(bytes.getLong(i));
+        }
+        for (; i < to; i++) {
+          count[0] += Integer.bitCount(bytes.get(i) & 0xff);
         }
         return false;
       }).thenApply(v -> count[0]);
     }), RespReply::integer);
+  }
+
+  /** Byte {@code at} of the range with the bits outside the range cleared. */
+  private static int edge(byte b, long at, Range range) {
+    int v = b & 0xff;
+    if (at == range.first()) {
+      v &= 0xff >>> range.skipHead();
+    }
+    if (at == range.last()) {
+      v &= 0xff << range.skipTail();
+    }
+    return v;
   }
 
   /** {@code BIT} or {@code BYTE} (case-insensitive): whether the range is in bits. */
@@ -286,9 +297,6 @@ final class BitCommands {
    * the range unless the end was given (then -1), a 1 not found is -1.
    */
   static void bitpos(RespSession s, byte[][] args) {
-    if (args.length > 6) {
-      throw RespException.SYNTAX;
-    }
     long bitArg = Args.toLong(args[2]);
     if (bitArg != 0 && bitArg != 1) {
       throw new RespException("ERR The bit argument must be 1 or 0.");
@@ -298,6 +306,9 @@ final class BitCommands {
     s.reply(s.store().get(key).thenCompose(e -> {
       if (e == null) {
         return CompletableFuture.completedFuture(bit == 1 ? -1L : 0L);
+      }
+      if (args.length > 6) {
+        throw RespException.SYNTAX;
       }
       boolean endGiven = args.length >= 5;
       Range range;
@@ -313,18 +324,28 @@ final class BitCommands {
         return CompletableFuture.completedFuture(-1L);
       }
       long[] found = {-1};
+      long skip = bit == 1 ? 0L : -1L; // eight bytes that cannot hold the bit looked for
       return scan(s, key, e, range, (bytes, index) -> {
-        for (int i = bytes.position(); i < bytes.limit(); i++) {
-          long at = index + i - bytes.position();
+        int start = bytes.position();
+        int i = start;
+        int to = bytes.limit();
+        while (i < to) {
+          long at = index + i - start;
+          if (at != range.first() && at + 8 <= range.last() && i + 8 <= to
+              && bytes.getLong(i) == skip) {
+            i += 8;
+            continue;
+          }
           int b = bytes.get(i) & 0xff;
           int from = at == range.first() ? range.skipHead() : 0;
-          int to = at == range.last() ? 7 - range.skipTail() : 7;
-          for (int j = from; j <= to; j++) {
+          int last = at == range.last() ? 7 - range.skipTail() : 7;
+          for (int j = from; j <= last; j++) {
             if (((b >> (7 - j)) & 1) == bit) {
               found[0] = at * 8 + j;
               return true;
             }
           }
+          i++;
         }
         return false;
       }).thenApply(v -> {
@@ -369,11 +390,16 @@ final class BitCommands {
         return CompletableFuture.completedFuture(null);
       }
       long[] index = {reader.offset()};
-      return s.onLoop(ValueStreams.drain(reader, piece -> {
+      // Each piece (a chunk) is visited as a task of its own on the event loop, not on the
+      // thread that read it (the disk thread) and not all in one go: a scan of a value of
+      // thousands of chunks lets the loop's other connections run between its chunks.
+      return s.onLoop(ValueStreams.drain(reader, piece -> s.onLoopLater(() -> {
         boolean stop = visitor.visit(piece, index[0]);
         index[0] += piece.remaining();
-        return stop ? CompletableFuture.failedFuture(STOP) : CompletableFuture.completedFuture(null);
-      })).handle((v, t) -> {
+        if (stop) {
+          throw STOP;
+        }
+      }))).handle((v, t) -> {
         reader.close();
         if (t != null && t != STOP && t.getCause() != STOP) {
           throw t instanceof CompletionException c ? c : new CompletionException(t);

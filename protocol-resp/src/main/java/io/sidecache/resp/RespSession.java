@@ -242,6 +242,16 @@ public final class RespSession {
   }
 
   /**
+   * Runs {@code work} as a task of its own on this connection's event loop, after what is queued
+   * there: long work cut into such tasks lets the loop's other connections run in between.
+   *
+   * @return a stage completed once it ran
+   */
+  CompletionStage<Void> onLoopLater(Runnable work) {
+    return CompletableFuture.runAsync(work, handler.executor());
+  }
+
+  /**
    * Runs {@code section} with no other client's command in between on this node (see {@link
    * CommandGate}); {@code EXEC}, {@code MSETNX}, {@code RENAME} and {@code COPY} use it. Inside a
    * section (a command queued by MULTI) it runs at once.

@@ -170,7 +170,11 @@ final class ServerCommands {
     }
     r.set(0); // tips
     writeKeySpecs(r, c);
-    r.array(c.subcommands().size());
+    if (c.subcommands().isEmpty()) {
+      r.set(0); // as Redis 7.0: an empty set, else an array
+    } else {
+      r.array(c.subcommands().size());
+    }
     for (RespCommand sub : c.subcommands()) {
       writeInfo(r, sub);
     }

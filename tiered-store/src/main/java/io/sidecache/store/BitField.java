@@ -142,29 +142,40 @@ public record BitField(List<Op> ops) {
   public Long[] apply(byte[] window, long base) {
     Long[] results = new Long[ops.size()];
     for (int i = 0; i < results.length; i++) {
-      Op op = ops.get(i);
-      long bit = op.offset() - base * 8;
-      long old = read(window, bit, op.bits(), op.signed());
-      if (op.kind() == Kind.GET) {
-        results[i] = old;
-        continue;
-      }
-      boolean set = op.kind() == Kind.SET;
-      long[] limit = new long[1];
-      boolean overflow = op.signed()
-          ? signedOverflow(set ? op.value() : old, set ? 0 : op.value(), op.bits(),
-              op.overflow(), limit)
-          : unsignedOverflow(set ? op.value() : old, set ? 0 : op.value(), op.bits(),
-              op.overflow(), limit);
-      if (overflow && op.overflow() == Overflow.FAIL) {
-        results[i] = null;
-        continue;
-      }
-      long next = overflow ? limit[0] : set ? op.value() : old + op.value();
-      write(window, bit, op.bits(), next);
-      results[i] = set ? old : next;
+      results[i] = apply(i, window, base);
     }
     return results;
+  }
+
+  /**
+   * Runs sub-operation {@code i} alone on a window of the value, as {@link #apply(byte[], long)}
+   * does for each in turn; the caller keeps the order where fields overlap.
+   *
+   * @param i the index of the sub-operation
+   * @param window bytes of the value from {@code base}, changed in place by a write
+   * @param base the index in the value of {@code window[0]}, at most the field's first byte
+   * @return its result: the field's value, or {@code null} for a write failed on overflow
+   */
+  public Long apply(int i, byte[] window, long base) {
+    Op op = ops.get(i);
+    long bit = op.offset() - base * 8;
+    long old = read(window, bit, op.bits(), op.signed());
+    if (op.kind() == Kind.GET) {
+      return old;
+    }
+    boolean set = op.kind() == Kind.SET;
+    long[] limit = new long[1];
+    boolean overflow = op.signed()
+        ? signedOverflow(set ? op.value() : old, set ? 0 : op.value(), op.bits(),
+            op.overflow(), limit)
+        : unsignedOverflow(set ? op.value() : old, set ? 0 : op.value(), op.bits(),
+            op.overflow(), limit);
+    if (overflow && op.overflow() == Overflow.FAIL) {
+      return null;
+    }
+    long next = overflow ? limit[0] : set ? op.value() : old + op.value();
+    write(window, bit, op.bits(), next);
+    return set ? old : next;
   }
 
   /** Redis's {@code getUnsignedBitfield}/{@code getSignedBitfield} at a bit of the window. */

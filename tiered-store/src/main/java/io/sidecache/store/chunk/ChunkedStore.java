@@ -31,7 +31,9 @@ import io.sidecache.store.disk.DiskTier;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -414,28 +416,68 @@ public final class ChunkedStore extends ForwardingCacheStore {
         // Stays in heap (or only reads it): the memory tier runs it atomically.
         return orChunked(super.bitField(key, field), () -> bitFieldChunked(key, field));
       }
-      long first = field.firstByte();
-      long last = field.lastByte();
       int size = e != null && e.isChunked() ? Manifest.decode(e.value()).chunkSize() : chunkSize;
-      if (last / size - first / size > 1) {
-        return CompletableFuture.<java.util.List<Long>>failedFuture(new NotSupportedException(
-            "the fields of one BITFIELD on a value longer than " + chunkSize + " bytes must lie"
-                + " in two adjacent chunks of " + size + " bytes"));
-      }
-      // Whole chunks: the commit then replaces them without reading them again.
-      long from = first / size * size;
-      return window(key, e, from, (last / size + 1) * size - 1).thenCompose(window -> {
-        java.util.List<Long> results = java.util.Arrays.asList(field.apply(window, from));
-        if (!field.writes()) {
-          return CompletableFuture.completedFuture(results);
+      // One window of whole chunks holds every written field (so the commit replaces those
+      // chunks without reading them again, and the change commits as one); it must span at
+      // most two adjacent chunks. A read outside it gets a window of its own bytes.
+      long first = Long.MAX_VALUE;
+      long last = -1;
+      for (BitField.Op op : field.ops()) {
+        if (op.writes() || !field.writes()) {
+          first = Math.min(first, op.offset() >>> 3);
+          last = Math.max(last, op.lastByte());
         }
-        long length = Math.max(e == null ? 0 : e.length(), field.lengthAfterWrites());
+      }
+      boolean spread = last / size - first / size > 1;
+      if (spread && field.writes()) {
+        return CompletableFuture.<java.util.List<Long>>failedFuture(new NotSupportedException(
+            "the written fields of one BITFIELD on a value longer than " + chunkSize
+                + " bytes must lie in two adjacent chunks of " + size + " bytes"));
+      }
+      long length = Math.max(e == null ? 0 : e.length(), field.lengthAfterWrites());
+      long from = spread ? -1 : first / size * size;
+      long to = spread ? -2 : (last / size + 1) * size - 1;
+      int n = field.ops().size();
+      byte[][] windows = new byte[n][];
+      long[] bases = new long[n];
+      List<CompletableFuture<byte[]>> reads = new ArrayList<>();
+      CompletableFuture<byte[]> main = spread ? CompletableFuture.completedFuture(null)
+          : window(key, e, from, to).toCompletableFuture();
+      reads.add(main);
+      List<Integer> own = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        BitField.Op op = field.ops().get(i);
+        long opFirst = op.offset() >>> 3;
+        if (spread || opFirst < from || op.lastByte() > to) {
+          own.add(i);
+          bases[i] = opFirst;
+          reads.add(window(key, e, opFirst, op.lastByte()).toCompletableFuture());
+        } else {
+          bases[i] = from;
+        }
+      }
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+        byte[] mainWindow = main.join();
+        for (int i = 0; i < n; i++) {
+          windows[i] = mainWindow;
+        }
+        for (int k = 0; k < own.size(); k++) {
+          windows[own.get(k)] = reads.get(k + 1).join();
+        }
+        Long[] results = new Long[n];
+        for (int i = 0; i < n; i++) {
+          results[i] = field.apply(i, windows[i], bases[i]);
+        }
+        java.util.List<Long> answer = java.util.Arrays.asList(results);
+        if (!field.writes()) {
+          return CompletableFuture.completedFuture(answer);
+        }
         // Only the bytes the value holds: a GET past its end reads zeros but adds nothing.
-        byte[] changed = window.length > length - from
-            ? Arrays.copyOf(window, (int) (length - from)) : window;
+        byte[] changed = mainWindow.length > length - from
+            ? Arrays.copyOf(mainWindow, (int) (length - from)) : mainWindow;
         return modify(key, e, from, changed, length).thenCompose(r ->
             r.outcome() == Outcome.STORED
-                ? CompletableFuture.completedFuture(results)
+                ? CompletableFuture.completedFuture(answer)
                 : bitFieldChunked(key, field));
       });
     });
@@ -489,9 +531,13 @@ public final class ChunkedStore extends ForwardingCacheStore {
   /** {@link #modify} with a chunked value's manifest, pinned by the caller, or {@code null}. */
   private CompletionStage<SetResult> modify(Key key, Entry e, Manifest chunked, long offset,
       byte[] bytes, long length) {
-    Writes w = new Writes();
     // A value keeps the chunk size it was written with, even if --chunk-size changed since.
     int size = chunked != null ? chunked.chunkSize() : chunkSize;
+    if (length > Manifest.maxLength(size)) {
+      return CompletableFuture.failedFuture(new NotSupportedException("a value of chunks of "
+          + size + " bytes holds at most " + Manifest.maxLength(size) + " bytes"));
+    }
+    Writes w = new Writes();
     int first = (int) (offset / size);
     int last = (int) ((offset + bytes.length - 1) / size);
     Manifest old;

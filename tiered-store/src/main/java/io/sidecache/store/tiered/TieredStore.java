@@ -564,7 +564,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
 
   @Override
   public CompletionStage<java.util.List<Long>> bitField(Key key, io.sidecache.store.BitField field) {
-    return write(key, false, () -> memory.bitField(key, field));
+    return field.writes() ? write(key, false, () -> memory.bitField(key, field))
+        : run(key, () -> memory.bitField(key, field));
   }
 
   @Override
