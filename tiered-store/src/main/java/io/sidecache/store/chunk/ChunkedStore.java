@@ -417,22 +417,40 @@ public final class ChunkedStore extends ForwardingCacheStore {
         return orChunked(super.bitField(key, field), () -> bitFieldChunked(key, field));
       }
       int size = e != null && e.isChunked() ? Manifest.decode(e.value()).chunkSize() : chunkSize;
-      // One window of whole chunks holds every written field (so the commit replaces those
-      // chunks without reading them again, and the change commits as one); it must span at
-      // most two adjacent chunks. A read outside it gets a window of its own bytes.
-      long first = Long.MAX_VALUE;
-      long last = -1;
-      for (BitField.Op op : field.ops()) {
-        if (op.writes() || !field.writes()) {
-          first = Math.min(first, op.offset() >>> 3);
-          last = Math.max(last, op.lastByte());
-        }
-      }
+      // One window of whole chunks holds every field if they lie in two adjacent chunks, else
+      // every written field (so the commit replaces those chunks without reading them again,
+      // and the change commits as one), which must then lie in two adjacent chunks. A read
+      // outside it gets a window of its own bytes; one that straddles its edge is refused, as
+      // it might need to see a write made before it in the call.
+      long first = field.firstByte();
+      long last = field.lastByte();
       boolean spread = last / size - first / size > 1;
       if (spread && field.writes()) {
-        return CompletableFuture.<java.util.List<Long>>failedFuture(new NotSupportedException(
-            "the written fields of one BITFIELD on a value longer than " + chunkSize
-                + " bytes must lie in two adjacent chunks of " + size + " bytes"));
+        first = Long.MAX_VALUE;
+        last = -1;
+        for (BitField.Op op : field.ops()) {
+          if (op.writes()) {
+            first = Math.min(first, op.offset() >>> 3);
+            last = Math.max(last, op.lastByte());
+          }
+        }
+        if (last / size - first / size > 1) {
+          return CompletableFuture.<java.util.List<Long>>failedFuture(new NotSupportedException(
+              "the written fields of one BITFIELD on a value longer than " + chunkSize
+                  + " bytes must lie in two adjacent chunks of " + size + " bytes"));
+        }
+        spread = false;
+        long from = first / size * size;
+        long to = (last / size + 1) * size - 1;
+        for (BitField.Op op : field.ops()) {
+          boolean inside = (op.offset() >>> 3) >= from && op.lastByte() <= to;
+          boolean outside = op.lastByte() < from || (op.offset() >>> 3) > to;
+          if (!inside && !outside) {
+            return CompletableFuture.<java.util.List<Long>>failedFuture(
+                new NotSupportedException("a field of one BITFIELD on a value longer than "
+                    + chunkSize + " bytes straddles the chunks its writes change"));
+          }
+        }
       }
       long length = Math.max(e == null ? 0 : e.length(), field.lengthAfterWrites());
       long from = spread ? -1 : first / size * size;

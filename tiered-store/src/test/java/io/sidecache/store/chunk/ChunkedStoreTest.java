@@ -122,6 +122,25 @@ class ChunkedStoreTest {
         () -> done(store.bitField(key, spread)));
     assertInstanceOf(NotSupportedException.class, e.getCause());
     assertArrayEquals(value, read(store, key), "nothing written");
+
+    // A read after a write in the same call sees it, across a chunk boundary; a read far away
+    // is read on its own; one that straddles the written chunks' edge while the call spans
+    // further is refused.
+    BitField.Op set = new BitField.Op(BitField.Kind.SET, false, 8, 1000L * 8, 0xab,
+        BitField.Overflow.WRAP);
+    BitField.Op straddle = new BitField.Op(BitField.Kind.GET, false, 16, 999L * 8, 0,
+        BitField.Overflow.WRAP);
+    BitField.Op far = new BitField.Op(BitField.Kind.GET, false, 8, 90_000L * 8, 0,
+        BitField.Overflow.WRAP);
+    assertEquals(List.of((long) (value[1000] & 0xff), (long) ((value[999] & 0xff) << 8 | 0xab)),
+        done(store.bitField(key, new BitField(List.of(set, straddle)))));
+    value[1000] = (byte) 0xab;
+    assertArrayEquals(value, read(store, key));
+    assertEquals(List.of(0xabL, (long) (value[90_000] & 0xff)),
+        done(store.bitField(key, new BitField(List.of(set, far)))));
+    ExecutionException straddled = assertThrows(ExecutionException.class, () -> done(
+        store.bitField(key, new BitField(List.of(set, straddle, far)))));
+    assertInstanceOf(NotSupportedException.class, straddled.getCause());
   }
 
   @Test
