@@ -84,6 +84,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
   private final DelayedFlush delayedFlush;
   private final StatsReport report;
   private final MemcachedStats stats;
+  /** The return flags of the meta reply being written (one at a time, on the event loop). */
+  private final MetaReturn metaReturn = new MetaReturn();
 
   private ChannelHandlerContext ctx;
 
@@ -611,39 +613,11 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     } else {
       buf.writeBytes(TextReplies.META_HD);
     }
-    for (int i = 0; i < f.count(); i++) {
-      byte flag = f.flagAt(i);
-      switch (flag) {
-        case 's':
-          TextReplies.writeMetaNumber(buf, 's', entry.length());
-          break;
-        case 't':
-          TextReplies.writeMetaNumber(buf, 't', ttlSeconds(entry, now));
-          break;
-        case 'c':
-          buf.writeByte(' ').writeByte('c');
-          TextReplies.writeUnsignedDecimal(buf, entry.cas());
-          break;
-        case 'f':
-          TextReplies.writeMetaNumber(buf, 'f', entry.flags() & 0xFFFF_FFFFL);
-          break;
-        case 'l':
-          TextReplies.writeMetaNumber(
-              buf, 'l', Entry.secondsSinceAccess(result.accessBefore(), now));
-          break;
-        case 'h':
-          TextReplies.writeMetaNumber(buf, 'h', Entry.isFetched(result.accessBefore()) ? 1 : 0);
-          break;
-        case 'O':
-          buf.writeByte(' ').writeBytes(f.opaque());
-          break;
-        case 'k':
-          TextReplies.writeMetaKey(buf, key, f.base64Key());
-          break;
-        default:
-          break;
-      }
-    }
+    metaReturn.clear().size(entry.length()).ttl(ttlSeconds(entry, now)).cas(entry.cas())
+        .clientFlags(entry.flags() & 0xFFFF_FFFFL)
+        .lastAccess(Entry.secondsSinceAccess(result.accessBefore(), now))
+        .hit(Entry.isFetched(result.accessBefore()))
+        .write(buf, key, f);
     if (result.tokenAlreadySent()) {
       buf.writeBytes(TextReplies.META_Z);
     }
@@ -666,7 +640,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
     }
     ByteBuf buf = buffer();
     buf.writeBytes(status);
-    TextReplies.writeMetaEcho(buf, request.key(), request.meta());
+    metaReturn.clear().write(buf, request.key(), request.meta());
     buf.writeBytes(TextReplies.CRLF);
     writeThroughIfLarge();
   }
@@ -735,17 +709,7 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
           }
           ByteBuf buf = buffer();
           buf.writeBytes(metaOutcome(outcome));
-          for (int i = 0; i < f.count(); i++) {
-            byte flag = f.flagAt(i);
-            if (flag == 'O') {
-              buf.writeByte(' ').writeBytes(f.opaque());
-            } else if (flag == 'k') {
-              TextReplies.writeMetaKey(buf, request.key(), f.base64Key());
-            } else if (flag == 'c') {
-              buf.writeByte(' ').writeByte('c');
-              TextReplies.writeUnsignedDecimal(buf, result.cas());
-            }
-          }
+          metaReturn.clear().cas(result.cas()).write(buf, request.key(), f);
           buf.writeBytes(TextReplies.CRLF);
           writeThroughIfLarge();
         });
@@ -832,19 +796,8 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
           } else {
             buf.writeBytes(TextReplies.META_HD);
           }
-          for (int i = 0; i < f.count(); i++) {
-            byte flag = f.flagAt(i);
-            if (flag == 'c') {
-              buf.writeByte(' ').writeByte('c');
-              TextReplies.writeUnsignedDecimal(buf, result.entry().cas());
-            } else if (flag == 't') {
-              TextReplies.writeMetaNumber(buf, 't', ttlSeconds(result.entry(), now));
-            } else if (flag == 'O') {
-              buf.writeByte(' ').writeBytes(f.opaque());
-            } else if (flag == 'k') {
-              TextReplies.writeMetaKey(buf, request.key(), f.base64Key());
-            }
-          }
+          metaReturn.clear().cas(result.entry().cas()).ttl(ttlSeconds(result.entry(), now))
+              .write(buf, request.key(), f);
           buf.writeBytes(TextReplies.CRLF);
           if (f.has('v')) {
             buf.writeBytes(value).writeBytes(TextReplies.CRLF);

@@ -135,26 +135,6 @@ final class TextReplies {
   }
 
   /**
-   * Writes the meta return flags that only echo the request, in request order: {@code O<opaque>}
-   * as sent and {@code k<key>} (base64 and followed by {@code " b"} when the key was sent with
-   * {@code b}), as memcached's {@code META_KEY}. Other flags are skipped.
-   *
-   * @param out where to write, must not be {@code null}
-   * @param key the decoded key, must not be {@code null}
-   * @param flags the request's flags, must not be {@code null}
-   */
-  static void writeMetaEcho(ByteBuf out, byte[] key, MetaFlags flags) {
-    for (int i = 0; i < flags.count(); i++) {
-      byte f = flags.flagAt(i);
-      if (f == 'O') {
-        out.writeByte(' ').writeBytes(flags.opaque());
-      } else if (f == 'k') {
-        writeMetaKey(out, key, flags.base64Key());
-      }
-    }
-  }
-
-  /**
    * Writes {@code " k<key>"}, or {@code " k<base64 key> b"} for a key sent base64-encoded.
    *
    * @param out where to write, must not be {@code null}
