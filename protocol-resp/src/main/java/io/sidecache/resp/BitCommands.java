@@ -220,52 +220,58 @@ final class BitCommands {
    */
   static void bitcount(RespSession s, byte[][] args) {
     Key key = Key.of(args[1]);
-    s.reply(s.store().get(key).thenCompose(e -> {
-      if (e == null) {
+    s.reply(s.store().get(key).thenCompose(e -> bitcountOf(s, key, e, args)),
+        RespReply::integer);
+  }
+
+  /** {@code BITCOUNT} of the value {@code e}; again on the value a changed key holds instead. */
+  private static CompletionStage<Long> bitcountOf(RespSession s, Key key, Entry e,
+      byte[][] args) {
+    if (e == null) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    if (args.length != 2 && args.length != 4 && args.length != 5) {
+      throw RespException.SYNTAX;
+    }
+    Range range;
+    if (args.length == 2) {
+      range = range(e.length(), 0, -1, false);
+    } else {
+      long start = Args.toLong(args[2]);
+      long end = Args.toLong(args[3]);
+      boolean bits = args.length == 5 && unit(args[4]);
+      if (start < 0 && end < 0 && start > end) {
         return CompletableFuture.completedFuture(0L);
       }
-      if (args.length != 2 && args.length != 4 && args.length != 5) {
-        throw RespException.SYNTAX;
+      range = range(e.length(), start, end, bits);
+    }
+    if (range.isEmpty()) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    long[] count = new long[1];
+    return scan(s, key, e, range, (bytes, index) -> {
+      int from = bytes.position();
+      int to = bytes.limit();
+      long lastAt = index + (to - from) - 1;
+      // The edge bytes with their masks, the rest eight bytes at a time.
+      if (index == range.first() && to > from) {
+        count[0] += Integer.bitCount(edge(bytes.get(from), index, range));
+        from++;
       }
-      Range range;
-      if (args.length == 2) {
-        range = range(e.length(), 0, -1, false);
-      } else {
-        long start = Args.toLong(args[2]);
-        long end = Args.toLong(args[3]);
-        boolean bits = args.length == 5 && unit(args[4]);
-        if (start < 0 && end < 0 && start > end) {
-          return CompletableFuture.completedFuture(0L);
-        }
-        range = range(e.length(), start, end, bits);
+      if (lastAt == range.last() && to > from) {
+        to--;
+        count[0] += Integer.bitCount(edge(bytes.get(to), lastAt, range));
       }
-      if (range.isEmpty()) {
-        return CompletableFuture.completedFuture(0L);
+      int i = from;
+      for (; i + 8 <= to; i += 8) {
+        count[0] += Long.bitCount(bytes.getLong(i));
       }
-      long[] count = new long[1];
-      return scan(s, key, e, range, (bytes, index) -> {
-        int from = bytes.position();
-        int to = bytes.limit();
-        long lastAt = index + (to - from) - 1;
-        // The edge bytes with their masks, the rest eight bytes at a time.
-        if (index == range.first() && to > from) {
-          count[0] += Integer.bitCount(edge(bytes.get(from), index, range));
-          from++;
-        }
-        if (lastAt == range.last() && to > from) {
-          to--;
-          count[0] += Integer.bitCount(edge(bytes.get(to), lastAt, range));
-        }
-        int i = from;
-        for (; i + 8 <= to; i += 8) {
-          count[0] += Long.bitCount(bytes.getLong(i));
-        }
-        for (; i < to; i++) {
-          count[0] += Integer.bitCount(bytes.get(i) & 0xff);
-        }
-        return false;
-      }).thenApply(v -> count[0]);
-    }), RespReply::integer);
+      for (; i < to; i++) {
+        count[0] += Integer.bitCount(bytes.get(i) & 0xff);
+      }
+      return false;
+    }).thenCompose(scanned -> scanned == e ? CompletableFuture.completedFuture(count[0])
+        : bitcountOf(s, key, scanned, args));
   }
 
   /** Byte {@code at} of the range with the bits outside the range cleared. */
@@ -303,58 +309,66 @@ final class BitCommands {
     }
     int bit = (int) bitArg;
     Key key = Key.of(args[1]);
-    s.reply(s.store().get(key).thenCompose(e -> {
-      if (e == null) {
-        return CompletableFuture.completedFuture(bit == 1 ? -1L : 0L);
-      }
-      if (args.length > 6) {
-        throw RespException.SYNTAX;
-      }
-      boolean endGiven = args.length >= 5;
-      Range range;
-      if (args.length == 3) {
-        range = range(e.length(), 0, -1, false);
-      } else {
-        long start = Args.toLong(args[3]);
-        boolean bits = args.length == 6 && unit(args[5]);
-        long end = endGiven ? Args.toLong(args[4]) : bits ? (e.length() << 3) + 7 : -1;
-        range = range(e.length(), start, end, bits);
-      }
-      if (range.isEmpty()) {
-        return CompletableFuture.completedFuture(-1L);
-      }
-      long[] found = {-1};
-      long skip = bit == 1 ? 0L : -1L; // eight bytes that cannot hold the bit looked for
-      return scan(s, key, e, range, (bytes, index) -> {
-        int start = bytes.position();
-        int i = start;
-        int to = bytes.limit();
-        while (i < to) {
-          long at = index + i - start;
-          if (at != range.first() && at + 8 <= range.last() && i + 8 <= to
-              && bytes.getLong(i) == skip) {
-            i += 8;
-            continue;
-          }
-          int b = bytes.get(i) & 0xff;
-          int from = at == range.first() ? range.skipHead() : 0;
-          int last = at == range.last() ? 7 - range.skipTail() : 7;
-          for (int j = from; j <= last; j++) {
-            if (((b >> (7 - j)) & 1) == bit) {
-              found[0] = at * 8 + j;
-              return true;
-            }
-          }
-          i++;
+    s.reply(s.store().get(key).thenCompose(e -> bitposOf(s, key, e, bit, args)),
+        RespReply::integer);
+  }
+
+  /** {@code BITPOS} in the value {@code e}; again in the value a changed key holds instead. */
+  private static CompletionStage<Long> bitposOf(RespSession s, Key key, Entry e, int bit,
+      byte[][] args) {
+    if (e == null) {
+      return CompletableFuture.completedFuture(bit == 1 ? -1L : 0L);
+    }
+    if (args.length > 6) {
+      throw RespException.SYNTAX;
+    }
+    boolean endGiven = args.length >= 5;
+    Range range;
+    if (args.length == 3) {
+      range = range(e.length(), 0, -1, false);
+    } else {
+      long start = Args.toLong(args[3]);
+      boolean bits = args.length == 6 && unit(args[5]);
+      long end = endGiven ? Args.toLong(args[4]) : bits ? (e.length() << 3) + 7 : -1;
+      range = range(e.length(), start, end, bits);
+    }
+    if (range.isEmpty()) {
+      return CompletableFuture.completedFuture(-1L);
+    }
+    long[] found = {-1};
+    long skip = bit == 1 ? 0L : -1L; // eight bytes that cannot hold the bit looked for
+    return scan(s, key, e, range, (bytes, index) -> {
+      int start = bytes.position();
+      int i = start;
+      int to = bytes.limit();
+      while (i < to) {
+        long at = index + i - start;
+        if (at != range.first() && at + 8 <= range.last() && i + 8 <= to
+            && bytes.getLong(i) == skip) {
+          i += 8;
+          continue;
         }
-        return false;
-      }).thenApply(v -> {
-        if (found[0] >= 0 || bit == 1 || endGiven) {
-          return found[0];
+        int b = bytes.get(i) & 0xff;
+        int from = at == range.first() ? range.skipHead() : 0;
+        int last = at == range.last() ? 7 - range.skipTail() : 7;
+        for (int j = from; j <= last; j++) {
+          if (((b >> (7 - j)) & 1) == bit) {
+            found[0] = at * 8 + j;
+            return true;
+          }
         }
-        return (range.last() + 1) * 8; // the zeros that follow the value
-      });
-    }), RespReply::integer);
+        i++;
+      }
+      return false;
+    }).thenCompose(scanned -> {
+      if (scanned != e) {
+        return bitposOf(s, key, scanned, bit, args);
+      }
+      if (found[0] >= 0 || bit == 1 || endGiven) {
+        return CompletableFuture.completedFuture(found[0]);
+      }
+      return CompletableFuture.completedFuture((range.last() + 1) * 8); // the zeros after it
+    });
   }
 
   /** Takes the bytes of a range piece by piece; {@code true} stops the scan. */
@@ -375,19 +389,27 @@ final class BitCommands {
 
   /**
    * Visits bytes {@code range.first()} to {@code range.last()} of the value {@code e}: at once
-   * when it is in heap, else streamed from its chunks (only those the range covers). A value that
-   * lost a chunk reads as absent: nothing is visited.
+   * when it is in heap, else streamed from its chunks (only those the range covers).
+   *
+   * @return a stage completed with {@code e} once visited; or, without visiting anything, with
+   *     the value the key holds now if it changed before its chunks could be read (the range was
+   *     {@code e}'s, so the caller starts over with it), or {@code null} if the value lost a
+   *     chunk (it reads as absent, and the key is removed)
    */
-  private static CompletionStage<Void> scan(RespSession s, Key key, Entry e, Range range,
+  private static CompletionStage<Entry> scan(RespSession s, Key key, Entry e, Range range,
       ByteVisitor visitor) {
     if (!e.isChunked()) {
       visitor.visit(ByteBuffer.wrap(e.value(), (int) range.first(),
           (int) (range.last() - range.first() + 1)), range.first());
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(e);
     }
     return s.onLoop(s.store().read(key, e, range.first(), range.last())).thenCompose(reader -> {
       if (reader == null) {
         return CompletableFuture.completedFuture(null);
+      }
+      if (reader.entry().cas() != e.cas()) {
+        reader.close();
+        return CompletableFuture.completedFuture(reader.entry());
       }
       long[] index = {reader.offset()};
       // Each piece (a chunk) is visited as a task of its own on the event loop, not on the
@@ -404,7 +426,7 @@ final class BitCommands {
         if (t != null && t != STOP && t.getCause() != STOP) {
           throw t instanceof CompletionException c ? c : new CompletionException(t);
         }
-        return (Void) null;
+        return e;
       });
     });
   }

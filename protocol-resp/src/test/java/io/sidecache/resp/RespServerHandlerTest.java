@@ -432,6 +432,46 @@ class RespServerHandlerTest {
     assertTrue(channel.isOpen());
   }
 
+  /**
+   * BITCOUNT and BITPOS resolve their range on the value they looked up; when the key changes
+   * before its chunks are read (the store then reads the new value), they start over on the new
+   * one instead of applying the old range to the new bytes.
+   */
+  @Test
+  void bitcountAndBitposStartOverWhenTheValueChangesBeforeItsChunksAreRead() {
+    CacheStore chunked = io.sidecache.store.chunk.ChunkedStore.overMemory(MemoryStore.builder()
+        .maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run), 1 << 20, 16, now::get,
+        null);
+    byte[] old = new byte[64];
+    java.util.Arrays.fill(old, (byte) 0xff);
+    byte[] changed = new byte[40];
+    java.util.Arrays.fill(changed, (byte) 0x03);
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    CacheStore racing = new ForwardingCacheStore(chunked) {
+      @Override
+      public CompletionStage<io.sidecache.store.ValueReader> read(Key key, Entry entry,
+          long start, long end) {
+        if (reads.getAndIncrement() % 2 == 0) { // a writer gets in between, once per command
+          set(key, reads.get() < 2 ? changed : old, io.sidecache.store.SetOptions.DEFAULT);
+        }
+        return super.read(key, entry, start, end);
+      }
+    };
+    chunked.set(Key.of("k"), old, io.sidecache.store.SetOptions.DEFAULT);
+    EmbeddedChannel ch = open(racing);
+    try {
+      // The last 8 bytes: of the 40-byte value, 16 bits; the old range (bytes 56..63) would
+      // have found none of its bytes.
+      assertEquals(":16\r\n", send(ch, "BITCOUNT k -8 -1\r\n"));
+      // From 40 bytes of 0x03 (first clear bit: 0) to 64 bytes of 0xff before the scan: no
+      // clear bit in them, so the first is the one after them.
+      chunked.set(Key.of("k"), changed, io.sidecache.store.SetOptions.DEFAULT);
+      assertEquals(":512\r\n", send(ch, "BITPOS k 0\r\n"));
+    } finally {
+      ch.finishAndReleaseAll();
+    }
+  }
+
   /** Delegates to a real store, but GET completes only when the test says so. */
   private static final class DelayedGetStore extends ForwardingCacheStore {
     private final CompletableFuture<Entry> pending;

@@ -488,7 +488,14 @@ public final class ChunkedStore extends ForwardingCacheStore {
         }
         java.util.List<Long> answer = java.util.Arrays.asList(results);
         if (!field.writes()) {
-          return CompletableFuture.completedFuture(answer);
+          if (own.isEmpty() || e == null) {
+            return CompletableFuture.completedFuture(answer); // one read: one version
+          }
+          // Several reads, each of which may have found a newer value: the answer is one
+          // version's only if the key still holds the value they started from (CAS versions only
+          // grow), else it starts over.
+          return peek(key).thenCompose(now -> now != null && now.cas() == e.cas()
+              ? CompletableFuture.completedFuture(answer) : bitFieldChunked(key, field));
         }
         // Only the bytes the value holds: a GET past its end reads zeros but adds nothing.
         byte[] changed = mainWindow.length > length - from
