@@ -394,7 +394,8 @@ final class BitCommands {
    * @return a stage completed with {@code e} once visited; or, without visiting anything, with
    *     the value the key holds now if it changed before its chunks could be read (the range was
    *     {@code e}'s, so the caller starts over with it), or {@code null} if the value lost a
-   *     chunk (it reads as absent, and the key is removed)
+   *     chunk, before or during the scan (it reads as absent, as {@code GET} reads it, and the
+   *     store removes it)
    */
   private static CompletionStage<Entry> scan(RespSession s, Key key, Entry e, Range range,
       ByteVisitor visitor) {
@@ -423,7 +424,12 @@ final class BitCommands {
         }
       }))).handle((v, t) -> {
         reader.close();
-        if (t != null && t != STOP && t.getCause() != STOP) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null
+            ? t.getCause() : t;
+        if (cause instanceof io.sidecache.store.ChunkLostException) {
+          return null; // a miss, as GET reads it (the store removes the value); nothing was sent
+        }
+        if (t != null && t != STOP && cause != STOP) {
           throw t instanceof CompletionException c ? c : new CompletionException(t);
         }
         return e;

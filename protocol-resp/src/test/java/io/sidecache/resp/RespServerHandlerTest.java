@@ -472,6 +472,60 @@ class RespServerHandlerTest {
     }
   }
 
+  /** A value that loses a chunk while BITCOUNT reads it counts as missing, as GET would miss. */
+  @Test
+  void bitcountOfAValueThatLosesAChunkMidwayIsZero() {
+    CacheStore chunked = io.sidecache.store.chunk.ChunkedStore.overMemory(MemoryStore.builder()
+        .maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run), 1 << 20, 16, now::get,
+        null);
+    byte[] ones = new byte[64];
+    java.util.Arrays.fill(ones, (byte) 0xff); // a partial count would be 128, not 0
+    chunked.set(Key.of("k"), ones, io.sidecache.store.SetOptions.DEFAULT);
+    CacheStore losing = new ForwardingCacheStore(chunked) {
+      @Override
+      public CompletionStage<io.sidecache.store.ValueReader> read(Key key, Entry entry,
+          long start, long end) {
+        return super.read(key, entry, start, end).thenApply(r -> new io.sidecache.store
+            .ValueReader() {
+          private int pieces;
+
+          @Override
+          public Entry entry() {
+            return r.entry();
+          }
+
+          @Override
+          public long offset() {
+            return r.offset();
+          }
+
+          @Override
+          public long length() {
+            return r.length();
+          }
+
+          @Override
+          public CompletionStage<java.nio.ByteBuffer> next() {
+            return pieces++ == 0 ? r.next() : CompletableFuture.failedFuture(
+                new io.sidecache.store.ChunkLostException("chunk 1 of a value lost"));
+          }
+
+          @Override
+          public void close() {
+            r.close();
+          }
+        });
+      }
+    };
+    EmbeddedChannel ch = open(losing);
+    try {
+      assertEquals(":0\r\n", send(ch, "BITCOUNT k\r\n"));
+      assertTrue(ch.isOpen());
+    } finally {
+      ch.finishAndReleaseAll();
+    }
+  }
+
   /** Delegates to a real store, but GET completes only when the test says so. */
   private static final class DelayedGetStore extends ForwardingCacheStore {
     private final CompletableFuture<Entry> pending;
