@@ -324,6 +324,11 @@ abstract class RespConformance {
         + ":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n"), info);
     assertTrue(raw.call("COMMAND", "COUNT").matches(":\\d+\r\n"));
     assertTrue(raw.call("COMMAND", "DOCS", "get").startsWith("*2\r\n$3\r\nget\r\n"));
+    // A subcommand by its full name, any case.
+    assertTrue(raw.call("COMMAND", "INFO", "CONFIG|GET").startsWith(
+        "*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n"));
+    assertTrue(raw.call("COMMAND", "DOCS", "config|get").startsWith(
+        "*2\r\n$10\r\nconfig|get\r\n"));
   }
 
   @Test

@@ -96,13 +96,30 @@ final class ServerCommands {
     }
     s.reply().array(args.length - 2);
     for (int i = 2; i < args.length; i++) {
-      RespCommand c = s.commands().lookup(args[i]);
+      RespCommand c = byFullName(s.commands(), args[i]);
       if (c == null) {
         s.reply().nullBulk();
       } else {
         writeInfo(s.reply(), c);
       }
     }
+  }
+
+  /**
+   * A command by the name {@code COMMAND INFO} and {@code DOCS} take: {@code get}, or a
+   * subcommand as {@code config|get}, any case (Redis 7 {@code lookupCommandBySds}).
+   *
+   * @return the command, or {@code null} when there is none of that name
+   */
+  private static RespCommand byFullName(RespCommands commands, byte[] name) {
+    for (int i = 0; i < name.length; i++) {
+      if (name[i] == '|') {
+        RespCommand container = commands.lookup(java.util.Arrays.copyOfRange(name, 0, i));
+        return container == null ? null
+            : container.subcommand(java.util.Arrays.copyOfRange(name, i + 1, name.length));
+      }
+    }
+    return commands.lookup(name);
   }
 
   /**
@@ -116,7 +133,7 @@ final class ServerCommands {
     } else {
       selected = new java.util.ArrayList<>();
       for (int i = 2; i < args.length; i++) {
-        RespCommand c = s.commands().lookup(args[i]);
+        RespCommand c = byFullName(s.commands(), args[i]);
         if (c != null) {
           selected.add(c);
         }

@@ -453,8 +453,9 @@ public final class ChunkedStore extends ForwardingCacheStore {
         }
       }
       long length = Math.max(e == null ? 0 : e.length(), field.lengthAfterWrites());
-      long from = spread ? -1 : first / size * size;
-      long to = spread ? -2 : (last / size + 1) * size - 1;
+      // Whole chunks for a write (the commit replaces them); a read needs only its bytes.
+      long from = spread ? -1 : field.writes() ? first / size * size : first;
+      long to = spread ? -2 : field.writes() ? (last / size + 1) * size - 1 : last;
       int n = field.ops().size();
       byte[][] windows = new byte[n][];
       long[] bases = new long[n];
