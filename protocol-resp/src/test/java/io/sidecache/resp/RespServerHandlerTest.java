@@ -432,6 +432,13 @@ class RespServerHandlerTest {
     assertTrue(channel.isOpen());
   }
 
+  /** A store that keeps values longer than 16 bytes as chunks. */
+  private CacheStore chunkedStore() {
+    return io.sidecache.store.chunk.ChunkedStore.overMemory(MemoryStore.builder()
+        .maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run), 1 << 20, 16, now::get,
+        null);
+  }
+
   /**
    * BITCOUNT and BITPOS resolve their range on the value they looked up; when the key changes
    * before its chunks are read (the store then reads the new value), they start over on the new
@@ -439,9 +446,7 @@ class RespServerHandlerTest {
    */
   @Test
   void bitcountAndBitposStartOverWhenTheValueChangesBeforeItsChunksAreRead() {
-    CacheStore chunked = io.sidecache.store.chunk.ChunkedStore.overMemory(MemoryStore.builder()
-        .maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run), 1 << 20, 16, now::get,
-        null);
+    CacheStore chunked = chunkedStore();
     byte[] old = new byte[64];
     java.util.Arrays.fill(old, (byte) 0xff);
     byte[] changed = new byte[40];
@@ -475,9 +480,7 @@ class RespServerHandlerTest {
   /** A value that loses a chunk while BITCOUNT reads it counts as missing, as GET would miss. */
   @Test
   void bitcountOfAValueThatLosesAChunkMidwayIsZero() {
-    CacheStore chunked = io.sidecache.store.chunk.ChunkedStore.overMemory(MemoryStore.builder()
-        .maximumBytes(1 << 20).ticker(now::get).executor(Runnable::run), 1 << 20, 16, now::get,
-        null);
+    CacheStore chunked = chunkedStore();
     byte[] ones = new byte[64];
     java.util.Arrays.fill(ones, (byte) 0xff); // a partial count would be 128, not 0
     chunked.set(Key.of("k"), ones, io.sidecache.store.SetOptions.DEFAULT);

@@ -347,6 +347,23 @@ public final class MemoryStore implements CacheStore {
   }
 
   /** Fails an operation that needs the bytes of a value stored in chunks (class docs). */
+  /**
+   * The entry a compute found, as read-modify-write operations see it: {@code null} when absent or
+   * expired at {@code now}.
+   *
+   * @throws ChunkedValueException if it is chunked (the chunk layer runs the operation)
+   */
+  private static Entry liveInHeap(Entry old, long now) {
+    return old == null || old.isExpiredAt(now) ? null : inHeap(old);
+  }
+
+  /** A new value for a key: a fresh entry, or one keeping {@code old}'s flags and expiry. */
+  private Entry rewritten(Entry old, byte[] value, long now) {
+    return old == null
+        ? newEntry(value, 0, Entry.NO_EXPIRY, now)
+        : newEntry(value, old.flags(), old.expiresAt(), now);
+  }
+
   private static Entry inHeap(Entry e) {
     if (e != null && e.isChunked()) {
       throw ChunkedValueException.INSTANCE;
@@ -428,10 +445,7 @@ public final class MemoryStore implements CacheStore {
       map.compute(
           key,
           (k, old) -> {
-            if (old != null && old.isExpiredAt(now)) {
-              old = null;
-            }
-            old = inHeap(old);
+            old = liveInHeap(old, now);
             long current;
             try {
               current = old == null ? 0 : Numbers.parseRedisLong(old.value());
@@ -445,9 +459,7 @@ public final class MemoryStore implements CacheStore {
               throw new IncrementOverflowException();
             }
             result[0] = next;
-            return old == null
-                ? newEntry(Numbers.toBytes(next), 0, Entry.NO_EXPIRY, now)
-                : newEntry(Numbers.toBytes(next), old.flags(), old.expiresAt(), now);
+            return rewritten(old, Numbers.toBytes(next), now);
           });
     } catch (NotAnIntegerException | IncrementOverflowException | ChunkedValueException e) {
       return CompletableFuture.failedFuture(e);
@@ -470,10 +482,7 @@ public final class MemoryStore implements CacheStore {
       map.compute(
           key,
           (k, old) -> {
-            if (old != null && old.isExpiredAt(now)) {
-              old = null;
-            }
-            old = inHeap(old);
+            old = liveInHeap(old, now);
             if (old == null) {
               if (options.vivifyExpiresAt() == NOT_SET) {
                 return null;
@@ -520,10 +529,7 @@ public final class MemoryStore implements CacheStore {
       map.compute(
           key,
           (k, old) -> {
-            if (old != null && old.isExpiredAt(now)) {
-              old = null;
-            }
-            old = inHeap(old);
+            old = liveInHeap(old, now);
             if (old == null) {
               if (!options.createIfAbsent()
                   || (options.maxLength() != NOT_SET && part.length > options.maxLength())) {
@@ -633,10 +639,7 @@ public final class MemoryStore implements CacheStore {
       map.compute(
           key,
           (k, old) -> {
-            if (old != null && old.isExpiredAt(now)) {
-              old = null;
-            }
-            old = inHeap(old);
+            old = liveInHeap(old, now);
             if (bytes.length == 0) {
               length[0] = old == null ? 0 : old.length();
               return old;
@@ -647,9 +650,7 @@ public final class MemoryStore implements CacheStore {
                 old == null ? new byte[newLength] : Arrays.copyOf(old.value(), newLength);
             System.arraycopy(bytes, 0, value, (int) offset, bytes.length);
             length[0] = newLength;
-            return old == null
-                ? newEntry(value, 0, Entry.NO_EXPIRY, now)
-                : newEntry(value, old.flags(), old.expiresAt(), now);
+            return rewritten(old, value, now);
           });
 
     } catch (ChunkedValueException e) {
@@ -675,10 +676,7 @@ public final class MemoryStore implements CacheStore {
         map.compute(
             key,
             (k, old) -> {
-              if (old != null && old.isExpiredAt(now)) {
-                old = null;
-              }
-              old = inHeap(old);
+              old = liveInHeap(old, now);
               int oldLength = old == null ? 0 : old.heldBytes();
               byte[] value = old == null ? new byte[(int) grown]
                   : Arrays.copyOf(old.value(), (int) Math.max(oldLength, grown));
@@ -688,9 +686,7 @@ public final class MemoryStore implements CacheStore {
                 old.recordAccess(now);
                 return old; // nothing changed (a GET, or a write that failed on overflow)
               }
-              return old == null
-                  ? newEntry(value, 0, Entry.NO_EXPIRY, now)
-                  : newEntry(value, old.flags(), old.expiresAt(), now);
+              return rewritten(old, value, now);
             });
       }
     } catch (ChunkedValueException e) {
@@ -707,15 +703,10 @@ public final class MemoryStore implements CacheStore {
       map.compute(
           key,
           (k, old) -> {
-            if (old != null && old.isExpiredAt(now)) {
-              old = null;
-            }
-            old = inHeap(old);
+            old = liveInHeap(old, now);
             byte[] next = Numbers.addRedisFloat(old == null ? null : old.value(), increment);
             result[0] = next;
-            return old == null
-                ? newEntry(next, 0, Entry.NO_EXPIRY, now)
-                : newEntry(next, old.flags(), old.expiresAt(), now);
+            return rewritten(old, next, now);
           });
     } catch (NotAFloatException | NotFiniteException | ChunkedValueException e) {
       return CompletableFuture.failedFuture(e);
