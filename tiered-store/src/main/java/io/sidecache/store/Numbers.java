@@ -113,7 +113,22 @@ public final class Numbers {
    * @return a new array holding the digits
    */
   public static byte[] toBytes(long v) {
-    return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+    // Digits written straight into the array (INCR's path): no String in between. Negative
+    // values are formed negated, so Long.MIN_VALUE needs no special case.
+    long n = v < 0 ? v : -v;
+    int length = v < 0 ? 2 : 1;
+    for (long m = n; m <= -10; m /= 10) {
+      length++;
+    }
+    byte[] digits = new byte[length];
+    for (int i = length - 1; i >= (v < 0 ? 1 : 0); i--) {
+      digits[i] = (byte) ('0' - n % 10);
+      n /= 10;
+    }
+    if (v < 0) {
+      digits[0] = '-';
+    }
+    return digits;
   }
 
   /**

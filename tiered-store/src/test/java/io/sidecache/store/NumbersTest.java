@@ -28,6 +28,22 @@ class NumbersTest {
   }
 
   @Test
+  void toBytesWritesTheDecimalFormOfEverySignedValue() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(13);
+    List<Long> values = new ArrayList<>(List.of(0L, 1L, -1L, 9L, 10L, -10L, 99L, 100L,
+        Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, Long.MAX_VALUE - 1));
+    for (long p = 10; p > 0 && p < Long.MAX_VALUE / 10; p *= 10) {
+      values.addAll(List.of(p - 1, p, p + 1, -p + 1, -p, -p - 1));
+    }
+    for (int i = 0; i < 10_000; i++) {
+      values.add(random.nextLong() >> random.nextInt(64));
+    }
+    for (long v : values) {
+      assertEquals(Long.toString(v), new String(Numbers.toBytes(v), StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Test
   void addRedisFloat_x87Rounding() {
     assertEquals("123456.70000000000000284", add("123456.7", "0"));
     assertEquals("9999999999999999.599609375", add("9999999999999999.5", "0.1"));

@@ -28,25 +28,53 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
     this.lower = lower;
   }
 
+  /**
+   * One atomic step over the memory tier's map: where the key is absent from memory, the lower
+   * tier's entry stands in for it ({@link #below}); {@link #given} is the entry the step saw.
+   * With a function, the step returns what it returns; without one, it installs {@link #value}
+   * (a put) or keeps what it saw ({@code value == null}, a read that promotes). One object per
+   * operation, where a lambda per layer and arrays for its results cost four: this is the write
+   * path of every SET (docs/benchmarks.md, "Profiles").
+   */
+  private final class Step implements BiFunction<Key, io.sidecache.store.Entry,
+      io.sidecache.store.Entry> {
+    private final BiFunction<? super Key, ? super io.sidecache.store.Entry,
+        ? extends io.sidecache.store.Entry> f;
+    private final io.sidecache.store.Entry value;
+    private boolean below;
+    private io.sidecache.store.Entry given;
+
+    Step(BiFunction<? super Key, ? super io.sidecache.store.Entry,
+        ? extends io.sidecache.store.Entry> f, io.sidecache.store.Entry value) {
+      this.f = f;
+      this.value = value;
+    }
+
+    @Override
+    public io.sidecache.store.Entry apply(Key k, io.sidecache.store.Entry old) {
+      if (old == null) {
+        old = lower.resolve(k);
+        below = true;
+      }
+      given = old;
+      return f != null ? f.apply(k, old) : value != null ? value : old;
+    }
+
+    /** Runs the step on {@code key} and tells the lower tier when it stood in. */
+    io.sidecache.store.Entry run(Key key) {
+      io.sidecache.store.Entry result = memory.compute(key, this);
+      if (below) {
+        lower.superseded(key, result != null);
+      }
+      return result;
+    }
+  }
+
   /** Reads a key; an entry from below is promoted into the memory tier. */
   @Override
   public io.sidecache.store.Entry get(Object key) {
     io.sidecache.store.Entry e = memory.get(key);
-    if (e != null) {
-      return e;
-    }
-    Key k = (Key) key;
-    io.sidecache.store.Entry[] installed = new io.sidecache.store.Entry[1];
-    boolean[] below = new boolean[1];
-    memory.compute(k, (kk, old) -> {
-      below[0] = old == null;
-      installed[0] = old != null ? old : lower.resolve(kk);
-      return installed[0];
-    });
-    if (below[0]) {
-      lower.superseded(k, installed[0] != null);
-    }
-    return installed[0];
+    return e != null ? e : new Step(null, null).run((Key) key);
   }
 
   @Override
@@ -54,18 +82,7 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
       Key key,
       BiFunction<? super Key, ? super io.sidecache.store.Entry,
           ? extends io.sidecache.store.Entry> f) {
-    boolean[] below = new boolean[1];
-    io.sidecache.store.Entry result = memory.compute(key, (k, old) -> {
-      if (old == null) {
-        old = lower.resolve(k);
-        below[0] = true;
-      }
-      return f.apply(k, old);
-    });
-    if (below[0]) {
-      lower.superseded(key, result != null);
-    }
-    return result;
+    return new Step(f, null).run(key);
   }
 
   @Override
@@ -78,12 +95,9 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
 
   @Override
   public io.sidecache.store.Entry put(Key key, io.sidecache.store.Entry value) {
-    io.sidecache.store.Entry[] previous = new io.sidecache.store.Entry[1];
-    compute(key, (k, old) -> {
-      previous[0] = old;
-      return value;
-    });
-    return previous[0];
+    Step put = new Step(null, value);
+    put.run(key);
+    return put.given;
   }
 
   @Override

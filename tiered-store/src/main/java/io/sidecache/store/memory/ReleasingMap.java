@@ -38,17 +38,33 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
     return map.get(key);
   }
 
+  /** A compute that remembers the entry it replaced: one object, not a lambda and an array. */
+  private static final class Remembering implements BiFunction<Key, io.sidecache.store.Entry,
+      io.sidecache.store.Entry> {
+    private final BiFunction<? super Key, ? super io.sidecache.store.Entry,
+        ? extends io.sidecache.store.Entry> f;
+    private io.sidecache.store.Entry before;
+
+    Remembering(BiFunction<? super Key, ? super io.sidecache.store.Entry,
+        ? extends io.sidecache.store.Entry> f) {
+      this.f = f;
+    }
+
+    @Override
+    public io.sidecache.store.Entry apply(Key k, io.sidecache.store.Entry old) {
+      before = old;
+      return f.apply(k, old);
+    }
+  }
+
   @Override
   public io.sidecache.store.Entry compute(
       Key key,
       BiFunction<? super Key, ? super io.sidecache.store.Entry,
           ? extends io.sidecache.store.Entry> f) {
-    io.sidecache.store.Entry[] before = new io.sidecache.store.Entry[1];
-    io.sidecache.store.Entry after = map.compute(key, (k, old) -> {
-      before[0] = old;
-      return f.apply(k, old);
-    });
-    replaced(before[0], after);
+    Remembering step = new Remembering(f);
+    io.sidecache.store.Entry after = map.compute(key, step);
+    replaced(step.before, after);
     return after;
   }
 
