@@ -6,7 +6,9 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
 SIDECACHE_JAR=${SIDECACHE_JAR:-$ROOT_DIR/proxy-core/target/sidecache.jar}
-SIDECACHE_JVM=${SIDECACHE_JVM:--Xms1g -Xmx1g -Xmn64m -XX:+UseParallelGC}
+# Empty: the release launcher's JVM flags, as bin/sidecache starts it (start_sidecache).
+SIDECACHE_JVM=${SIDECACHE_JVM:-}
+LAUNCHER=$ROOT_DIR/proxy-core/src/dist/bin/sidecache
 HOST=127.0.0.1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidecache-bench.XXXXXX")
 STARTED_PIDS=()
@@ -74,7 +76,10 @@ wait_port() {
     die "port $1 did not open in 30 s"
 }
 
-# start_sidecache RESP_PORT MC_PORT: sets SIDECACHE_PID. Builds the shaded jar when missing.
+# start_sidecache RESP_PORT MC_PORT: sets SIDECACHE_PID. Starts Sidecache as bin/sidecache does:
+# through the release launcher, with its JVM flags (SIDECACHE_JVM, when set, replaces them and
+# SIDECACHE_EXTRA_JVM adds to them) and its defaults (disk tier on, here under the run's
+# directory). Builds the jar when missing.
 start_sidecache() {
     need java openjdk-17-jre-headless
     if [ ! -f "$SIDECACHE_JAR" ]; then
@@ -82,8 +87,9 @@ start_sidecache() {
         (cd "$ROOT_DIR" && ./mvnw -q -B -DskipTests package) >&2 || die "build failed"
     fi
     # shellcheck disable=SC2086
-    $SERVER_PIN java $SIDECACHE_JVM -jar "$SIDECACHE_JAR" --bind "$HOST" \
-        --resp-port "$1" --memcached-port "$2" --http-port 0 >"$WORK/sidecache.log" 2>&1 &
+    SIDECACHE_JAR="$SIDECACHE_JAR" JAVA_OPTS="$SIDECACHE_JVM" JAVA_EXTRA_OPTS="${SIDECACHE_EXTRA_JVM:-}" \
+        $SERVER_PIN "$LAUNCHER" --bind "$HOST" --resp-port "$1" --memcached-port "$2" \
+        --http-port 0 --data-dir "$WORK/data" >"$WORK/sidecache.log" 2>&1 &
     SIDECACHE_PID=$!
     STARTED_PIDS+=("$SIDECACHE_PID")
     wait_port "$1" "$SIDECACHE_PID"
@@ -198,7 +204,7 @@ rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status" 2>/dev/null; }
 # machine_info: one comment block describing the run, for the results file.
 machine_info() {
     echo "# $(date -u +%FT%TZ) $(uname -sr) cores=$(nproc) pinning=$([ -n "$SERVER_PIN" ] && echo "servers:cpu${SERVER_CPU:-0},client:cpu${CLIENT_CPU:-1}" || echo off)"
-    echo "# commit $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo -) jvm: $(java -version 2>&1 | head -1) flags: $SIDECACHE_JVM"
+    echo "# commit $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo -) jvm: $(java -version 2>&1 | head -1) flags: ${SIDECACHE_JVM:-launcher defaults}${SIDECACHE_EXTRA_JVM:+ + $SIDECACHE_EXTRA_JVM}"
     echo "# $(redis-server --version 2>/dev/null | cut -d' ' -f1-3); $(memcached -V 2>/dev/null); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 

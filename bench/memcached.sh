@@ -16,7 +16,7 @@
 #
 # Env: SECS=5 ROUNDS=1 CONNS=50 KEYS=100000 VALUE=100 SET_RATIO=0.1 PIN=1 SERVER_CPU=0 CLIENT_CPU=1
 #      CASES="memaslap/text/P1 memaslap/binary/P1 kvmix/text/P1 kvmix/text/P16 kvmix/binary/P1 kvmix/binary/P16"
-#      SIDECACHE_JVM="-Xms1g -Xmx1g -Xmn64m -XX:+UseParallelGC" SIDECACHE_JAR=...
+#      SIDECACHE_JVM=<the launcher's flags> SIDECACHE_EXTRA_JVM= SIDECACHE_JAR=...
 set -u
 . "$(dirname "$0")/lib.sh"
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecache.protocol.testing.ChildProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The deployment files of the release archive ({@code src/dist}) against the real command line:
@@ -88,6 +90,60 @@ class DistributionFilesTest {
         "secrets from a root-only file, if there is one");
     assertEquals(List.of("2"), directives(unit, "RestartPreventExitStatus="),
         "a usage error (exit status 2) is not restarted");
+  }
+
+  /**
+   * The JVM flags the launcher passes for {@code args}: it runs with {@code JAVA_HOME} pointing at
+   * a {@code java} that prints its arguments.
+   */
+  private static String launcherFlags(Path javaHome, String... args) throws Exception {
+    return launcherFlags(javaHome, Map.of(), args);
+  }
+
+  private static String launcherFlags(Path javaHome, Map<String, String> env, String... args)
+      throws Exception {
+    Path java = javaHome.resolve("bin/java");
+    if (!Files.exists(java)) {
+      Files.createDirectories(java.getParent());
+      Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+      assertTrue(java.toFile().setExecutable(true));
+    }
+    List<String> command = new ArrayList<>(List.of("bash", DIST.resolve("bin/sidecache").toString()));
+    command.addAll(Arrays.asList(args));
+    ProcessBuilder b = new ProcessBuilder(command);
+    b.environment().keySet().removeIf(k -> k.startsWith("SIDECACHE_") || k.startsWith("JAVA_"));
+    b.environment().put("JAVA_HOME", javaHome.toString());
+    b.environment().put("SIDECACHE_JAR", "sidecache.jar");
+    b.environment().putAll(env);
+    ChildProcess.Result r = ChildProcess.run(b, Duration.ofSeconds(30));
+    assertEquals(0, r.exitStatus(), r.output());
+    return r.output().strip().replaceAll(" -jar sidecache.jar.*", "");
+  }
+
+  @Test
+  void theLauncherSizesTheHeapAndItsYoungGenerationFromTheMemoryTier(@TempDir Path javaHome)
+      throws Exception {
+    // heap = 2 x (memory + chunk memory, a quarter of memory by default) + 128 MiB; young = an
+    // eighth of it, at least 64 MiB; initial heap = twice the young generation, at least 256 MiB
+    // and at most the heap.
+    assertEquals("-Xms256m -Xmx1024m -Xmn128m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError",
+        launcherFlags(javaHome));
+    assertEquals("-Xms208m -Xmx208m -Xmn64m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError",
+        launcherFlags(javaHome, "--memory", "32m"));
+    assertEquals("-Xms5152m -Xmx20608m -Xmn2576m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError",
+        launcherFlags(javaHome, "--memory=8g"));
+    assertEquals("-Xms1568m -Xmx6272m -Xmn784m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError",
+        launcherFlags(javaHome, "--memory", "2G", "--chunk-memory=1g"));
+    // JAVA_OPTS replaces the flags, JAVA_EXTRA_OPTS adds to them.
+    assertEquals("-Xmx64m -XX:+UseSerialGC",
+        launcherFlags(javaHome, Map.of("JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC"), "--memory=8g"));
+    assertEquals("-Xms256m -Xmx1024m -Xmn128m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=128m",
+        launcherFlags(javaHome, Map.of("JAVA_EXTRA_OPTS", "-XX:MaxDirectMemorySize=128m")));
   }
 
   @Test

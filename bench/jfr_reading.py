@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Reads a JFR recording (with the JDK's `jfr` tool on the PATH) and prints where the time and
+the allocations went: bytes allocated per request on the event loops, GC pauses, the methods most
+often on the stack of a CPU sample (inclusive), the top frames (self) and the allocation sites.
+
+Usage: jfr_reading.py REC.jfr REQUESTS [TOP]
+
+Used by bench/profile.sh. Python 3 standard library only.
+"""
+import collections
+import json
+import re
+import subprocess
+import sys
+
+UNITS = {"bytes": 1, "byte": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+FRAME = re.compile(r"^\s+([\w$.<>/\[\]]+)\.([\w$<>]+)\(")
+FIELD = re.compile(r"^\s+(\w+) = (.*)$")
+
+
+def size(text):
+    """'2.8 GB' -> bytes (jfr print's text rounds; sampled weights need no more)."""
+    number, unit = text.split()[:2]
+    return float(number) * UNITS[unit]
+
+
+def millis(duration):
+    """An ISO-8601 duration as `jfr print --json` writes it ('PT0.022154362S') -> ms."""
+    m = re.fullmatch(r"PT(?:(\d+)M)?([\d.]+)S", duration)
+    return (int(m.group(1) or 0) * 60 + float(m.group(2))) * 1e3 if m else 0.0
+
+
+def jfr(recording, *options):
+    return subprocess.run(["jfr", "print", *options, recording], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def events(stream):
+    """Yields (type, fields, frames) per event of `jfr print`'s text output."""
+    kind, fields, frames = None, {}, []
+    for line in stream:
+        if line.startswith("jdk."):
+            kind, fields, frames = line.split()[0], {}, []
+        elif line.startswith("}"):
+            if kind:
+                yield kind, fields, frames
+            kind = None
+        elif kind:
+            m = FRAME.match(line)
+            if m and "=" not in line.split("(")[0]:
+                cls = m.group(1).rsplit(".", 1)[-1]
+                frames.append(cls + "." + m.group(2))
+                continue
+            m = FIELD.match(line)
+            if m:
+                fields[m.group(1)] = m.group(2)
+
+
+def thread_name(fields):
+    m = re.match(r'"([^"]*)"', fields.get("sampledThread", fields.get("eventThread",
+                                                                       fields.get("thread", ""))))
+    return m.group(1) if m else "?"
+
+
+def table(title, counter, total, top, below=101.0):
+    """Prints the top entries of counter as % of total, leaving out those at or above below %."""
+    print(f"\n{title}")
+    rows = [(n, v) for n, v in counter.most_common() if 100.0 * v / total < below]
+    for name, value in rows[:top]:
+        print(f"  {100.0 * value / total:5.1f}%  {name}")
+
+
+def main():
+    recording, requests = sys.argv[1], float(sys.argv[2])
+    top = int(sys.argv[3]) if len(sys.argv) > 3 else 25
+    inclusive, self_time, by_thread = collections.Counter(), collections.Counter(), collections.Counter()
+    sites = collections.Counter()
+    samples = 0
+    first_seen = set()
+    text = jfr(recording, "--stack-depth", "64", "--events",
+               "jdk.ExecutionSample,jdk.ObjectAllocationSample")
+    for kind, fields, frames in events(text.splitlines()):
+        if kind == "jdk.ExecutionSample" and frames:
+            samples += 1
+            by_thread[re.sub(r"-\d+$", "-N", thread_name(fields))] += 1
+            self_time[re.sub(r"\$\$Lambda.*", "$$Lambda", frames[0])] += 1
+            for name in set(frames):
+                inclusive[re.sub(r"\$\$Lambda.*", "$$Lambda", name)] += 1
+        elif kind == "jdk.ObjectAllocationSample" and "EventLoop" in thread_name(fields):
+            # A thread's first sample weighs all it allocated since before the recording.
+            if thread_name(fields) not in first_seen:
+                first_seen.add(thread_name(fields))
+                continue
+            # Hidden classes (lambdas) print as Outer$$Lambda$17+0x....123456: keep "Outer$$Lambda".
+            cls = re.sub(r"\$\$Lambda.*", "$$Lambda", fields.get("objectClass", "?").split(" (")[0])
+            cls = cls.rsplit(".", 1)[-1]
+            sites[cls + " @ " + " <- ".join(frames[:3])] += size(fields["weight"])
+    # Exact numbers from the JSON form (the text form rounds to two or three digits).
+    allocated, pauses = collections.defaultdict(list), []
+    stats = json.loads(jfr(recording, "--json", "--events",
+                           "jdk.ThreadAllocationStatistics,jdk.GarbageCollection"))
+    for event in stats["recording"]["events"]:
+        values = event["values"]
+        if event["type"] == "jdk.ThreadAllocationStatistics":
+            allocated[(values.get("thread") or {}).get("javaName") or "?"].append(values["allocated"])
+        else:
+            pauses.append((millis(values["sumOfPauses"]), millis(values["longestPause"])))
+    loops = sum(max(v) - min(v) for name, v in allocated.items() if "EventLoop" in name)
+    print(f"allocated on the event loops: {loops / requests:.0f} B per request"
+          f" ({loops / 1e6:.0f} MB in all)")
+    if pauses:
+        total = sum(p for p, _ in pauses)
+        print(f"GC: {len(pauses)} collections, pauses {total:.0f} ms in all,"
+              f" longest {max(m for _, m in pauses):.1f} ms, mean {total / len(pauses):.1f} ms")
+    if samples:
+        print(f"CPU samples: {samples}; by thread: "
+              + ", ".join(f"{n} {100.0 * c / samples:.0f}%" for n, c in by_thread.most_common(4)))
+        # Frames on (nearly) every stack are the event loop's plumbing: left out.
+        table("on the stack (inclusive; frames on 95% or more of the stacks left out)",
+              inclusive, samples, top, below=95.0)
+        table("top frame (self)", self_time, samples, top)
+    if sites:
+        table("allocation sites on the event loops (sampled bytes)", sites, sum(sites.values()),
+              top)
+
+
+if __name__ == "__main__":
+    main()
