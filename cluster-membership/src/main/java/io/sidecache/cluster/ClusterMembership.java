@@ -109,7 +109,11 @@ public final class ClusterMembership implements AutoCloseable {
     NetworkConfig network = c.getNetworkConfig();
     network.setPort(s.clusterPort()).setPortAutoIncrement(false);
     network.setPublicAddress(s.bindHost() + ":" + s.clusterPort());
-    network.getInterfaces().setEnabled(true).addInterface(s.bindHost());
+    // The address to bind and advertise, given directly: Hazelcast's interface matching only
+    // accepts addresses that a network interface lists, and refuses ones the kernel still treats
+    // as local (any of 127/8 on Linux, an address routed to the host), which --cluster-bind may
+    // name. With bind.any off, the member binds this address alone.
+    c.setProperty("hazelcast.local.localAddress", s.bindHost());
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

@@ -61,20 +61,32 @@ class ClusterIT {
     nodes.forEach(n -> n.process().close());
   }
 
-  /** Starts a node that joins through the seeds (the first nodes' cluster ports). */
-  private Node start(String id, String secret) throws IOException {
+  /**
+   * Starts a node that joins through the seeds (the first nodes' cluster ports), its cluster and
+   * peer ports on {@code clusterBind} (clients stay on 127.0.0.1).
+   */
+  private Node start(String id, String secret, String clusterBind) throws IOException {
     int clusterPort = Ports.free();
     if (seeds.size() < 3) {
-      seeds.add("127.0.0.1:" + clusterPort);
+      seeds.add(clusterBind + ":" + clusterPort);
     }
-    SidecacheProcess p = SidecacheProcess.start(logs.resolve(id + ".log"), List.of("-Xmx256m"),
+    List<String> options = new ArrayList<>(List.of(
         "--disk-size", "0", "--memory", "64m", "--cluster", "--cluster-name", clusterName,
         "--cluster-port", Integer.toString(clusterPort), "--peer-port",
         Integer.toString(Ports.free()), "--join", String.join(",", seeds),
-        "--node-id", id, "--cluster-secret", secret);
+        "--node-id", id, "--cluster-secret", secret));
+    if (!clusterBind.equals("127.0.0.1")) {
+      options.addAll(List.of("--cluster-bind", clusterBind));
+    }
+    SidecacheProcess p = SidecacheProcess.start(logs.resolve(id + ".log"), List.of("-Xmx256m"),
+        options.toArray(String[]::new));
     Node n = new Node(id, p, clusterPort);
     nodes.add(n);
     return n;
+  }
+
+  private Node start(String id, String secret) throws IOException {
+    return start(id, secret, "127.0.0.1");
   }
 
   private Node start(String id) throws IOException {
@@ -379,6 +391,55 @@ class ClusterIT {
     for (JsonNode m : view(d).get("members")) {
       double share = m.get("share").asDouble();
       assertTrue(Math.abs(share - 0.25) < 0.25 * 0.15, m + " owns " + share);
+    }
+  }
+
+  /**
+   * {@code --cluster-bind} (issue 14, the pod-IP case of Kubernetes): each node's cluster and peer
+   * ports on an address of its own (127.0.0.2-4 here, the whole 127/8 being loopback on Linux)
+   * while its clients stay on {@code --bind}'s 127.0.0.1. The nodes find each other, advertise
+   * those addresses, forward to each other over them, and open no cluster or peer port on
+   * 127.0.0.1. (Hazelcast's interface matching refused such an address until the member was
+   * given it as its local address.)
+   */
+  @Test
+  void peersTalkOverTheirClusterBindAddressesWhileClientsStayOnBind() throws Exception {
+    Map<String, String> addresses = Map.of("a", "127.0.0.2", "b", "127.0.0.3", "c", "127.0.0.4");
+    for (String id : List.of("a", "b", "c")) {
+      start(id, SECRET, addresses.get(id));
+    }
+    awaitRing(nodes, List.of("a", "b", "c"));
+    for (JsonNode m : view(node("a")).get("members")) {
+      String peer = m.get("peer_address").asText();
+      String id = m.get("node_id").asText();
+      assertTrue(peer.startsWith(addresses.get(id) + ":"), id + " advertises " + peer);
+      int port = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1));
+      try (Socket s = new Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2_000);
+        throw new AssertionError(id + "'s peer port " + port + " is open on 127.0.0.1");
+      } catch (java.net.ConnectException expected) {
+        // nothing listens there: the peer port is on the cluster-bind address only
+      }
+    }
+    for (Node n : nodes) {
+      try (Socket s = new Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", n.clusterPort()), 2_000);
+        throw new AssertionError(n.id() + "'s cluster port is open on 127.0.0.1");
+      } catch (java.net.ConnectException expected) {
+        // Hazelcast binds the cluster-bind address only
+      }
+    }
+    List<String> keys = keys("bound:", 1_000);
+    setAll(node("a"), keys, "v-");
+    assertEquals("127.0.0.1", node("b").process().memcachedAddress().getHostString());
+    Map<String, String> viaB = memcachedGet(node("b"), keys);
+    assertEquals(keys.size(), viaB.size(), "keys written through a, read through b");
+    for (String k : keys) {
+      assertEquals("v-" + k, viaB.get(k));
+    }
+    for (String via : List.of("a", "b")) { // the writer and the reader each forwarded
+      JsonNode counters = view(node(via)).get("counters");
+      assertTrue(counters.get("cluster_forwarded").asLong() > 0, via + ": " + counters);
     }
   }
 
