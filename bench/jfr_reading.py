@@ -13,7 +13,8 @@ import re
 import subprocess
 import sys
 
-UNITS = {"bytes": 1, "byte": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+# jfr print's text units are binary (a kB is 1024 bytes).
+UNITS = {"bytes": 1, "byte": 1, "kB": 2 ** 10, "MB": 2 ** 20, "GB": 2 ** 30, "TB": 2 ** 40}
 FRAME = re.compile(r"^\s+([\w$.<>/\[\]]+)\.([\w$<>]+)\(")
 FIELD = re.compile(r"^\s+(\w+) = (.*)$")
 
@@ -65,7 +66,8 @@ def thread_name(fields):
 def table(title, counter, total, top, below=101.0):
     """Prints the top entries of counter as % of total, leaving out those at or above below %."""
     print(f"\n{title}")
-    rows = [(n, v) for n, v in counter.most_common() if 100.0 * v / total < below]
+    rows = sorted(((n, v) for n, v in counter.items() if 100.0 * v / total < below),
+                  key=lambda row: (-row[1], row[0]))
     for name, value in rows[:top]:
         print(f"  {100.0 * value / total:5.1f}%  {name}")
 
@@ -96,22 +98,23 @@ def main():
             cls = cls.rsplit(".", 1)[-1]
             sites[cls + " @ " + " <- ".join(frames[:3])] += size(fields["weight"])
     # Exact numbers from the JSON form (the text form rounds to two or three digits).
-    allocated, pauses = collections.defaultdict(list), []
+    allocated, pauses = collections.defaultdict(list), collections.defaultdict(list)
     stats = json.loads(jfr(recording, "--json", "--events",
                            "jdk.ThreadAllocationStatistics,jdk.GarbageCollection"))
     for event in stats["recording"]["events"]:
         values = event["values"]
         if event["type"] == "jdk.ThreadAllocationStatistics":
             allocated[(values.get("thread") or {}).get("javaName") or "?"].append(values["allocated"])
-        else:
-            pauses.append((millis(values["sumOfPauses"]), millis(values["longestPause"])))
+        else:  # by collector: ParallelScavenge (young), ParallelOld (full), G1New, ...
+            pauses[values.get("name", "?")].append(
+                (millis(values["sumOfPauses"]), millis(values["longestPause"])))
     loops = sum(max(v) - min(v) for name, v in allocated.items() if "EventLoop" in name)
     print(f"allocated on the event loops: {loops / requests:.0f} B per request"
           f" ({loops / 1e6:.0f} MB in all)")
-    if pauses:
-        total = sum(p for p, _ in pauses)
-        print(f"GC: {len(pauses)} collections, pauses {total:.0f} ms in all,"
-              f" longest {max(m for _, m in pauses):.1f} ms, mean {total / len(pauses):.1f} ms")
+    for collector, runs in sorted(pauses.items()):
+        total = sum(p for p, _ in runs)
+        print(f"GC {collector}: {len(runs)} collections, pauses {total:.0f} ms in all,"
+              f" longest {max(m for _, m in runs):.1f} ms, mean {total / len(runs):.1f} ms")
     if samples:
         print(f"CPU samples: {samples}; by thread: "
               + ", ".join(f"{n} {100.0 * c / samples:.0f}%" for n, c in by_thread.most_common(4)))

@@ -204,7 +204,7 @@ rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status" 2>/dev/null; }
 # machine_info: one comment block describing the run, for the results file.
 machine_info() {
     echo "# $(date -u +%FT%TZ) $(uname -sr) cores=$(nproc) pinning=$([ -n "$SERVER_PIN" ] && echo "servers:cpu${SERVER_CPU:-0},client:cpu${CLIENT_CPU:-1}" || echo off)"
-    echo "# commit $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo -) jvm: $(java -version 2>&1 | head -1) flags: ${SIDECACHE_JVM:-launcher defaults}${SIDECACHE_EXTRA_JVM:+ + $SIDECACHE_EXTRA_JVM}"
+    echo "# commit $(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo -) jvm: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1) flags: ${SIDECACHE_JVM:-launcher defaults}${SIDECACHE_EXTRA_JVM:+ + $SIDECACHE_EXTRA_JVM}"
     echo "# $(redis-server --version 2>/dev/null | cut -d' ' -f1-3); $(memcached -V 2>/dev/null); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 

@@ -7,7 +7,7 @@
 # SECS seconds of redis-benchmark (or kvmix for MIX), pinned to CLIENT_CPU. Prints, per case:
 #   requests/s and p99 of the recorded run;
 #   bytes allocated per request on the event loops (JFR ThreadAllocationStatistics, end - start);
-#   GC pauses in the run (count, total and longest, ms) and their share of the run;
+#   GC pauses in the run by collector (count, total, longest and mean, ms);
 #   the methods most often on the stack of a CPU sample (inclusive %), the top frames (self %),
 #   and the allocation sites by sampled bytes.
 # Keeps OUT/CASE.jfr (open it in JDK Mission Control, or `jfr print`/`jfr view` on JDK 21+) and
@@ -32,7 +32,7 @@ kvmix_build
 mkdir -p "$OUT"
 
 # Precise line attribution of samples taken between safepoints (JFR samples asynchronously).
-SIDECACHE_EXTRA_JVM="-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
+SIDECACHE_EXTRA_JVM="${SIDECACHE_EXTRA_JVM:+$SIDECACHE_EXTRA_JVM }-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
 free_port SC_RESP_PORT; free_port SC_MC_PORT
 start_sidecache "$SC_RESP_PORT" "$SC_MC_PORT"
 
@@ -65,11 +65,15 @@ for t in $CASES; do
         || die "prefill of $keys keys of $d B failed"
     # Warm-up (the JIT takes several seconds): a probe that sizes the runs to about SECS
     # seconds, then one such run unrecorded.
-    read -r _ rps _ < <(load "$t" $((CLIENTS * PIPELINE * 1000)))
-    read -r _ rps _ < <(load "$t" $((rps * SECS)))
+    # (load runs in a command substitution: a failure there must end the script here.)
+    out=$(load "$t" $((CLIENTS * PIPELINE * 1000))) || exit 2
+    read -r _ rps _ <<<"$out"
+    out=$(load "$t" $((rps * SECS))) || exit 2
+    read -r _ rps _ <<<"$out"
     jcmd "$SIDECACHE_PID" JFR.start name="$t" settings=profile filename="$OUT/$t.jfr" >/dev/null \
         || die "JFR.start failed"
-    read -r requests rps p99 < <(load "$t" $((rps * SECS)))
+    out=$(load "$t" $((rps * SECS))) || exit 2
+    read -r requests rps p99 <<<"$out"
     jcmd "$SIDECACHE_PID" JFR.stop name="$t" >/dev/null || die "JFR.stop failed"
     {
         echo "## $t: $requests requests, $rps requests/s, p99 $p99 ms (pipeline $PIPELINE, $CLIENTS clients, $keys keys, $d B)"

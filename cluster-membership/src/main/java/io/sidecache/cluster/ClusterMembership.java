@@ -108,7 +108,7 @@ public final class ClusterMembership implements AutoCloseable {
     c.getMemberAttributeConfig().setAttribute(PEER_ADDRESS, s.peerAddress());
     NetworkConfig network = c.getNetworkConfig();
     network.setPort(s.clusterPort()).setPortAutoIncrement(false);
-    network.setPublicAddress(s.bindHost() + ":" + s.clusterPort());
+    network.setPublicAddress(PeerClient.joinHostPort(s.bindHost(), s.clusterPort()));
     // The address to bind and advertise, given directly: Hazelcast's interface matching only
     // accepts addresses that a network interface lists, and refuses ones the kernel still treats
     // as local (any of 127/8 on Linux, an address routed to the host), which --cluster-bind may

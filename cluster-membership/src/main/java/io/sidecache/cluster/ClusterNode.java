@@ -103,7 +103,7 @@ public final class ClusterNode implements AutoCloseable {
         .bind(s.bindHost(), s.peerPort()).sync().channel();
     this.peerListener = listener;
     this.peerAddress = (InetSocketAddress) listener.localAddress();
-    String advertised = s.bindHost() + ":" + peerAddress.getPort();
+    String advertised = PeerClient.joinHostPort(s.bindHost(), peerAddress.getPort());
     this.peers = new PeerClient(workers, channel, s.secret(), s.nodeId(), s.timeoutMillis(),
         tls == null ? null : tls.client());
     RingMember self = new RingMember(s.nodeId(), advertised);

@@ -417,6 +417,15 @@ final class PeerClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns {@code host:port} as {@link #splitHostPort} and Hazelcast read it back: an IPv6
+   * literal in brackets ({@code [::1]:7380}), since its own colons would otherwise run into the
+   * port's.
+   */
+  static String joinHostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+  }
+
   static String[] splitHostPort(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {

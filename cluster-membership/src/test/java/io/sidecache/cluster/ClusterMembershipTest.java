@@ -96,6 +96,23 @@ class ClusterMembershipTest {
     assertEquals(1, nodes.get(1).ring().members().size());
   }
 
+  @Test
+  void anIpv6BindAddress_isAdvertisedInBrackets_andMembersJoinOverIt() throws Exception {
+    int p1 = freePort();
+    int p2 = freePort();
+    assertEquals("[::1]:" + p1, ClusterMembership.config(new ClusterSettings("v6", "::1", p1,
+        List.of(), "n1", "[::1]:1", 16)).getNetworkConfig().getPublicAddress());
+    List<String> join = List.of("[::1]:" + p1, "[::1]:" + p2);
+    String name = "v6-" + UUID.randomUUID();
+    nodes.add(ClusterMembership.start(new ClusterSettings(name, "::1", p1, join, "n1",
+        "[::1]:1", 16)));
+    nodes.add(ClusterMembership.start(new ClusterSettings(name, "::1", p2, join, "n2",
+        "[::1]:2", 16)));
+    for (ClusterMembership n : nodes) {
+      await(() -> n.ring().members().size() == 2, 60, n.self() + " sees both members");
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void joinThroughAKubernetesHeadlessService_configuresDnsLookupInsteadOfTcpIp() {
     com.hazelcast.config.Config c = ClusterMembership.config(new ClusterSettings("k8s",

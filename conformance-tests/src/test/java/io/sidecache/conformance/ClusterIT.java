@@ -403,6 +403,7 @@ class ClusterIT {
    * given it as its local address.)
    */
   @Test
+  @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)
   void peersTalkOverTheirClusterBindAddressesWhileClientsStayOnBind() throws Exception {
     Map<String, String> addresses = Map.of("a", "127.0.0.2", "b", "127.0.0.3", "c", "127.0.0.4");
     for (String id : List.of("a", "b", "c")) {

@@ -32,8 +32,11 @@ class NumbersTest {
     java.util.SplittableRandom random = new java.util.SplittableRandom(13);
     List<Long> values = new ArrayList<>(List.of(0L, 1L, -1L, 9L, 10L, -10L, 99L, 100L,
         Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, Long.MAX_VALUE - 1));
-    for (long p = 10; p > 0 && p < Long.MAX_VALUE / 10; p *= 10) {
+    for (long p = 10; ; p *= 10) { // every power of ten up to 10^18, the last that fits
       values.addAll(List.of(p - 1, p, p + 1, -p + 1, -p, -p - 1));
+      if (p > Long.MAX_VALUE / 10) {
+        break;
+      }
     }
     for (int i = 0; i < 10_000; i++) {
       values.add(random.nextLong() >> random.nextInt(64));

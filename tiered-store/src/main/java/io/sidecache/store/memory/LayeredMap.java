@@ -95,7 +95,7 @@ final class LayeredMap extends AbstractMap<Key, io.sidecache.store.Entry>
 
   @Override
   public io.sidecache.store.Entry put(Key key, io.sidecache.store.Entry value) {
-    Step put = new Step(null, value);
+    Step put = new Step(null, java.util.Objects.requireNonNull(value, "value"));
     put.run(key);
     return put.given;
   }
