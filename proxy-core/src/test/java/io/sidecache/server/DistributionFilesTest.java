@@ -124,7 +124,7 @@ class DistributionFilesTest {
   void theLauncherSizesTheHeapAndItsYoungGenerationFromTheMemoryTier(@TempDir Path javaHome)
       throws Exception {
     // heap = 2 x (memory + chunk memory, a quarter of memory by default) + 128 MiB; young = an
-    // eighth of it, at least 64 MiB; initial heap = twice the young generation, at least 256 MiB
+    // eighth of it, 64 MiB to 512 MiB; initial heap = twice the young generation, at least 256 MiB
     // and at most the heap.
     assertEquals("-Xms256m -Xmx1024m -Xmn128m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
         + " -XX:+ExitOnOutOfMemoryError",
@@ -132,10 +132,13 @@ class DistributionFilesTest {
     assertEquals("-Xms208m -Xmx208m -Xmn64m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
         + " -XX:+ExitOnOutOfMemoryError",
         launcherFlags(javaHome, "--memory", "32m"));
-    assertEquals("-Xms5152m -Xmx20608m -Xmn2576m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+    assertEquals("-Xms672m -Xmx2688m -Xmn336m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+        + " -XX:+ExitOnOutOfMemoryError",
+        launcherFlags(javaHome, "--memory", "1g"));
+    assertEquals("-Xms1024m -Xmx20608m -Xmn512m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
         + " -XX:+ExitOnOutOfMemoryError",
         launcherFlags(javaHome, "--memory=8g"));
-    assertEquals("-Xms1568m -Xmx6272m -Xmn784m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
+    assertEquals("-Xms1024m -Xmx6272m -Xmn512m -XX:+UseParallelGC -XX:MetaspaceSize=128m"
         + " -XX:+ExitOnOutOfMemoryError",
         launcherFlags(javaHome, "--memory", "2G", "--chunk-memory=1g"));
     // JAVA_OPTS replaces the flags, JAVA_EXTRA_OPTS adds to them.
