@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sidecache.protocol.testing.GeneratedDoc;
 import io.sidecache.protocol.testing.Ports;
 import io.sidecache.server.Sidecache;
 import java.io.OutputStream;
@@ -14,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,14 +101,9 @@ class ExportedMetricsTest {
 
   @Test
   void theMetricsReferenceIsWhatANodeExports() throws Exception {
-    String expected = reference();
-    if (Boolean.getBoolean("sidecache.write-docs")) {
-      Files.writeString(REFERENCE, expected);
-    }
-    assertEquals(expected, Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
-        "docs/metrics-reference.md is stale; regenerate it: ./mvnw -pl examples -am verify"
-            + " -Dtest=ExportedMetricsTest -Dsurefire.failIfNoSpecifiedTests=false"
-            + " -Dsidecache.write-docs=true");
+    GeneratedDoc.check(REFERENCE, reference(), "./mvnw -pl examples -am verify"
+        + " -Dtest=ExportedMetricsTest -Dsurefire.failIfNoSpecifiedTests=false"
+        + " -Dsidecache.write-docs=true");
   }
 
   /**

@@ -1,8 +1,6 @@
 package io.sidecache.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.nio.file.Files;
+import io.sidecache.protocol.testing.GeneratedDoc;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,13 +48,8 @@ class ConfigurationReferenceTest {
 
   @Test
   void theReferenceIsWhatTheOptionsSay() throws Exception {
-    String expected = render();
-    if (Boolean.getBoolean("sidecache.write-docs")) {
-      Files.writeString(REFERENCE, expected);
-    }
-    assertEquals(expected, Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "",
-        "docs/configuration-reference.md is stale; regenerate it: ./mvnw -pl proxy-core -am test"
-            + " -Dtest=ConfigurationReferenceTest -Dsurefire.failIfNoSpecifiedTests=false"
-            + " -Dsidecache.write-docs=true");
+    GeneratedDoc.check(REFERENCE, render(), "./mvnw -pl proxy-core -am test"
+        + " -Dtest=ConfigurationReferenceTest -Dsurefire.failIfNoSpecifiedTests=false"
+        + " -Dsidecache.write-docs=true");
   }
 }
