@@ -10,6 +10,9 @@ import io.sidecache.store.SetOptions;
 import io.sidecache.store.StoreUnavailableException;
 import io.sidecache.store.ValueReader;
 import io.sidecache.store.ValueWriter;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +41,15 @@ import org.slf4j.LoggerFactory;
  *   <li><b>No lost or revived writes.</b> A push never replaces a copy ({@code ifAbsent}), and a
  *       key this node took over, wrote or received a replicated state for during the window
  *       ignores pushes, so a push older than a write or a delete never wins.
+ *   <li><b>One owner at a time.</b> Members learn of a change at different moments, so a holder
+ *       whose ring is behind may still act as the key's owner after the new owner took the key
+ *       over; a write it applied then would be lost. So a holder asked for a take-over records
+ *       the taker ({@link #handOver}) before it reads its copy, and until its own ring changes
+ *       sends the key's operations to the taker ({@link #takenSince}); an owner write that ran
+ *       while such a question arrived fails instead of being acknowledged, since the answer may
+ *       have missed it. The holder no longer replicates the key, and a replicated state from a
+ *       holder this node took the key over from is ignored: it was sent before the question was
+ *       answered, and the answer already held it.
  *   <li><b>Drop.</b> When the window ends and the push pass is done, a node removes the keys it
  *       no longer holds, each only if unchanged since it was looked at (a CAS delete); a key
  *       whose push failed is pushed once more first, and kept while that fails.
@@ -77,6 +89,10 @@ final class Handoff {
   private final ConcurrentHashMap<Key, CompletableFuture<Void>> settled =
       new ConcurrentHashMap<>();
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** Keys this node took over within the window, with the holder whose answer it installed. */
+  private final ConcurrentHashMap<Key, RingMember> takenFrom = new ConcurrentHashMap<>();
+  /** Keys other members took over from this node, for a window from the question. */
+  private final Cache<Key, Handover> handedOver;
   /** Keys a push of this node failed for: pushed again before a drop, kept while it fails. */
   private final Set<Key> unpushed = ConcurrentHashMap.newKeySet();
   private final LongAdder pushed;
@@ -99,6 +115,60 @@ final class Handoff {
     this.peers = peers;
     this.current = current;
     this.executor = executor;
+    this.handedOver = Caffeine.newBuilder().expireAfterWrite(Duration.ofMillis(windowMillis))
+        .build();
+  }
+
+  /**
+   * A take-over of a key by another member, as this node saw it.
+   *
+   * @param taker the member that asked for this node's copy
+   * @param epoch this node's ring epoch when it was asked
+   */
+  private record Handover(RingMember taker, long epoch) { }
+
+  /**
+   * Records that {@code taker} is taking {@code key} over from this node ({@link PeerOp#PEEK}).
+   * Called before the copy is read, so an owner write that passed {@link #takenSince} before this
+   * call and is applied after the read sees the record when it checks again.
+   */
+  void handOver(Key key, RingMember taker) {
+    handedOver.put(key, new Handover(taker, current.get().epoch()));
+  }
+
+  /**
+   * The member that took {@code key} over from this node while this node's ring epoch was
+   * {@code epoch} or later, or {@code null}. With the current epoch: whether this node's ring is
+   * behind for the key (the taker saw a newer ring), so its operations go to the taker.
+   */
+  RingMember takenSince(Key key, long epoch) {
+    if (handedOver.asMap().isEmpty()) {
+      return null; // the common case: no take-over from this node in the window
+    }
+    Handover h = handedOver.getIfPresent(key);
+    return h != null && h.epoch() >= epoch ? h.taker() : null;
+  }
+
+  /**
+   * Whether this node must not replicate {@code key}'s state by {@code ring}: another member took
+   * the key over from it, and either this node's ring has not changed since or the ring names
+   * another owner. The taker holds the state the replicas need; a late state from here could
+   * only replace a newer one.
+   */
+  boolean replicatesNot(Key key, HashRing ring) {
+    if (handedOver.asMap().isEmpty()) {
+      return false;
+    }
+    Handover h = handedOver.getIfPresent(key);
+    return h != null && (h.epoch() >= ring.epoch() || !self.equals(ring.owner(key.bytes())));
+  }
+
+  /**
+   * Whether this node took {@code key} over from {@code sender} within the window: a replicated
+   * state from it left before it answered, and its answer already held that state or a newer one.
+   */
+  boolean tookFrom(Key key, RingMember sender) {
+    return !takenFrom.isEmpty() && sender.equals(takenFrom.get(key));
   }
 
   /** Whether a ring changed within the window. */
@@ -206,11 +276,13 @@ final class Handoff {
           new StoreUnavailableException("no previous holder of the key answered"));
     }
     RingMember m = holders.get(i);
-    return peers.call(m, PeerOp.PEEK, current.get().epoch(), 0, key, out -> { }, nestedMillis)
+    return peers.call(m, PeerOp.PEEK, current.get().epoch(), 0, key,
+        out -> PeerCodec.writeMember(out, self), nestedMillis)
         .handle((e, t) -> {
           if (t != null) {
             return takeOver(key, holders, i + 1);
           }
+          takenFrom.put(key, m);
           if (e == null) {
             // Absent there: a copy kept here from an older ring is stale.
             return local.delete(key).thenApply(removed -> (Void) null);
@@ -367,6 +439,7 @@ final class Handoff {
       previous = List.of();
       shared = false;
       settled.clear();
+      takenFrom.clear();
     }
     repushThenDrop(current.get());
   }

@@ -64,8 +64,12 @@ final class PeerOp<R> {
     /** Abandons an upload. */
     CompletionStage<Void> abortUpload(long session);
 
-    /** This node's own copy of a key, read with {@link io.sidecache.store.FetchOptions#PEEK}. */
-    CompletionStage<Entry> localEntry(Key key);
+    /**
+     * This node's own copy of a key, read with {@link io.sidecache.store.FetchOptions#PEEK}, for
+     * a member taking the key over: recorded first, so this node stops acting as the key's owner
+     * (Handoff, "One owner at a time").
+     */
+    CompletionStage<Entry> handOver(Key key, RingMember taker);
 
     /** A page of this node's store's keys that this node owns by its ring. */
     CompletionStage<io.sidecache.store.ScanPage> scanOwned(long cursor, int count);
@@ -174,9 +178,13 @@ final class PeerOp<R> {
   /** Abandons an upload. */
   static final PeerOp<Void> UPLOAD_ABORT = new PeerOp<>(36, "upload-abort", (out, v) -> { },
       in -> null, (svc, hops, k, in) -> svc.abortUpload(in.readLong()));
-  /** The receiver's own copy of a key, read without side effects or routing (take-over). */
+  /**
+   * The receiver's own copy of a key, read without routing for a take-over; the argument is the
+   * member taking it over, which the receiver records before it reads.
+   */
   static final PeerOp<Entry> PEEK = new PeerOp<>(32, "peek", PeerCodec::writeEntry,
-      PeerCodec::readEntry, (svc, hops, k, in) -> svc.localEntry(k), true);
+      PeerCodec::readEntry, (svc, hops, k, in) -> svc.handOver(k, PeerCodec.readMember(in)),
+      true);
   /**
    * Proves the connection's handshake (admission to the ring) and that the receiver answers; the
    * answer is how many keys the receiver's own store holds, so a node joining a cluster whose

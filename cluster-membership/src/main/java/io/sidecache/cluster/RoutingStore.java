@@ -146,6 +146,9 @@ public final class RoutingStore implements CacheStore {
 
     @Override
     public CompletionStage<Void> applyReplica(Key key, Entry state, RingMember sender) {
+      if (handoff.tookFrom(key, sender)) {
+        return CompletableFuture.completedFuture(null); // sent before it handed the key over
+      }
       stats.replicaWrites.increment();
       handoff.settle(key);
       return state == null ? local.delete(key).thenApply(removed -> null)
@@ -194,7 +197,8 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
-    public CompletionStage<Entry> localEntry(Key key) {
+    public CompletionStage<Entry> handOver(Key key, RingMember taker) {
+      handoff.handOver(key, taker);
       return local.fetch(key, FetchOptions.PEEK).thenApply(f -> f == null ? null : f.entry());
     }
 
@@ -443,20 +447,49 @@ public final class RoutingStore implements CacheStore {
   private <R> CompletionStage<R> route(Key key, boolean write, PeerOp<R> op,
       Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local) {
     List<RingMember> placement = placement(key);
-    if (placement.isEmpty() || hops == 0 || isSelf(placement.get(0))) {
-      return owned(key, write, local);
+    if (placement.isEmpty() || hops == 0 && !isSelf(placement.get(0))) {
+      return owned(key, write, local, false);
     }
-    return forward(key, write, op, args, local, placement, 0, null);
+    if (!isSelf(placement.get(0))) {
+      return forward(key, write, op, args, local, placement, 0, null);
+    }
+    RingMember taker = shared.handoff.takenSince(key, shared.ring.epoch());
+    if (taker == null) {
+      return owned(key, write, local, true);
+    }
+    if (hops == 0) {
+      return CompletableFuture.failedFuture(new StoreUnavailableException(
+          "the key moved to " + taker.nodeId() + " and the request may not be forwarded again"));
+    }
+    return forward(key, write, op, args, local, List.of(taker), 0, null);
   }
 
-  /** Runs an operation here as the key's owner (or acting owner): locally, then replicated. */
-  private <R> CompletionStage<R> owned(Key key, boolean write, Supplier<CompletionStage<R>> local) {
+  /**
+   * Runs an operation here as the key's owner (or acting owner): locally, then replicated.
+   *
+   * @param fenced whether this node runs it as the owner by its ring: then a write during which
+   *     another member took the key over from this node fails with {@link
+   *     StoreUnavailableException} and is not replicated, since the taker's copy may lack it
+   *     (Handoff, "One owner at a time"); it is not acknowledged, though it may have taken effect.
+   *     An acting owner (the owner is unreachable) and a request out of hops are not fenced.
+   */
+  private <R> CompletionStage<R> owned(Key key, boolean write, Supplier<CompletionStage<R>> local,
+      boolean fenced) {
+    long epoch = shared.ring.epoch();
     CompletionStage<R> done = shared.handoff.active()
         ? shared.handoff.beforeOwnerOp(key).thenCompose(v -> local.get()) : local.get();
-    if (!write || shared.copies == 1) {
+    if (!write) {
       return done;
     }
-    return done.thenCompose(r -> replicated(key, r));
+    done = !fenced ? done : done.thenApply(r -> {
+      RingMember taker = shared.handoff.takenSince(key, epoch);
+      if (taker != null) {
+        throw new StoreUnavailableException("the key moved to " + taker.nodeId()
+            + " while the write ran; it may have taken effect");
+      }
+      return r;
+    });
+    return shared.copies == 1 ? done : done.thenCompose(r -> replicated(key, r));
   }
 
   /** Replicates a key after a write that returned {@code r}; waits for it with ack all. */
@@ -478,7 +511,7 @@ public final class RoutingStore implements CacheStore {
       shared.stats.failovers.increment();
     }
     if (isSelf(m)) {
-      return owned(key, write, local); // a replica serving for an owner that is down
+      return owned(key, write, local, false); // a replica serving for an owner that is down
     }
     if (shared.peers.isDown(m) && i + 1 < placement.size() && !write) {
       return forward(key, write, op, args, local, placement, i + 1, last);
@@ -603,7 +636,9 @@ public final class RoutingStore implements CacheStore {
     } else {
       Entry state = f == null ? null : f.entry();
       HashRing ring = shared.ring;
-      for (RingMember m : ring.replicas(key.bytes(), shared.copies)) {
+      List<RingMember> to = shared.handoff.replicatesNot(key, ring) ? List.of()
+          : ring.replicas(key.bytes(), shared.copies);
+      for (RingMember m : to) {
         if (isSelf(m)) {
           continue;
         }
@@ -689,10 +724,17 @@ public final class RoutingStore implements CacheStore {
     return new RemoteReader(key, entry, 0, entry.length(), pieceBytes, source);
   }
 
-  /** Whether this node serves a key itself (it owns it, or nothing routes elsewhere). */
-  private boolean isLocal(Key key) {
+  /**
+   * The member a streamed write of a key goes to, or {@code null} when this node serves it: the
+   * owner, or the member that took the key over from this node ({@link #route}).
+   */
+  private RingMember remoteOwner(Key key) {
     List<RingMember> placement = placement(key);
-    return placement.isEmpty() || hops == 0 || isSelf(placement.get(0));
+    if (placement.isEmpty() || hops == 0) {
+      return null;
+    }
+    RingMember owner = placement.get(0);
+    return isSelf(owner) ? shared.handoff.takenSince(key, shared.ring.epoch()) : owner;
   }
 
 
@@ -703,8 +745,8 @@ public final class RoutingStore implements CacheStore {
 
   @Override
   public ValueWriter writer(Key key, long length) {
-    if (!isLocal(key)) {
-      RingMember owner = placement(key).get(0);
+    RingMember owner = remoteOwner(key);
+    if (owner != null) {
       return new RemoteWriter(new RemoteWriter.Owner() {
         @Override
         public <R> CompletionStage<R> call(PeerOp<R> op, Consumer<ByteBuf> args) {
@@ -722,7 +764,7 @@ public final class RoutingStore implements CacheStore {
 
       @Override
       public CompletionStage<SetResult> commit(SetOptions options) {
-        return owned(key, true, () -> w.commit(options));
+        return owned(key, true, () -> w.commit(options), true);
       }
 
       @Override

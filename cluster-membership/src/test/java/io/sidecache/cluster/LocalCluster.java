@@ -79,6 +79,11 @@ final class LocalCluster implements AutoCloseable {
     stores.forEach(s -> s.ring(ring));
   }
 
+  /** The receiving side of node {@code i}'s peer protocol. */
+  PeerOp.PeerService service(int i) {
+    return stores.get(i).service();
+  }
+
   /** Every node's ring entry, node 0 first. */
   final List<RingMember> all = new ArrayList<>();
 
@@ -91,14 +96,29 @@ final class LocalCluster implements AutoCloseable {
 
   /** Publishes a ring of the nodes given to every node, as membership does after a join. */
   void publish(long epoch, int... onRing) {
+    HashRing r = ringOf(epoch, onRing);
+    members.clear();
+    members.addAll(r.members());
+    stores.forEach(s -> s.ring(r));
+  }
+
+  /**
+   * Publishes a ring of the nodes given to some nodes only, as membership does while its event
+   * has reached some members and not yet the others.
+   */
+  void publishTo(HashRing ring, int... to) {
+    for (int i : to) {
+      stores.get(i).ring(ring);
+    }
+  }
+
+  /** A ring of the nodes given. */
+  HashRing ringOf(long epoch, int... onRing) {
     List<RingMember> ring = new ArrayList<>();
     for (int i : onRing) {
       ring.add(all.get(i));
     }
-    members.clear();
-    members.addAll(ring);
-    HashRing r = HashRing.of(epoch, ring, HashRing.DEFAULT_VIRTUAL_NODES);
-    stores.forEach(s -> s.ring(r));
+    return HashRing.of(epoch, ring, HashRing.DEFAULT_VIRTUAL_NODES);
   }
 
   /** Publishes a ring without node {@code i} to the others, as membership does after a death. */

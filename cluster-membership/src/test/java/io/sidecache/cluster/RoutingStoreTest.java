@@ -291,6 +291,53 @@ class RoutingStoreTest {
     assertTrue(owned > n / 4 * 0.8 && owned < n / 4 * 1.2, "new node owns " + owned);
   }
 
+  /**
+   * A join as the members see it one after another: the new node and one old member have the new
+   * ring, two old members still route by the old one. A key the new node took over is written
+   * through the members that are behind: each write reaches the new owner (its old owner sends it
+   * there), none is applied where the new owner would never see it, and a replicated state the
+   * old owner sent before it handed the key over does not replace a newer one.
+   */
+  @Test
+  void membersWhoseRingIsBehindSendAKeyToTheNodeThatTookItOver() throws Exception {
+    cluster.close();
+    cluster = new LocalCluster(4, 2, true, Ticker.system(), t -> MemoryStore.builder()
+        .maximumBytes(16L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
+    HashRing before = cluster.ringOf(2, 0, 1, 2);
+    cluster.publishTo(before, 0, 1, 2, 3);
+    int n = 600;
+    for (int i = 0; i < n; i++) {
+      done(cluster.stores.get(0).set(Key.of("behind" + i), b("v" + i), SetOptions.DEFAULT));
+    }
+    HashRing after = cluster.ringOf(3, 0, 1, 2, 3);
+    cluster.publishTo(after, 1, 3); // nodes 0 and 2 have not heard of the join yet
+    RoutingStore d = cluster.stores.get(3);
+    List<Key> moved = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Key k = Key.of("behind" + i);
+      int oldOwner = index(before.owner(k.bytes()));
+      if (index(after.owner(k.bytes())) != 3 || oldOwner == 1) {
+        continue;
+      }
+      moved.add(k);
+      Entry old = done(cluster.locals.get(oldOwner).get(k));
+      assertEquals("v" + i, value(d, k), "taken over from node " + oldOwner);
+      int via = moved.size() % 2 == 0 ? oldOwner : 2 - oldOwner; // the old owner, the other one
+      done(cluster.stores.get(via).set(k, b("w" + i), SetOptions.DEFAULT));
+      assertEquals("w" + i, value(cluster.locals.get(3), k), k + " written through node " + via);
+      done(cluster.service(3).applyReplica(k, old, cluster.all.get(oldOwner)));
+      assertEquals("w" + i, value(d, k), k + " after a late replicated state");
+    }
+    assertTrue(moved.size() > 50, "keys moved from the nodes behind: " + moved.size());
+    cluster.publishTo(after, 0, 2);
+    for (Key k : moved) {
+      String expected = "w" + k.toString().replaceAll("\\D", "");
+      for (int node = 0; node < 4; node++) {
+        assertEquals(expected, value(cluster.stores.get(node), k), k + " through node " + node);
+      }
+    }
+  }
+
   @Test
   void aJoinSoonAfterADeathKeepsEveryKeyAtItsOwner() throws Exception {
     cluster.close();
