@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -42,14 +43,15 @@ import org.slf4j.LoggerFactory;
  *       key this node took over, wrote or received a replicated state for during the window
  *       ignores pushes, so a push older than a write or a delete never wins.
  *   <li><b>One owner at a time.</b> Members learn of a change at different moments, so a holder
- *       whose ring is behind may still act as the key's owner after the new owner took the key
- *       over; a write it applied then would be lost. So a holder asked for a take-over records
- *       the taker ({@link #handOver}) before it reads its copy, and until its own ring changes
- *       sends the key's operations to the taker ({@link #takenSince}); an owner write that ran
- *       while such a question arrived fails instead of being acknowledged, since the answer may
- *       have missed it. The holder no longer replicates the key, and a replicated state from a
- *       holder this node took the key over from is ignored: it was sent before the question was
- *       answered, and the answer already held it.
+ *       whose ring does not have the new owner yet may still act as the key's owner after the new
+ *       owner took the key over; a write it applied then would be lost (the new owner ignores
+ *       pushes for it). So a holder asked for a take-over records the taker ({@link #handOver})
+ *       before it reads its copy, drops the key's pending hint (the taker now holds what it was
+ *       to deliver), and sends the key's operations to the taker while its own ring does not have
+ *       the taker ({@link #takerAhead}); an owner write that was running when the question came
+ *       fails instead of being acknowledged ({@link #handedOverSince}), since the answer may have
+ *       missed it. A take-over whose question to a holder may have arrived but got no answer
+ *       fails too rather than ask the next holder, which that holder would not fence.
  *   <li><b>Drop.</b> When the window ends and the push pass is done, a node removes the keys it
  *       no longer holds, each only if unchanged since it was looked at (a CAS delete); a key
  *       whose push failed is pushed once more first, and kept while that fails.
@@ -89,10 +91,12 @@ final class Handoff {
   private final ConcurrentHashMap<Key, CompletableFuture<Void>> settled =
       new ConcurrentHashMap<>();
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-  /** Keys this node took over within the window, with the holder whose answer it installed. */
-  private final ConcurrentHashMap<Key, RingMember> takenFrom = new ConcurrentHashMap<>();
   /** Keys other members took over from this node, for a window from the question. */
   private final Cache<Key, Handover> handedOver;
+  /** Numbers the questions: a write compares the number at its start with its key's record's. */
+  private final AtomicLong handOvers = new AtomicLong();
+  /** Drops a key's pending hint: the taker holds the state the hint was to deliver. */
+  private final java.util.function.Consumer<Key> dropHint;
   /** Keys a push of this node failed for: pushed again before a drop, kept while it fails. */
   private final Set<Key> unpushed = ConcurrentHashMap.newKeySet();
   private final LongAdder pushed;
@@ -102,7 +106,7 @@ final class Handoff {
 
   Handoff(CacheStore local, RingMember self, int copies, PeerClient peers,
       Supplier<HashRing> current, ScheduledExecutorService executor, RoutingStore.Stats stats,
-      long windowMillis, long nestedMillis) {
+      long windowMillis, long nestedMillis, java.util.function.Consumer<Key> dropHint) {
     this.windowMillis = windowMillis;
     this.nestedMillis = nestedMillis;
     this.pushed = stats.pushed;
@@ -115,60 +119,77 @@ final class Handoff {
     this.peers = peers;
     this.current = current;
     this.executor = executor;
+    this.dropHint = dropHint;
     this.handedOver = Caffeine.newBuilder().expireAfterWrite(Duration.ofMillis(windowMillis))
-        .build();
+        .maximumSize(MAX_HANDED_OVER).build();
   }
+
+  /** Keys at most whose take-over by another member this node remembers. */
+  static final long MAX_HANDED_OVER = 1_000_000;
 
   /**
    * A take-over of a key by another member, as this node saw it.
    *
    * @param taker the member that asked for this node's copy
-   * @param epoch this node's ring epoch when it was asked
+   * @param number the question's number on this node ({@link #handOvers()})
+   * @param caughtUp whether this node's ring has had the taker since: its ring routes the key
    */
-  private record Handover(RingMember taker, long epoch) { }
+  private record Handover(RingMember taker, long number, boolean caughtUp) { }
 
   /**
    * Records that {@code taker} is taking {@code key} over from this node ({@link PeerOp#PEEK}).
-   * Called before the copy is read, so an owner write that passed {@link #takenSince} before this
-   * call and is applied after the read sees the record when it checks again.
+   * Called before the copy is read, so an owner write that started before this call and is
+   * applied after the read finds the record when it checks ({@link #handedOverSince}).
    */
   void handOver(Key key, RingMember taker) {
-    handedOver.put(key, new Handover(taker, current.get().epoch()));
+    boolean caughtUp = has(current.get(), taker);
+    handedOver.put(key, new Handover(taker, handOvers.incrementAndGet(), caughtUp));
+    dropHint.accept(key);
+  }
+
+  /** The number of the latest take-over question this node got, for {@link #handedOverSince}. */
+  long handOvers() {
+    return handOvers.get();
   }
 
   /**
-   * The member that took {@code key} over from this node while this node's ring epoch was
-   * {@code epoch} or later, or {@code null}. With the current epoch: whether this node's ring is
-   * behind for the key (the taker saw a newer ring), so its operations go to the taker.
+   * Whether a member asked for {@code key} after this node's question number was {@code number}:
+   * an owner write that started then may be missing from the answer.
    */
-  RingMember takenSince(Key key, long epoch) {
+  boolean handedOverSince(Key key, long number) {
+    if (handOvers.get() == number) {
+      return false; // the common case: no question since the write started
+    }
+    Handover h = handedOver.getIfPresent(key);
+    return h != null && h.number() > number;
+  }
+
+  /**
+   * The member that took {@code key} over from this node while {@code ring} does not have it
+   * (this node's ring is behind that member's), or {@code null}. This node's ring routes the key
+   * once it has had the taker, even if the taker leaves again.
+   */
+  RingMember takerAhead(Key key, HashRing ring) {
     if (handedOver.asMap().isEmpty()) {
       return null; // the common case: no take-over from this node in the window
     }
     Handover h = handedOver.getIfPresent(key);
-    return h != null && h.epoch() >= epoch ? h.taker() : null;
+    return h == null || h.caughtUp() || has(ring, h.taker()) ? null : h.taker();
   }
 
-  /**
-   * Whether this node must not replicate {@code key}'s state by {@code ring}: another member took
-   * the key over from it, and either this node's ring has not changed since or the ring names
-   * another owner. The taker holds the state the replicas need; a late state from here could
-   * only replace a newer one.
-   */
-  boolean replicatesNot(Key key, HashRing ring) {
-    if (handedOver.asMap().isEmpty()) {
-      return false;
+  /** Stops sending {@code key}'s operations to its taker: it could not be reached (gone). */
+  void takerGone(Key key) {
+    handedOver.asMap().computeIfPresent(key,
+        (k, h) -> new Handover(h.taker(), h.number(), true));
+  }
+
+  private static boolean has(HashRing ring, RingMember m) {
+    for (RingMember r : ring.members()) {
+      if (r.nodeId().equals(m.nodeId())) {
+        return true;
+      }
     }
-    Handover h = handedOver.getIfPresent(key);
-    return h != null && (h.epoch() >= ring.epoch() || !self.equals(ring.owner(key.bytes())));
-  }
-
-  /**
-   * Whether this node took {@code key} over from {@code sender} within the window: a replicated
-   * state from it left before it answered, and its answer already held that state or a newer one.
-   */
-  boolean tookFrom(Key key, RingMember sender) {
-    return !takenFrom.isEmpty() && sender.equals(takenFrom.get(key));
+    return false;
   }
 
   /** Whether a ring changed within the window. */
@@ -193,6 +214,10 @@ final class Handoff {
     rings.addAll(previous);
     previous = List.copyOf(rings);
     shared = rings.stream().anyMatch(r -> r.members().size() > 1);
+    if (!handedOver.asMap().isEmpty()) {
+      handedOver.asMap().replaceAll((k, h) -> h.caughtUp() || !has(after, h.taker()) ? h
+          : new Handover(h.taker(), h.number(), true));
+    }
     long ends = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(windowMillis);
     windowEnds = ends;
     // A pass still running for an earlier change stops; this one starts from that change's
@@ -265,10 +290,11 @@ final class Handoff {
 
   /**
    * Asks the holders in turn for their copy ({@link PeerOp#PEEK}: their own store, no routing,
-   * no take-over of theirs) and takes the first answer, a copy or a miss; only a holder that
-   * cannot be reached passes the question on. When none answers, the key's state is unknown: the
-   * operation fails with {@link StoreUnavailableException} rather than run on a copy that may be
-   * missing or stale.
+   * no take-over of theirs) and takes the first answer, a copy or a miss; only a holder the
+   * question never reached passes it on (one that may have got it and not answered in time fails
+   * the operation: it may be fencing the key for this node). When none answers, the key's state is
+   * unknown: the operation fails with {@link StoreUnavailableException} rather than run on a copy
+   * that may be missing or stale.
    */
   private CompletionStage<Void> takeOver(Key key, List<RingMember> holders, int i) {
     if (i >= holders.size()) {
@@ -280,9 +306,15 @@ final class Handoff {
         out -> PeerCodec.writeMember(out, self), nestedMillis)
         .handle((e, t) -> {
           if (t != null) {
+            Throwable cause = RoutingStore.cause(t);
+            if (cause instanceof PeerClient.Unreachable u && u.maybeSent()) {
+              // It may have recorded this node as the taker and be fencing the key: a copy from
+              // the next holder would be one it never answered for. The next operation asks again.
+              return CompletableFuture.<Void>failedFuture(new StoreUnavailableException(
+                  "the key's previous owner " + m.nodeId() + " did not answer in time"));
+            }
             return takeOver(key, holders, i + 1);
           }
-          takenFrom.put(key, m);
           if (e == null) {
             // Absent there: a copy kept here from an older ring is stale.
             return local.delete(key).thenApply(removed -> (Void) null);
@@ -439,7 +471,6 @@ final class Handoff {
       previous = List.of();
       shared = false;
       settled.clear();
-      takenFrom.clear();
     }
     repushThenDrop(current.get());
   }

@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  *       order; a write goes there only when it was never sent to the owner (so it cannot be
  *       applied twice); the replica acts as owner until the ring drops the dead member.
  *   <li><b>Loops.</b> Every forwarded request carries a hop limit: a node whose ring names
- *       another owner forwards once more at most, then serves it itself.
+ *       another owner forwards once more at most, then serves it itself; a node that handed the
+ *       key over to a member its ring lacks forwards to that member, and out of hops refuses.
  * </ul>
  *
  * <p>{@link #scan}, {@link #size}, {@link #randomKey} and {@link #flush} cover every member;
@@ -136,7 +137,7 @@ public final class RoutingStore implements CacheStore {
       this.ring = HashRing.of(0, List.of(self), 1);
       this.executor = executor;
       this.handoff = new Handoff(local, self, copies, peers, () -> ring, executor, stats,
-          windowMillis, nestedMillis(peers));
+          windowMillis, nestedMillis(peers), hints::remove);
     }
 
     @Override
@@ -146,9 +147,6 @@ public final class RoutingStore implements CacheStore {
 
     @Override
     public CompletionStage<Void> applyReplica(Key key, Entry state, RingMember sender) {
-      if (handoff.tookFrom(key, sender)) {
-        return CompletableFuture.completedFuture(null); // sent before it handed the key over
-      }
       stats.replicaWrites.increment();
       handoff.settle(key);
       return state == null ? local.delete(key).thenApply(removed -> null)
@@ -446,59 +444,90 @@ public final class RoutingStore implements CacheStore {
 
   private <R> CompletionStage<R> route(Key key, boolean write, PeerOp<R> op,
       Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local) {
-    List<RingMember> placement = placement(key);
-    if (placement.isEmpty() || hops == 0 && !isSelf(placement.get(0))) {
-      return owned(key, write, local, false);
-    }
-    if (!isSelf(placement.get(0))) {
-      return forward(key, write, op, args, local, placement, 0, null);
-    }
-    RingMember taker = shared.handoff.takenSince(key, shared.ring.epoch());
-    if (taker == null) {
-      return owned(key, write, local, true);
-    }
-    if (hops == 0) {
-      return CompletableFuture.failedFuture(new StoreUnavailableException(
-          "the key moved to " + taker.nodeId() + " and the request may not be forwarded again"));
-    }
-    return forward(key, write, op, args, local, List.of(taker), 0, null);
+    return route(key, null, write, op, args, local);
   }
 
   /**
-   * Runs an operation here as the key's owner (or acting owner): locally, then replicated.
+   * Runs an operation where its key lives: here when this node owns it, else at the owner (or a
+   * replica when the owner is down), or at the member that took the key over from this node while
+   * this node's ring does not have that member yet (Handoff, "One owner at a time").
    *
+   * @param also a second key the operation changes, with the same owner (the target of {@link
+   *     #rename} and {@link #copy}), or {@code null}
+   */
+  private <R> CompletionStage<R> route(Key key, Key also, boolean write, PeerOp<R> op,
+      Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local) {
+    List<RingMember> placement = placement(key);
+    if (placement.isEmpty()) {
+      return owned(key, also, write, local, false);
+    }
+    if (!isSelf(placement.get(0))) {
+      return hops == 0 ? owned(key, also, write, local, false) // out of hops: no loop
+          : forward(key, also, write, op, args, local, placement, 0, null);
+    }
+    RingMember taker = takerAhead(key, also);
+    if (taker == null) {
+      return owned(key, also, write, local, true);
+    }
+    return hops == 0 ? CompletableFuture.failedFuture(movedTo(taker))
+        : forward(key, also, write, op, args, local, List.of(taker), 0, null);
+  }
+
+  /** The member that took {@code key} or {@code also} over and this node's ring lacks, or null. */
+  private RingMember takerAhead(Key key, Key also) {
+    HashRing ring = shared.ring;
+    RingMember taker = shared.handoff.takerAhead(key, ring);
+    return taker != null || also == null ? taker : shared.handoff.takerAhead(also, ring);
+  }
+
+  private static StoreUnavailableException movedTo(RingMember taker) {
+    return new StoreUnavailableException("the key moved to " + taker.nodeId()
+        + ", which this node's ring does not have yet, and the request may not be forwarded again");
+  }
+
+  /**
+   * Runs an operation here as the keys' owner (or acting owner): locally, then replicated.
+   *
+   * @param also a second key the operation changes, or {@code null}
    * @param fenced whether this node runs it as the owner by its ring: then a write during which
-   *     another member took the key over from this node fails with {@link
+   *     another member asked to take a key over from this node fails with {@link
    *     StoreUnavailableException} and is not replicated, since the taker's copy may lack it
    *     (Handoff, "One owner at a time"); it is not acknowledged, though it may have taken effect.
    *     An acting owner (the owner is unreachable) and a request out of hops are not fenced.
    */
-  private <R> CompletionStage<R> owned(Key key, boolean write, Supplier<CompletionStage<R>> local,
-      boolean fenced) {
-    long epoch = shared.ring.epoch();
-    CompletionStage<R> done = shared.handoff.active()
-        ? shared.handoff.beforeOwnerOp(key).thenCompose(v -> local.get()) : local.get();
+  private <R> CompletionStage<R> owned(Key key, Key also, boolean write,
+      Supplier<CompletionStage<R>> local, boolean fenced) {
+    Handoff handoff = shared.handoff;
+    long asked = handoff.handOvers();
+    CompletionStage<R> done = !handoff.active() ? local.get()
+        : handoff.beforeOwnerOp(key).thenCompose(v -> also == null ? local.get()
+            : handoff.beforeOwnerOp(also).thenCompose(w -> local.get()));
     if (!write) {
       return done;
     }
-    done = !fenced ? done : done.thenApply(r -> {
-      RingMember taker = shared.handoff.takenSince(key, epoch);
-      if (taker != null) {
-        throw new StoreUnavailableException("the key moved to " + taker.nodeId()
-            + " while the write ran; it may have taken effect");
-      }
-      return r;
-    });
-    return shared.copies == 1 ? done : done.thenCompose(r -> replicated(key, r));
+    if (fenced) {
+      done = done.thenApply(r -> {
+        if (handoff.handedOverSince(key, asked)
+            || also != null && handoff.handedOverSince(also, asked)) {
+          throw new StoreUnavailableException("another member took the key over while the write"
+              + " ran; it may have taken effect");
+        }
+        return r;
+      });
+    }
+    return shared.copies == 1 ? done : done.thenCompose(r -> replicated(key, also, r));
   }
 
-  /** Replicates a key after a write that returned {@code r}; waits for it with ack all. */
-  private <R> CompletionStage<R> replicated(Key key, R r) {
+  /** Replicates the keys after a write that returned {@code r}; waits for it with ack all. */
+  private <R> CompletionStage<R> replicated(Key key, Key also, R r) {
     CompletionStage<Void> replicated = replicate(key);
+    if (also != null) {
+      replicated = replicated.thenCombine(replicate(also), (a, b) -> null);
+    }
     return shared.ackAll ? replicated.thenApply(v -> r) : CompletableFuture.completedFuture(r);
   }
 
-  private <R> CompletionStage<R> forward(Key key, boolean write, PeerOp<R> op,
+  private <R> CompletionStage<R> forward(Key key, Key also, boolean write, PeerOp<R> op,
       Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local, List<RingMember> placement,
       int i, Throwable last) {
     if (i >= placement.size()) {
@@ -511,10 +540,10 @@ public final class RoutingStore implements CacheStore {
       shared.stats.failovers.increment();
     }
     if (isSelf(m)) {
-      return owned(key, write, local, false); // a replica serving for an owner that is down
+      return owned(key, also, write, local, false); // a replica serving for an owner that is down
     }
     if (shared.peers.isDown(m) && i + 1 < placement.size() && !write) {
-      return forward(key, write, op, args, local, placement, i + 1, last);
+      return forward(key, also, write, op, args, local, placement, i + 1, last);
     }
     shared.stats.forwarded.increment();
     return shared.peers.call(m, op, shared.ring.epoch(), hops - 1, key, args)
@@ -522,7 +551,7 @@ public final class RoutingStore implements CacheStore {
           Throwable cause = cause(t);
           boolean retry = cause instanceof PeerClient.Unreachable u && (!write || !u.maybeSent());
           return retry
-              ? forward(key, write, op, args, local, placement, i + 1, cause)
+              ? forward(key, also, write, op, args, local, placement, i + 1, cause)
               : CompletableFuture.failedFuture(cause instanceof PeerClient.Unreachable
                   ? new StoreUnavailableException(cause.getMessage()) : cause);
         });
@@ -636,9 +665,7 @@ public final class RoutingStore implements CacheStore {
     } else {
       Entry state = f == null ? null : f.entry();
       HashRing ring = shared.ring;
-      List<RingMember> to = shared.handoff.replicatesNot(key, ring) ? List.of()
-          : ring.replicas(key.bytes(), shared.copies);
-      for (RingMember m : to) {
+      for (RingMember m : ring.replicas(key.bytes(), shared.copies)) {
         if (isSelf(m)) {
           continue;
         }
@@ -724,34 +751,28 @@ public final class RoutingStore implements CacheStore {
     return new RemoteReader(key, entry, 0, entry.length(), pieceBytes, source);
   }
 
-  /**
-   * The member a streamed write of a key goes to, or {@code null} when this node serves it: the
-   * owner, or the member that took the key over from this node ({@link #route}).
-   */
-  private RingMember remoteOwner(Key key) {
-    List<RingMember> placement = placement(key);
-    if (placement.isEmpty() || hops == 0) {
-      return null;
-    }
-    RingMember owner = placement.get(0);
-    return isSelf(owner) ? shared.handoff.takenSince(key, shared.ring.epoch()) : owner;
-  }
-
-
   @Override
   public long streamingThreshold() {
     return shared.local.streamingThreshold();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In a cluster the value streams to where {@link #route} would send a write of the key; out
+   * of hops, a node that owns the key by its ring but handed it over refuses the commit.
+   */
   @Override
   public ValueWriter writer(Key key, long length) {
-    RingMember owner = remoteOwner(key);
-    if (owner != null) {
+    List<RingMember> placement = placement(key);
+    boolean owner = placement.isEmpty() || isSelf(placement.get(0));
+    RingMember to = placement.isEmpty() ? null : owner ? takerAhead(key, null) : placement.get(0);
+    if (to != null && hops > 0) {
       return new RemoteWriter(new RemoteWriter.Owner() {
         @Override
         public <R> CompletionStage<R> call(PeerOp<R> op, Consumer<ByteBuf> args) {
           shared.stats.forwarded.increment();
-          return RoutingStore.this.call(owner, op, key, args, hops - 1);
+          return RoutingStore.this.call(to, op, key, args, hops - 1);
         }
       }, length);
     }
@@ -764,7 +785,11 @@ public final class RoutingStore implements CacheStore {
 
       @Override
       public CompletionStage<SetResult> commit(SetOptions options) {
-        return owned(key, true, () -> w.commit(options), true);
+        if (owner && to != null) {
+          w.abort();
+          return CompletableFuture.failedFuture(movedTo(to));
+        }
+        return owned(key, null, true, () -> w.commit(options), owner);
       }
 
       @Override
@@ -910,16 +935,17 @@ public final class RoutingStore implements CacheStore {
     return true;
   }
 
-  /** A write of two keys that must share an owner; both keys' states are replicated. */
+  /**
+   * A write of two keys that must share an owner; both keys are taken over, fenced and replicated
+   * ({@link #owned}).
+   */
   private CompletionStage<SetResult.Outcome> twoKeys(Key from, Key to,
       PeerOp<SetResult.Outcome> op, Consumer<ByteBuf> args,
       Supplier<CompletionStage<SetResult.Outcome>> local) {
     if (!colocated(List.of(from, to))) {
       return CompletableFuture.failedFuture(new CrossSlotException());
     }
-    return routeWrite(from, op, args, () -> local.get().thenCompose(outcome ->
-        shared.copies == 1 ? CompletableFuture.completedFuture(outcome)
-            : replicated(to, outcome)));
+    return route(from, to, true, op, args, local);
   }
 
   // ---- the whole cluster

@@ -79,11 +79,6 @@ final class LocalCluster implements AutoCloseable {
     stores.forEach(s -> s.ring(ring));
   }
 
-  /** The receiving side of node {@code i}'s peer protocol. */
-  PeerOp.PeerService service(int i) {
-    return stores.get(i).service();
-  }
-
   /** Every node's ring entry, node 0 first. */
   final List<RingMember> all = new ArrayList<>();
 

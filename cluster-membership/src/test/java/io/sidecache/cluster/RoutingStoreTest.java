@@ -14,6 +14,7 @@ import io.sidecache.store.CrossSlotException;
 import io.sidecache.store.Entry;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
+import io.sidecache.store.SetResult;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.memory.MemoryStore;
 import java.nio.charset.StandardCharsets;
@@ -292,48 +293,73 @@ class RoutingStoreTest {
   }
 
   /**
-   * A join as the members see it one after another: the new node and one old member have the new
-   * ring, two old members still route by the old one. A key the new node took over is written
-   * through the members that are behind: each write reaches the new owner (its old owner sends it
-   * there), none is applied where the new owner would never see it, and a replicated state the
-   * old owner sent before it handed the key over does not replace a newer one.
+   * A join as the members see it one after another: the new node 3 and one old member have the
+   * new ring; the two others still route by a ring without node 3 (a newer one: node 4 joined
+   * meanwhile, in their view). A key node 3 took over is written through the members that are
+   * behind: each write reaches node 3 (the old owner sends it there), none is applied where node 3
+   * would never see it. A RENAME through them whose target alone was taken over goes there too.
    */
   @Test
   void membersWhoseRingIsBehindSendAKeyToTheNodeThatTookItOver() throws Exception {
     cluster.close();
-    cluster = new LocalCluster(4, 2, true, Ticker.system(), t -> MemoryStore.builder()
+    cluster = new LocalCluster(5, 2, true, Ticker.system(), t -> MemoryStore.builder()
         .maximumBytes(16L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
     HashRing before = cluster.ringOf(2, 0, 1, 2);
-    cluster.publishTo(before, 0, 1, 2, 3);
-    int n = 600;
+    cluster.publishTo(before, 0, 1, 2, 3, 4);
+    int n = 800;
     for (int i = 0; i < n; i++) {
       done(cluster.stores.get(0).set(Key.of("behind" + i), b("v" + i), SetOptions.DEFAULT));
+      done(cluster.stores.get(0).set(Key.of("{r" + i + "}from"), b("f" + i), SetOptions.DEFAULT));
+      done(cluster.stores.get(0).set(Key.of("{r" + i + "}to"), b("t" + i), SetOptions.DEFAULT));
     }
     HashRing after = cluster.ringOf(3, 0, 1, 2, 3);
-    cluster.publishTo(after, 1, 3); // nodes 0 and 2 have not heard of the join yet
+    HashRing behind = cluster.ringOf(4, 0, 1, 2, 4);
+    cluster.publishTo(after, 1, 3);
     RoutingStore d = cluster.stores.get(3);
     List<Key> moved = new ArrayList<>();
+    List<Integer> renamed = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Key k = Key.of("behind" + i);
       int oldOwner = index(before.owner(k.bytes()));
-      if (index(after.owner(k.bytes())) != 3 || oldOwner == 1) {
-        continue;
+      if (index(after.owner(k.bytes())) == 3 && oldOwner != 1
+          && index(behind.owner(k.bytes())) == oldOwner) {
+        moved.add(k);
+        assertEquals("v" + i, value(d, k), "taken over from node " + oldOwner);
       }
-      moved.add(k);
-      Entry old = done(cluster.locals.get(oldOwner).get(k));
-      assertEquals("v" + i, value(d, k), "taken over from node " + oldOwner);
-      int via = moved.size() % 2 == 0 ? oldOwner : 2 - oldOwner; // the old owner, the other one
-      done(cluster.stores.get(via).set(k, b("w" + i), SetOptions.DEFAULT));
-      assertEquals("w" + i, value(cluster.locals.get(3), k), k + " written through node " + via);
-      done(cluster.service(3).applyReplica(k, old, cluster.all.get(oldOwner)));
-      assertEquals("w" + i, value(d, k), k + " after a late replicated state");
+      Key to = Key.of("{r" + i + "}to");
+      oldOwner = index(before.owner(to.bytes()));
+      if (index(after.owner(to.bytes())) == 3 && oldOwner != 1
+          && index(behind.owner(to.bytes())) == oldOwner) {
+        renamed.add(i);
+        assertEquals("t" + i, value(d, to), "taken over from node " + oldOwner);
+      }
     }
-    assertTrue(moved.size() > 50, "keys moved from the nodes behind: " + moved.size());
-    cluster.publishTo(after, 0, 2);
-    for (Key k : moved) {
-      String expected = "w" + k.toString().replaceAll("\\D", "");
-      for (int node = 0; node < 4; node++) {
-        assertEquals(expected, value(cluster.stores.get(node), k), k + " through node " + node);
+    cluster.publishTo(behind, 0, 2); // a ring change that does not bring node 3
+    for (int j = 0; j < moved.size(); j++) {
+      Key k = moved.get(j);
+      String w = "w" + k.toString().substring("behind".length());
+      int oldOwner = index(before.owner(k.bytes()));
+      int via = j % 2 == 0 ? oldOwner : 2 - oldOwner; // the old owner, or the other one behind
+      done(cluster.stores.get(via).set(k, b(w), SetOptions.DEFAULT));
+      assertEquals(w, value(cluster.locals.get(3), k), k + " written through node " + via);
+    }
+    for (int i : renamed) {
+      Key from = Key.of("{r" + i + "}from");
+      int via = index(before.owner(from.bytes()));
+      assertEquals(SetResult.Outcome.STORED,
+          done(cluster.stores.get(via).rename(from, Key.of("{r" + i + "}to"), false)));
+    }
+    assertTrue(moved.size() > 50 && renamed.size() > 50, moved.size() + ", " + renamed.size());
+    cluster.publishTo(cluster.ringOf(5, 0, 1, 2, 3, 4), 0, 1, 2, 3, 4);
+    for (int node = 0; node < 5; node++) {
+      RoutingStore via = cluster.stores.get(node);
+      for (Key k : moved) {
+        assertEquals("w" + k.toString().substring("behind".length()), value(via, k),
+            k + " through node " + node);
+      }
+      for (int i : renamed) {
+        assertEquals("f" + i, value(via, Key.of("{r" + i + "}to")), "{r" + i + "}to");
+        assertNull(value(via, Key.of("{r" + i + "}from")), "{r" + i + "}from");
       }
     }
   }
