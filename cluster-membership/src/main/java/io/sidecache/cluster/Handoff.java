@@ -177,12 +177,6 @@ final class Handoff {
     return h == null || h.caughtUp() || has(ring, h.taker()) ? null : h.taker();
   }
 
-  /** Stops sending {@code key}'s operations to its taker: it could not be reached (gone). */
-  void takerGone(Key key) {
-    handedOver.asMap().computeIfPresent(key,
-        (k, h) -> new Handover(h.taker(), h.number(), true));
-  }
-
   private static boolean has(HashRing ring, RingMember m) {
     for (RingMember r : ring.members()) {
       if (r.nodeId().equals(m.nodeId())) {

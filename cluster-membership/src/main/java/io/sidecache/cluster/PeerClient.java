@@ -102,12 +102,23 @@ final class PeerClient implements AutoCloseable {
    */
   <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, int hops, Key key,
       Consumer<ByteBuf> args) {
-    return call(member, op, epoch, hops, key, args, timeoutMillis);
+    return call(member, op, epoch, new PeerOp.Route(hops, 0), key, args, timeoutMillis);
   }
 
   /** {@link #call}, with another deadline (a request made while serving one: shorter). */
   <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, int hops, Key key,
       Consumer<ByteBuf> args, long deadlineMillis) {
+    return call(member, op, epoch, new PeerOp.Route(hops, 0), key, args, deadlineMillis);
+  }
+
+  /**
+   * {@link #call}, for a request of an isolated section.
+   *
+   * @param route the hops left and the section's id
+   * @param deadlineMillis how long to wait for the answer
+   */
+  <R> CompletableFuture<R> call(RingMember member, PeerOp<R> op, long epoch, PeerOp.Route route,
+      Key key, Consumer<ByteBuf> args, long deadlineMillis) {
     if (closed) {
       return CompletableFuture.failedFuture(new Unreachable("node is closing", false));
     }
@@ -117,7 +128,7 @@ final class PeerClient implements AutoCloseable {
       peer.close();
       peer = peers.computeIfAbsent(member.nodeId(), id -> new Peer(member));
     }
-    return peer.call(op, epoch, hops, key, args, deadlineMillis);
+    return peer.call(op, epoch, route, key, args, deadlineMillis);
   }
 
   /**
@@ -167,18 +178,20 @@ final class PeerClient implements AutoCloseable {
   /** The connections to one member. */
   private final class Peer {
     final RingMember member;
-    final Connection[] connections = new Connection[CONNECTIONS + 2];
+    final Connection[] connections = new Connection[CONNECTIONS + 3];
     volatile long downSince;
 
     Peer(RingMember member) {
       this.member = member;
     }
 
-    <R> CompletableFuture<R> call(PeerOp<R> op, long epoch, int hops, Key key,
+    <R> CompletableFuture<R> call(PeerOp<R> op, long epoch, PeerOp.Route route, Key key,
         Consumer<ByteBuf> args, long deadlineMillis) {
       // Keyless requests (SIZE, SCAN, FLUSH, PING) have their own connection (they may be
       // slow), and so do nested ones (PeerOp#nested), which must not queue behind what they serve.
-      int slot = op.nested ? CONNECTIONS + 1
+      // An isolated section's requests have one too: the owner answers in request order, and one
+      // that waits there for the section to end must not hold the section's answers back.
+      int slot = op.nested ? CONNECTIONS + 1 : op.ofSection(route) ? CONNECTIONS + 2
           : key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
       Connection c;
       synchronized (this) {
@@ -188,7 +201,7 @@ final class PeerClient implements AutoCloseable {
           connections[slot] = c;
         }
       }
-      return c.send(op, epoch, hops, key, args, deadlineMillis);
+      return c.send(op, epoch, route, key, args, deadlineMillis);
     }
 
     void close() {
@@ -246,13 +259,14 @@ final class PeerClient implements AutoCloseable {
       return !failed;
     }
 
-    <R> CompletableFuture<R> send(PeerOp<R> op, long epoch, int hops, Key key,
+    <R> CompletableFuture<R> send(PeerOp<R> op, long epoch, PeerOp.Route route, Key key,
         Consumer<ByteBuf> args, long deadlineMillis) {
       ByteBuf frame = channel.alloc().buffer();
       try {
         frame.writeByte(op.code);
         frame.writeLong(epoch);
-        frame.writeByte(hops);
+        frame.writeByte(route.hops());
+        frame.writeLong(route.isolation());
         PeerCodec.writeNullableKey(frame, key);
         args.accept(frame);
       } catch (RuntimeException e) {

@@ -366,6 +366,25 @@ final class PeerCodec {
     return new ScanPage(keys, cursor);
   }
 
+  /** Writes keys: {@code count:i32}, then each key. */
+  static void writeKeys(ByteBuf out, java.util.Collection<Key> keys) {
+    out.writeInt(keys.size());
+    keys.forEach(k -> writeKey(out, k));
+  }
+
+  /** Reads what {@link #writeKeys} wrote; a count the frame cannot hold is refused. */
+  static java.util.List<Key> readKeys(ByteBuf in) {
+    int n = in.readInt();
+    if (n < 0 || n > in.readableBytes() / 4) {
+      throw new IllegalArgumentException("key count " + n + " does not fit the frame");
+    }
+    java.util.List<Key> keys = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      keys.add(readKey(in));
+    }
+    return keys;
+  }
+
   static void writeNullableKey(ByteBuf out, Key key) {
     if (present(out, key)) {
       writeKey(out, key);

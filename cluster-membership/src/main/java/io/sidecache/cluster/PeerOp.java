@@ -16,8 +16,8 @@ import java.util.function.Function;
  * hops are left); {@link #REPLICATE}, {@link #READ} and {@link #FLUSH} act on the receiver's own
  * store.
  *
- * <p>A request is {@code op:u8, epoch:i64, hops:u8, key, arguments}; a response, in request order
- * on each connection, is {@code 0, result} or {@code 1, error:u8, message}.
+ * <p>A request is {@code op:u8, epoch:i64, hops:u8, isolation:i64, key, arguments}; a response,
+ * in request order on each connection, is {@code 0, result} or {@code 1, error:u8, message}.
  *
  * @param <R> the result type
  */
@@ -26,13 +26,33 @@ final class PeerOp<R> {
   /** What a receiving node runs for a request: the service, the key, the rest of the frame. */
   @FunctionalInterface
   interface Invoker<R> {
-    CompletionStage<R> invoke(PeerService service, int hops, Key key, ByteBuf args);
+    CompletionStage<R> invoke(PeerService service, Route route, Key key, ByteBuf args);
   }
+
+  /**
+   * How a request is to be routed at its receiver.
+   *
+   * @param hops how many more times it may be forwarded
+   * @param isolation the isolated section it belongs to ({@link
+   *     io.sidecache.store.CacheStore#isolated}, the id its owner granted), or 0
+   */
+  record Route(int hops, long isolation) { }
 
   /** The receiving node's side of the protocol. */
   interface PeerService {
-    /** A store that routes as a client call does, with {@code hops} forwards left. */
-    CacheStore routed(int hops);
+    /** A store that routes as a client call does, with the route's hops left, in its section. */
+    CacheStore routed(Route route);
+
+    /**
+     * Takes keys this node owns for an isolated section ({@link Reservations}).
+     *
+     * @return a stage completed with the section's id, or failed with {@link
+     *     io.sidecache.store.StoreUnavailableException} when they stay held by others too long
+     */
+    CompletionStage<Long> reserve(java.util.List<Key> keys, long leaseMillis);
+
+    /** Ends an isolated section: its keys are free again. */
+    CompletionStage<Void> release(long isolation);
 
     /**
      * Applies an owner's state of a key: {@code state}, or the key's absence when {@code null}.
@@ -51,8 +71,8 @@ final class PeerOp<R> {
      */
     CompletionStage<byte[]> readPiece(Key key, Entry entry, long start, long end);
 
-    /** Opens a writer for an upload through {@code routed(hops)}; returns its session id. */
-    CompletionStage<Long> openUpload(int hops, Key key, long length);
+    /** Opens a writer for an upload through {@code routed(route)}; returns its session id. */
+    CompletionStage<Long> openUpload(Route route, Key key, long length);
 
     /** Writes the next bytes of an upload; completes when the writer can take more. */
     CompletionStage<Void> uploadPart(long session, byte[] bytes);
@@ -144,46 +164,46 @@ final class PeerOp<R> {
 
   /** An owner's state of a key for a replica: the entry, or absence. */
   static final PeerOp<Void> REPLICATE = new PeerOp<>(24, "replicate", (out, v) -> { },
-      in -> null, (svc, hops, k, in) -> svc.applyReplica(k, PeerCodec.readEntry(in),
+      in -> null, (svc, route, k, in) -> svc.applyReplica(k, PeerCodec.readEntry(in),
           PeerCodec.readMember(in)));
   /** A key's state pushed to a member that joined its placement (handoff, repair). */
   static final PeerOp<Void> HANDOFF = new PeerOp<>(31, "handoff", (out, v) -> { },
-      in -> null, (svc, hops, k, in) -> svc.applyHandoff(k, PeerCodec.readEntry(in),
+      in -> null, (svc, route, k, in) -> svc.applyHandoff(k, PeerCodec.readEntry(in),
           PeerCodec.readMember(in)));
   /** Part of a chunked entry, read on the node that returned it (its manifest names its chunks). */
   static final PeerOp<byte[]> READ = new PeerOp<>(25, "read", PeerCodec::writeBytes,
-      PeerCodec::readBytes, (svc, hops, k, in) -> svc.readPiece(k, PeerCodec.readEntry(in),
+      PeerCodec::readBytes, (svc, route, k, in) -> svc.readPiece(k, PeerCodec.readEntry(in),
           in.readLong(), in.readLong()), true);
   /** A page of the keys the receiver owns, by its own store's cursor (one node's SCAN). */
   static final PeerOp<io.sidecache.store.ScanPage> SCAN = new PeerOp<>(27, "scan",
       PeerCodec::writeScanPage, PeerCodec::readScanPage,
-      (svc, hops, k, in) -> svc.scanOwned(in.readLong(), in.readInt()));
+      (svc, route, k, in) -> svc.scanOwned(in.readLong(), in.readInt()));
   /** How many keys the receiver owns (one node's share of DBSIZE). */
   static final PeerOp<Long> SIZE = new PeerOp<>(28, "size", ByteBuf::writeLong,
-      ByteBuf::readLong, (svc, hops, k, in) -> svc.countOwned());
+      ByteBuf::readLong, (svc, route, k, in) -> svc.countOwned());
   /** A random key of the receiver's store, or none. */
   static final PeerOp<Key> RANDOM_KEY = new PeerOp<>(29, "randomkey",
       PeerCodec::writeNullableKey, PeerCodec::readNullableKey,
-      (svc, hops, k, in) -> svc.randomLocalKey());
+      (svc, route, k, in) -> svc.randomLocalKey());
   /** Opens an upload of a value to its owner ({@link RemoteWriter}); answers the session id. */
   static final PeerOp<Long> UPLOAD_OPEN = new PeerOp<>(33, "upload-open", ByteBuf::writeLong,
-      ByteBuf::readLong, (svc, hops, k, in) -> svc.openUpload(hops, k, in.readLong()));
+      ByteBuf::readLong, (svc, route, k, in) -> svc.openUpload(route, k, in.readLong()));
   /** The next bytes of an upload. */
   static final PeerOp<Void> UPLOAD_PART = new PeerOp<>(34, "upload-part", (out, v) -> { },
-      in -> null, (svc, hops, k, in) -> svc.uploadPart(in.readLong(), PeerCodec.readBytes(in)));
+      in -> null, (svc, route, k, in) -> svc.uploadPart(in.readLong(), PeerCodec.readBytes(in)));
   /** Commits an upload with the write's options. */
   static final PeerOp<io.sidecache.store.SetResult> UPLOAD_COMMIT = new PeerOp<>(35,
       "upload-commit", PeerCodec::writeSetResult, PeerCodec::readSetResult,
-      (svc, hops, k, in) -> svc.commitUpload(in.readLong(), PeerCodec.readSetOptions(in)));
+      (svc, route, k, in) -> svc.commitUpload(in.readLong(), PeerCodec.readSetOptions(in)));
   /** Abandons an upload. */
   static final PeerOp<Void> UPLOAD_ABORT = new PeerOp<>(36, "upload-abort", (out, v) -> { },
-      in -> null, (svc, hops, k, in) -> svc.abortUpload(in.readLong()));
+      in -> null, (svc, route, k, in) -> svc.abortUpload(in.readLong()));
   /**
    * The receiver's own copy of a key, read without routing for a take-over; the argument is the
    * member taking it over, which the receiver records before it reads.
    */
   static final PeerOp<Entry> PEEK = new PeerOp<>(32, "peek", PeerCodec::writeEntry,
-      PeerCodec::readEntry, (svc, hops, k, in) -> svc.handOver(k, PeerCodec.readMember(in)),
+      PeerCodec::readEntry, (svc, route, k, in) -> svc.handOver(k, PeerCodec.readMember(in)),
       true);
   /**
    * Proves the connection's handshake (admission to the ring) and that the receiver answers; the
@@ -191,10 +211,19 @@ final class PeerOp<R> {
    * members hold nothing (a cold start) knows there is nothing to take over.
    */
   static final PeerOp<Long> PING = new PeerOp<>(30, "ping", ByteBuf::writeLong,
-      ByteBuf::readLong, (svc, hops, k, in) -> svc.localSize());
+      ByteBuf::readLong, (svc, route, k, in) -> svc.localSize());
+  /**
+   * Takes keys the receiver owns for an isolated section: {@code count:i32, keys, lease ms:i64};
+   * the answer is the section's id.
+   */
+  static final PeerOp<Long> RESERVE = new PeerOp<>(37, "reserve", ByteBuf::writeLong,
+      ByteBuf::readLong, (svc, route, k, in) -> svc.reserve(PeerCodec.readKeys(in), in.readLong()));
+  /** Ends an isolated section: {@code id:i64}. */
+  static final PeerOp<Void> RELEASE = new PeerOp<>(38, "release", (out, v) -> { }, in -> null,
+      (svc, route, k, in) -> svc.release(in.readLong()));
   /** Empties the receiver's own store (one node's share of FLUSHALL). */
   static final PeerOp<Void> FLUSH = new PeerOp<>(26, "flush", (out, v) -> { }, in -> null,
-      (svc, hops, k, in) -> svc.flushLocal());
+      (svc, route, k, in) -> svc.flushLocal());
 
   final int code;
   final String name;
@@ -228,7 +257,7 @@ final class PeerOp<R> {
   private static <R> PeerOp<R> routed(int code, String name, BiConsumer<ByteBuf, R> writer,
       Function<ByteBuf, R> reader, StoreCall<R> call) {
     return new PeerOp<>(code, name, writer, reader,
-        (svc, hops, k, in) -> call.apply(svc.routed(hops), k, in));
+        (svc, route, k, in) -> call.apply(svc.routed(route), k, in));
   }
 
   @FunctionalInterface
@@ -249,8 +278,17 @@ final class PeerOp<R> {
     return op;
   }
 
-  CompletionStage<R> invoke(PeerService service, int hops, Key key, ByteBuf args) {
-    return invoker.invoke(service, hops, key, args);
+  /**
+   * Whether a request belongs to an isolated section: one of its operations, or the request that
+   * takes or frees its keys. A node runs one section at a time (the command gate), so these
+   * requests never wait for one another at the owner.
+   */
+  boolean ofSection(Route route) {
+    return route.isolation() != 0 || this == RESERVE || this == RELEASE;
+  }
+
+  CompletionStage<R> invoke(PeerService service, Route route, Key key, ByteBuf args) {
+    return invoker.invoke(service, route, key, args);
   }
 
   @SuppressWarnings("unchecked")

@@ -128,12 +128,12 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
         ctx.channel().config().setAutoRead(false);
       }
       PeerOp<?> op;
-      int hops;
+      PeerOp.Route route;
       Key key;
       try {
         op = PeerOp.of(frame.readUnsignedByte());
         frame.readLong(); // the sender's ring epoch: not acted on, the hop limit stops loops
-        hops = frame.readUnsignedByte();
+        route = new PeerOp.Route(frame.readUnsignedByte(), frame.readLong());
         key = PeerCodec.readNullableKey(frame);
       } catch (RuntimeException e) {
         frame.release();
@@ -143,18 +143,18 @@ public final class PeerServer extends ChannelInitializer<SocketChannel> {
       CompletableFuture<Void> mine = new CompletableFuture<>();
       CompletableFuture<Void> before = key == null ? null : tails.put(key, mine);
       if (before == null || before.isDone()) {
-        start(ctx, op, hops, key, frame, slot, mine);
+        start(ctx, op, route, key, frame, slot, mine);
       } else {
         before.whenComplete((v, t) -> ctx.executor().execute(
-            () -> start(ctx, op, hops, key, frame, slot, mine)));
+            () -> start(ctx, op, route, key, frame, slot, mine)));
       }
     }
 
-    private void start(ChannelHandlerContext ctx, PeerOp<?> op, int hops, Key key, ByteBuf frame,
-        Slot slot, CompletableFuture<Void> mine) {
+    private void start(ChannelHandlerContext ctx, PeerOp<?> op, PeerOp.Route route, Key key,
+        ByteBuf frame, Slot slot, CompletableFuture<Void> mine) {
       CompletableFuture<?> result;
       try {
-        result = op.invoke(service, hops, key, frame).toCompletableFuture();
+        result = op.invoke(service, route, key, frame).toCompletableFuture();
       } catch (RuntimeException e) {
         result = CompletableFuture.failedFuture(e);
       } finally {

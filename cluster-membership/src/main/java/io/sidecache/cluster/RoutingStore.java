@@ -88,10 +88,18 @@ public final class RoutingStore implements CacheStore {
   /** How many times a request may be forwarded after the first node (DESIGN.md "Cluster"). */
   public static final int MAX_HOPS = 2;
 
+  /**
+   * The most milliseconds an isolated section ({@link #isolated}) holds its keys at their owner:
+   * a node that took them and died, or lost its connection, holds them no longer.
+   */
+  static final long ISOLATION_LEASE_MILLIS = 10_000;
+
   private static final Logger log = LoggerFactory.getLogger(RoutingStore.class);
 
   private final Shared shared;
   private final int hops;
+  /** The isolated section this view's operations belong to ({@link #isolated}), or 0. */
+  private final long isolation;
 
   /** What every hop-count view shares. */
   private static final class Shared implements PeerOp.PeerService {
@@ -120,6 +128,7 @@ public final class RoutingStore implements CacheStore {
     final AtomicLong uploadIds = new AtomicLong();
     final Stats stats = new Stats();
     final Handoff handoff;
+    final Reservations reservations;
     final ScheduledExecutorService executor;
     /** Keys whose state a replica missed, to send again ({@link RoutingStore#hint}). */
     final java.util.Set<Key> hints = ConcurrentHashMap.newKeySet();
@@ -136,13 +145,27 @@ public final class RoutingStore implements CacheStore {
       this.peers = peers;
       this.ring = HashRing.of(0, List.of(self), 1);
       this.executor = executor;
+      this.reservations = new Reservations(executor);
       this.handoff = new Handoff(local, self, copies, peers, () -> ring, executor, stats,
           windowMillis, nestedMillis(peers), hints::remove);
     }
 
     @Override
-    public CacheStore routed(int hops) {
-      return views[Math.min(hops, MAX_HOPS)];
+    public CacheStore routed(PeerOp.Route route) {
+      int h = Math.min(route.hops(), MAX_HOPS);
+      return route.isolation() == 0 ? views[h] : new RoutingStore(this, h, route.isolation());
+    }
+
+    @Override
+    public CompletionStage<Long> reserve(List<Key> keys, long leaseMillis) {
+      return reservations.reserve(keys, Math.min(leaseMillis, ISOLATION_LEASE_MILLIS),
+          nestedMillis(peers));
+    }
+
+    @Override
+    public CompletionStage<Void> release(long isolation) {
+      reservations.release(isolation);
+      return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -201,8 +224,8 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
-    public CompletionStage<Long> openUpload(int hops, Key key, long length) {
-      ValueWriter w = routed(hops).writer(key, length);
+    public CompletionStage<Long> openUpload(PeerOp.Route route, Key key, long length) {
+      ValueWriter w = routed(route).writer(key, length);
       long id = uploadIds.incrementAndGet();
       uploads.put(id, w);
       return CompletableFuture.completedFuture(id);
@@ -323,9 +346,10 @@ public final class RoutingStore implements CacheStore {
     }
   }
 
-  private RoutingStore(Shared shared, int hops) {
+  private RoutingStore(Shared shared, int hops, long isolation) {
     this.shared = shared;
     this.hops = hops;
+    this.isolation = isolation;
   }
 
   /**
@@ -353,7 +377,7 @@ public final class RoutingStore implements CacheStore {
     }
     Shared shared = new Shared(local, self, copies, ackAll, peers, executor, windowMillis);
     for (int h = 0; h <= MAX_HOPS; h++) {
-      shared.views[h] = new RoutingStore(shared, h);
+      shared.views[h] = new RoutingStore(shared, h, 0);
     }
     return shared.views[MAX_HOPS];
   }
@@ -486,6 +510,54 @@ public final class RoutingStore implements CacheStore {
   }
 
   /**
+   * Runs an operation here as the keys' owner (or acting owner), once no other isolated section
+   * holds its keys ({@link Reservations}): an operation of a section runs at once, one of none
+   * waits for the section to end. The operation counts as running on its keys from before it
+   * looks for a section until its stage completes.
+   *
+   * @param fenced as {@link #ownedNow}
+   */
+  private <R> CompletionStage<R> owned(Key key, Key also, boolean write,
+      Supplier<CompletionStage<R>> local, boolean fenced) {
+    Reservations held = shared.reservations;
+    held.enter(key, also);
+    if (isolation != 0 || !held.isEmpty()) {
+      if (isolation != 0 && !held.holds(isolation)) {
+        held.exit(key, also);
+        return CompletableFuture.failedFuture(new StoreUnavailableException("the isolated section"
+            + " ended at the keys' owner (its lease of " + ISOLATION_LEASE_MILLIS + " ms passed,"
+            + " or the keys moved)"));
+      }
+      CompletableFuture<R> later = new CompletableFuture<>();
+      Runnable retry = () -> owned(key, also, write, local, fenced).whenComplete((v, t) -> {
+        if (t != null) {
+          later.completeExceptionally(cause(t));
+        } else {
+          later.complete(v);
+        }
+      });
+      if (!held.proceed(key, isolation, retry)
+          || also != null && !held.proceed(also, isolation, retry)) {
+        held.exit(key, also); // not running while it waits: the section waits for running ones
+        return later;
+      }
+    }
+    CompletableFuture<R> done;
+    try {
+      done = ownedNow(key, also, write, local, fenced).toCompletableFuture();
+    } catch (RuntimeException e) {
+      held.exit(key, also);
+      throw e;
+    }
+    if (done.isDone()) {
+      held.exit(key, also);
+    } else {
+      done.whenComplete((v, t) -> held.exit(key, also));
+    }
+    return done;
+  }
+
+  /**
    * Runs an operation here as the keys' owner (or acting owner): locally, then replicated.
    *
    * @param also a second key the operation changes, or {@code null}
@@ -495,7 +567,7 @@ public final class RoutingStore implements CacheStore {
    *     (Handoff, "One owner at a time"); it is not acknowledged, though it may have taken effect.
    *     An acting owner (the owner is unreachable) and a request out of hops are not fenced.
    */
-  private <R> CompletionStage<R> owned(Key key, Key also, boolean write,
+  private <R> CompletionStage<R> ownedNow(Key key, Key also, boolean write,
       Supplier<CompletionStage<R>> local, boolean fenced) {
     Handoff handoff = shared.handoff;
     long asked = handoff.handOvers();
@@ -546,7 +618,8 @@ public final class RoutingStore implements CacheStore {
       return forward(key, also, write, op, args, local, placement, i + 1, last);
     }
     shared.stats.forwarded.increment();
-    return shared.peers.call(m, op, shared.ring.epoch(), hops - 1, key, args)
+    return shared.peers.call(m, op, shared.ring.epoch(), new PeerOp.Route(hops - 1, isolation),
+        key, args, shared.peers.timeoutMillis())
         .exceptionallyCompose(t -> {
           Throwable cause = cause(t);
           boolean retry = cause instanceof PeerClient.Unreachable u && (!write || !u.maybeSent());
@@ -936,6 +1009,65 @@ public final class RoutingStore implements CacheStore {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>In a cluster the keys' owner (or the member this node handed them to) takes them for the
+   * section ({@link PeerOp#RESERVE}, {@link Reservations}): the section's operations, on the store
+   * it is given, carry the section's id, and every other operation on the keys, from any node,
+   * waits at the owner until the section's stage completes ({@link PeerOp#RELEASE}) or its lease
+   * of {@link #ISOLATION_LEASE_MILLIS} passes, after which the section's operations fail. Inside
+   * a section, it runs the section at once. The section is not failed over: while the owner
+   * cannot be reached it fails with {@link StoreUnavailableException}.
+   */
+  @Override
+  public <T> CompletionStage<T> isolated(java.util.Collection<Key> keys,
+      java.util.function.Function<CacheStore, ? extends CompletionStage<T>> section) {
+    if (isolation != 0 || keys.isEmpty()) {
+      return section.apply(this); // a command queued by MULTI runs in EXEC's section
+    }
+    List<Key> list = List.copyOf(keys);
+    if (!colocated(list)) {
+      return CompletableFuture.failedFuture(new CrossSlotException());
+    }
+    List<RingMember> placement = placement(list.get(0));
+    RingMember at = null; // where the keys are taken: null for this node
+    if (!placement.isEmpty() && hops > 0) {
+      if (!isSelf(placement.get(0))) {
+        at = placement.get(0);
+      } else {
+        for (int i = 0; at == null && i < list.size(); i++) {
+          at = takerAhead(list.get(i), null); // the operations will go there
+        }
+      }
+    }
+    if (at == null) {
+      Reservations held = shared.reservations;
+      return held.reserve(list, ISOLATION_LEASE_MILLIS, shared.peers.timeoutMillis())
+          .thenCompose(id -> inSection(id, section, () -> held.release(id)));
+    }
+    RingMember owner = at;
+    return call(owner, PeerOp.RESERVE, null, out -> {
+      PeerCodec.writeKeys(out, list);
+      out.writeLong(ISOLATION_LEASE_MILLIS);
+    }).thenCompose(id -> inSection(id, section,
+        () -> call(owner, PeerOp.RELEASE, null, out -> out.writeLong(id))));
+  }
+
+  /** Runs a section on a view of this store in section {@code id}; ends it when its stage does. */
+  private <T> CompletionStage<T> inSection(long id,
+      java.util.function.Function<CacheStore, ? extends CompletionStage<T>> section,
+      Runnable release) {
+    CompletionStage<T> stage;
+    try {
+      stage = section.apply(new RoutingStore(shared, MAX_HOPS, id));
+    } catch (RuntimeException e) {
+      release.run();
+      return CompletableFuture.failedFuture(e);
+    }
+    return stage.whenComplete((v, t) -> release.run());
+  }
+
+  /**
    * A write of two keys that must share an owner; both keys are taken over, fenced and replicated
    * ({@link #owned}).
    */
@@ -1006,7 +1138,8 @@ public final class RoutingStore implements CacheStore {
 
   private <R> CompletionStage<R> call(RingMember m, PeerOp<R> op, Key key,
       Consumer<ByteBuf> args, int hops) {
-    return shared.peers.call(m, op, shared.ring.epoch(), hops, key, args).exceptionallyCompose(t -> {
+    return shared.peers.call(m, op, shared.ring.epoch(), new PeerOp.Route(hops, isolation), key,
+        args, shared.peers.timeoutMillis()).exceptionallyCompose(t -> {
       Throwable c = cause(t);
       return CompletableFuture.failedFuture(c instanceof PeerClient.Unreachable
           ? new StoreUnavailableException(c.getMessage()) : c);

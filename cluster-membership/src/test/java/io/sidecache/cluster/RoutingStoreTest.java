@@ -164,6 +164,47 @@ class RoutingStoreTest {
     assertNull(done(cluster.locals.get(index(replica)).get(from)), "source gone from replica");
   }
 
+  /**
+   * An isolated section (EXEC, MSETNX, RENAME) entered through node 0 on a key node 1 owns: while
+   * it runs, a write through node 2 and a read at node 1 itself wait; the section reads its own
+   * write, and the others run, in order, once it ends. With the owner down, the section fails.
+   */
+  @Test
+  void anIsolatedSectionHoldsOtherOperationsOnItsKeysAtTheirOwner() throws Exception {
+    HashRing ring = cluster.stores.get(0).ring();
+    Key k = null;
+    for (int i = 0; k == null; i++) {
+      Key candidate = Key.of("iso" + i);
+      k = index(ring.owner(candidate.bytes())) == 1 ? candidate : null;
+    }
+    Key key = k;
+    CompletableFuture<Void> inside = new CompletableFuture<>();
+    CompletableFuture<Void> end = new CompletableFuture<>();
+    CompletionStage<String> section = cluster.stores.get(0).isolated(List.of(key),
+        view -> view.set(key, b("section"), SetOptions.DEFAULT)
+            .thenCompose(r -> {
+              inside.complete(null);
+              return end;
+            })
+            .thenCompose(v -> view.get(key))
+            .thenApply(e -> new String(e.value(), StandardCharsets.UTF_8)));
+    done(inside);
+    CompletableFuture<?> write = cluster.stores.get(2).set(key, b("other"), SetOptions.DEFAULT)
+        .toCompletableFuture();
+    CompletableFuture<Entry> read = cluster.stores.get(1).get(key).toCompletableFuture();
+    Thread.sleep(200);
+    assertTrue(!write.isDone() && !read.isDone(), "an operation ran inside another's section");
+    end.complete(null);
+    assertEquals("section", done(section));
+    done(write);
+    assertNotNull(done(read));
+    assertEquals("other", value(cluster.locals.get(1), key));
+    cluster.kill(1);
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> done(cluster.stores.get(0).isolated(List.of(key), view -> view.get(key))));
+    assertInstanceOf(io.sidecache.store.StoreUnavailableException.class, e.getCause());
+  }
+
   @Test
   void aMalformedRequestGetsAnErrorAndTheConnectionGoesOn() throws Exception {
     NioEventLoopGroup group = new NioEventLoopGroup(1);

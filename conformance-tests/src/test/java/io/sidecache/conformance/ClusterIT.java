@@ -203,6 +203,110 @@ class ClusterIT {
     return keys;
   }
 
+  /**
+   * MULTI/EXEC runs isolated at its keys' owner, whichever node its client talks to (issue 10):
+   * clients of all three nodes add 1 twice per transaction to one key while readers on every node
+   * watch it, and never see an odd value; WATCH-guarded read-modify-writes through every node lose
+   * no update; MSETNX through two nodes at once sets its keys all-or-none.
+   */
+  @Test
+  void transactionsThroughEveryNodeAreIsolatedAtTheirKeysOwner() throws Exception {
+    for (String id : List.of("a", "b", "c")) {
+      start(id);
+    }
+    awaitRing(nodes, List.of("a", "b", "c"));
+    String pair = "{tx}pair";
+    String counter = "{tx}counter";
+    AtomicBoolean oddSeen = new AtomicBoolean();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    ExecutorService pool = Executors.newFixedThreadPool(9);
+    List<Future<?>> writers = new ArrayList<>();
+    List<Future<?>> readers = new ArrayList<>();
+    try {
+      for (Node n : nodes) {
+        writers.add(pool.submit(() -> {
+          try (Jedis j = jedis(n)) {
+            for (int i = 0; i < 150; i++) {
+              redis.clients.jedis.Transaction t = j.multi();
+              t.incr(pair);
+              t.incr(pair);
+              t.exec();
+            }
+          }
+          return null;
+        }));
+        writers.add(pool.submit(() -> {
+          try (Jedis j = jedis(n)) {
+            for (int done = 0; done < 50; ) {
+              j.watch(counter);
+              String v = j.get(counter);
+              redis.clients.jedis.Transaction t = j.multi();
+              t.set(counter, Long.toString(v == null ? 1 : Long.parseLong(v) + 1));
+              if (t.exec() != null) {
+                done++;
+              }
+            }
+          }
+          return null;
+        }));
+        readers.add(pool.submit(() -> {
+          try (Jedis j = jedis(n)) {
+            while (writing.get()) {
+              String v = j.get(pair);
+              if (v != null && Long.parseLong(v) % 2 != 0) {
+                oddSeen.set(true);
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> w : writers) {
+        w.get(120, TimeUnit.SECONDS);
+      }
+      writing.set(false);
+      for (Future<?> r : readers) {
+        r.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(!oddSeen.get(), "a reader saw half of a transaction");
+    try (Jedis j = jedis(node("b"))) {
+      assertEquals("900", j.get(pair));
+      assertEquals("150", j.get(counter), "WATCH-guarded increments through three nodes");
+    }
+    // MSETNX of overlapping keys through two nodes at once: exactly one sets, and all its keys.
+    for (int round = 0; round < 50; round++) {
+      String x = "{nx" + round + "}x";
+      String y = "{nx" + round + "}y";
+      String z = "{nx" + round + "}z";
+      ExecutorService two = Executors.newFixedThreadPool(2);
+      try {
+        Future<Long> first = two.submit(() -> {
+          try (Jedis j = jedis(node("a"))) {
+            return j.msetnx(x, "a", y, "a");
+          }
+        });
+        Future<Long> second = two.submit(() -> {
+          try (Jedis j = jedis(node("c"))) {
+            return j.msetnx(y, "c", z, "c");
+          }
+        });
+        long set = first.get(30, TimeUnit.SECONDS) + second.get(30, TimeUnit.SECONDS);
+        assertEquals(1, set, "round " + round);
+      } finally {
+        two.shutdownNow();
+      }
+      try (Jedis j = jedis(node("b"))) {
+        List<String> got = j.mget(x, y, z);
+        String winner = got.get(1);
+        assertEquals(winner.equals("a") ? java.util.Arrays.asList("a", "a", null)
+            : java.util.Arrays.asList(null, "c", "c"), got, "round " + round);
+      }
+    }
+  }
+
   @Test
   void keysWrittenThroughOneNodeAreReadThroughEveryProtocolOfTheOthers() throws Exception {
     Node a = start("a");

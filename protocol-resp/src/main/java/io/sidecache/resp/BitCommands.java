@@ -469,7 +469,7 @@ final class BitCommands {
       throw RespException.CROSSSLOT;
     }
     long limit = s.store().streamingThreshold();
-    s.reply(s.exclusive(() -> {
+    s.reply(s.exclusive(keys, () -> {
       List<CompletionStage<Entry>> reads = new ArrayList<>();
       for (Key k : keys.subList(1, keys.size())) {
         reads.add(s.store().get(k));

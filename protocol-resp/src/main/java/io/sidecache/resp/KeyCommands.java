@@ -255,7 +255,7 @@ final class KeyCommands {
   static void rename(RespSession s, byte[][] args, boolean nx) {
     Key from = Key.of(args[1]);
     Key to = Key.of(args[2]);
-    s.reply(s.exclusive(() -> s.store().rename(from, to, nx)), (r, outcome) -> {
+    s.reply(s.exclusive(List.of(from, to), () -> s.store().rename(from, to, nx)), (r, outcome) -> {
       if (outcome == Outcome.NOT_FOUND) {
         r.error("ERR no such key");
       } else if (nx) {
@@ -298,7 +298,7 @@ final class KeyCommands {
       throw new RespException("ERR source and destination objects are the same");
     }
     boolean overwrite = replace;
-    s.reply(s.exclusive(() -> s.store().copy(from, to, overwrite)),
+    s.reply(s.exclusive(List.of(from, to), () -> s.store().copy(from, to, overwrite)),
         (r, outcome) -> r.integer(outcome == Outcome.STORED ? 1 : 0));
   }
 

@@ -41,6 +41,8 @@ public final class RespSession {
   private Map<Key, Transaction.Watched> watched;
   private boolean runningQueued;
   private boolean exclusive;
+  /** The store of the isolated section this connection runs ({@link #exclusive}), or null. */
+  private CacheStore sectionStore;
   private CompletionStage<Void> queuedReply;
   private volatile String name = "";
   private volatile String libName = "";
@@ -71,9 +73,13 @@ public final class RespSession {
     return context;
   }
 
-  /** Returns the keyspace. */
+  /**
+   * Returns the keyspace; inside an exclusive section ({@link #exclusive}), the section's view of
+   * it, whose operations the keys' owner lets through while it holds the keys for the section.
+   */
   public CacheStore store() {
-    return context.store();
+    CacheStore section = sectionStore;
+    return section != null ? section : context.store();
   }
 
   /** Returns the current time in milliseconds since the epoch, from the server's ticker. */
@@ -252,32 +258,66 @@ public final class RespSession {
   }
 
   /**
-   * Runs {@code section} with no other client's command in between on this node (see {@link
-   * CommandGate}); {@code EXEC}, {@code MSETNX}, {@code RENAME} and {@code COPY} use it. Inside a
-   * section (a command queued by MULTI) it runs at once.
+   * Runs {@code section} with no other client's command on {@code keys} in between (Redis 7's
+   * isolation of {@code EXEC}, {@code MSETNX}, {@code RENAME}, {@code COPY}, {@code BITOP}): on
+   * this node the gate ({@link CommandGate}) keeps every other command out; in a cluster the keys'
+   * owner also holds the operations on them that come through other nodes ({@link
+   * CacheStore#isolated}), and {@link #store()} is the section's view meanwhile. Inside a section
+   * (a command queued by MULTI) it runs at once. The section runs on this connection's event loop.
    *
+   * @param keys the keys the section reads or writes, {@link CacheStore#colocated}
    * @param section the work, returning its stage
    * @param <T> the result type
-   * @return the section's stage
+   * @return the section's stage, failed as the store's {@code isolated} fails (the owner cannot be
+   *     reached: {@code CLUSTERDOWN})
    */
-  public <T> CompletionStage<T> exclusive(Supplier<? extends CompletionStage<T>> section) {
-    CommandGate gate = context.gate();
-    if (gate == null || exclusive) {
+  public <T> CompletionStage<T> exclusive(java.util.Collection<Key> keys,
+      Supplier<? extends CompletionStage<T>> section) {
+    if (exclusive) {
       return section.get();
     }
-    return gate.runExclusive(
-        handler.executor(),
-        () -> {
-          exclusive = true;
-          CompletionStage<T> stage;
-          try {
-            stage = onLoop(section.get());
-          } catch (RuntimeException e) {
-            exclusive = false;
-            throw e;
+    Supplier<CompletionStage<T>> isolated = () -> {
+      exclusive = true;
+      CompletionStage<T> stage;
+      try {
+        stage = onLoop(context.store().isolated(keys, view -> inSection(view, section)));
+      } catch (RuntimeException e) {
+        exclusive = false;
+        sectionStore = null;
+        throw e;
+      }
+      return stage.whenComplete((v, e) -> {
+        exclusive = false;
+        sectionStore = null;
+      });
+    };
+    CommandGate gate = context.gate();
+    return gate == null ? isolated.get() : gate.runExclusive(handler.executor(), isolated);
+  }
+
+  /** Runs a section on this connection's loop with {@code view} as its store. */
+  private <T> CompletionStage<T> inSection(CacheStore view,
+      Supplier<? extends CompletionStage<T>> section) {
+    if (handler.executor().inEventLoop()) {
+      sectionStore = view;
+      return section.get();
+    }
+    CompletableFuture<T> done = new CompletableFuture<>();
+    handler.executor().execute(() -> {
+      sectionStore = view;
+      try {
+        section.get().whenComplete((v, t) -> {
+          if (t != null) {
+            done.completeExceptionally(t);
+          } else {
+            done.complete(v);
           }
-          return stage.whenComplete((v, e) -> exclusive = false);
         });
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done;
   }
 
   /**

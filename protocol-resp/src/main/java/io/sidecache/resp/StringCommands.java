@@ -414,7 +414,7 @@ final class StringCommands {
     if (!s.store().colocated(keys)) {
       throw RespException.CROSSSLOT;
     }
-    s.reply(s.exclusive(() -> {
+    s.reply(s.exclusive(keys, () -> {
       List<CompletionStage<Boolean>> checks = new ArrayList<>(args.length / 2);
       for (int i = 1; i < args.length; i += 2) {
         checks.add(s.store().exists(Key.of(args[i])));

@@ -80,7 +80,7 @@ final class TransactionCommands {
     if (!s.store().colocated(keys)) {
       throw RespException.CROSSSLOT; // in a cluster: its keys live on more than one node
     }
-    s.reply(s.exclusive(() -> transaction.execute(s, watched)), (r, done) -> { });
+    s.reply(s.exclusive(keys, () -> transaction.execute(s, watched)), (r, done) -> { });
   }
 
   /** Redis 7.0 {@code DISCARD}: drops the queue and the watches. */

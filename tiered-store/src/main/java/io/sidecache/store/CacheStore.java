@@ -329,6 +329,30 @@ public interface CacheStore {
   }
 
   /**
+   * Runs a section of operations on some keys with no other operation on those keys in between,
+   * wherever it comes from: the isolation Redis 7 gives {@code MULTI}/{@code EXEC}, {@code
+   * MSETNX}, {@code RENAME}, {@code COPY} and {@code BITOP}. The section runs its operations on
+   * the store it is given, and the isolation lasts until the stage it returns completes.
+   *
+   * <p>On one node this runs the section at once on this store: there, the caller's exclusive
+   * section (the protocols' {@code CommandGate}) already keeps every other command out. In a
+   * cluster the keys' owner holds every other operation on them, from any node, while the section
+   * runs (DESIGN.md "Cluster"). A decorator over a store that overrides this must override it too.
+   *
+   * @param keys the keys the section reads or writes, {@link #colocated}; may be empty or repeat
+   * @param section given the store to run the section's operations on, returns a stage completed
+   *     when the section is done; called once, on the calling thread or on one that completes a
+   *     store stage
+   * @param <T> the section's result type
+   * @return the section's stage, or a stage failed with {@link StoreUnavailableException} when the
+   *     keys' owner cannot be reached or holds them for others too long
+   */
+  default <T> CompletionStage<T> isolated(java.util.Collection<Key> keys,
+      java.util.function.Function<CacheStore, ? extends CompletionStage<T>> section) {
+    return section.apply(this);
+  }
+
+  /**
    * Returns the next page of a cursor-based iteration over the keys held on this node (Redis 7
    * {@code SCAN}): cursor 0 starts an iteration and a returned cursor of 0 ends it. Every key
    * present for the whole iteration is returned at least once; keys added or removed meanwhile
