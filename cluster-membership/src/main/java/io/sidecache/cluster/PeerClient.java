@@ -12,8 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.sidecache.store.Key;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,10 +21,11 @@ import java.util.function.Consumer;
 /**
  * The dialling side of the peer port: a few pooled connections to each peer, each pipelined (many
  * requests in flight, answered in order). A key's requests always use the same connection of a
- * peer (chosen by the key's hash), so they arrive, run and answer in the order sent. Connections
- * open on first use, authenticate with {@link PeerHandshake} before any request is sent, and
- * reopen on the next use after they close; a peer whose connection just failed is skipped for
- * {@link #DOWN_MILLIS} so callers fail over at once.
+ * peer (chosen by the key's hash), so they arrive, run and answer in the order sent; keyless
+ * requests, nested ones and an isolated section's have a connection each. Connections open on
+ * first use, authenticate with {@link PeerHandshake} before any request is sent, and reopen on
+ * the next use after they close; a peer whose connection just failed is skipped for {@link
+ * #DOWN_MILLIS} so callers fail over at once.
  *
  * <p>Every call has a deadline; when it passes, or the connection closes first, the call fails
  * with {@link Unreachable}, which tells whether the request may have reached the member.
@@ -178,7 +177,9 @@ final class PeerClient implements AutoCloseable {
   /** The connections to one member. */
   private final class Peer {
     final RingMember member;
-    final Connection[] connections = new Connection[CONNECTIONS + 3];
+    /** Keyed by hash, then keyless, nested and section ones. */
+    final java.util.concurrent.atomic.AtomicReferenceArray<Connection> connections =
+        new java.util.concurrent.atomic.AtomicReferenceArray<>(CONNECTIONS + 3);
     volatile long downSince;
 
     Peer(RingMember member) {
@@ -193,27 +194,26 @@ final class PeerClient implements AutoCloseable {
       // that waits there for the section to end must not hold the section's answers back.
       int slot = op.nested ? CONNECTIONS + 1 : op.ofSection(route) ? CONNECTIONS + 2
           : key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
-      Connection c;
-      synchronized (this) {
-        c = connections[slot];
-        if (c == null || !c.usable()) {
-          c = new Connection(this);
-          connections[slot] = c;
+      Connection c = connections.get(slot);
+      while (c == null || !c.usable()) {
+        Connection fresh = new Connection(this);
+        if (connections.compareAndSet(slot, c, fresh)) {
+          c = fresh;
+        } else {
+          fresh.channel.close(); // another thread opened one first
+          c = connections.get(slot);
         }
       }
       return c.send(op, epoch, route, key, args, deadlineMillis);
     }
 
     void close() {
-      List<Connection> open = new ArrayList<>();
-      synchronized (this) {
-        for (Connection c : connections) {
-          if (c != null) {
-            open.add(c);
-          }
+      for (int i = 0; i < connections.length(); i++) {
+        Connection c = connections.get(i);
+        if (c != null) {
+          c.channel.close();
         }
       }
-      open.forEach(c -> c.channel.close());
     }
   }
 
@@ -274,6 +274,8 @@ final class PeerClient implements AutoCloseable {
         throw e;
       }
       Pending<R> p = new Pending<>(op, peer.member);
+      // Always as a task, also from the connection's own loop: requests reach the connection in
+      // the order they were sent, whichever threads send them (a key's replicated states).
       channel.eventLoop().execute(() -> {
         if (failed) {
           frame.release();

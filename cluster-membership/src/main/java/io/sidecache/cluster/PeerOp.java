@@ -44,14 +44,14 @@ final class PeerOp<R> {
     CacheStore routed(Route route);
 
     /**
-     * Takes keys this node owns for an isolated section ({@link Reservations}).
+     * Takes keys this node owns for the isolated section {@code id} ({@link Reservations}).
      *
-     * @return a stage completed with the section's id, or failed with {@link
+     * @return a stage completed with the id, or failed with {@link
      *     io.sidecache.store.StoreUnavailableException} when they stay held by others too long
      */
-    CompletionStage<Long> reserve(java.util.List<Key> keys, long leaseMillis);
+    CompletionStage<Long> reserve(long id, java.util.List<Key> keys, long leaseMillis);
 
-    /** Ends an isolated section: its keys are free again. */
+    /** Ends an isolated section, granted or not yet: its keys are free again. */
     CompletionStage<Void> release(long isolation);
 
     /**
@@ -213,11 +213,12 @@ final class PeerOp<R> {
   static final PeerOp<Long> PING = new PeerOp<>(30, "ping", ByteBuf::writeLong,
       ByteBuf::readLong, (svc, route, k, in) -> svc.localSize());
   /**
-   * Takes keys the receiver owns for an isolated section: {@code count:i32, keys, lease ms:i64};
-   * the answer is the section's id.
+   * Takes keys the receiver owns for an isolated section: {@code id:i64, count:i32, keys, lease
+   * ms:i64}, the id chosen by the sender; the answer is the id.
    */
   static final PeerOp<Long> RESERVE = new PeerOp<>(37, "reserve", ByteBuf::writeLong,
-      ByteBuf::readLong, (svc, route, k, in) -> svc.reserve(PeerCodec.readKeys(in), in.readLong()));
+      ByteBuf::readLong,
+      (svc, route, k, in) -> svc.reserve(in.readLong(), PeerCodec.readKeys(in), in.readLong()));
   /** Ends an isolated section: {@code id:i64}. */
   static final PeerOp<Void> RELEASE = new PeerOp<>(38, "release", (out, v) -> { }, in -> null,
       (svc, route, k, in) -> svc.release(in.readLong()));
@@ -280,8 +281,10 @@ final class PeerOp<R> {
 
   /**
    * Whether a request belongs to an isolated section: one of its operations, or the request that
-   * takes or frees its keys. A node runs one section at a time (the command gate), so these
-   * requests never wait for one another at the owner.
+   * takes or frees its keys. They have a connection of their own to each peer, so a request held
+   * at the owner for a section never holds back the section's answers; a node's protocols run
+   * one section at a time (the command gate), so a section's requests from one node are not held
+   * for another's.
    */
   boolean ofSection(Route route) {
     return route.isolation() != 0 || this == RESERVE || this == RELEASE;

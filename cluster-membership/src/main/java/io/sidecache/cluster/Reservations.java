@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The keys this node, as their owner, holds for isolated sections ({@link
@@ -42,14 +44,18 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 final class Reservations {
   /** Stripes of the running-operations count: a power of two. */
-  private static final int STRIPES = 4096;
+  private static final int STRIPES = 1024;
+  /** Ints between two stripes' counts: one cache line each, so two loops never share one. */
+  private static final int SPREAD = 16;
   /** How long a section waits between looks at the running operations, in milliseconds. */
   private static final long POLL_MILLIS = 1;
+
+  private static final Logger log = LoggerFactory.getLogger(Reservations.class);
 
   private final ScheduledExecutorService executor;
   private final ConcurrentHashMap<Key, Reservation> byKey = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, Reservation> byId = new ConcurrentHashMap<>();
-  private final AtomicIntegerArray running = new AtomicIntegerArray(STRIPES);
+  private final AtomicIntegerArray running = new AtomicIntegerArray(STRIPES * SPREAD);
 
   /**
    * Creates the table.
@@ -74,11 +80,12 @@ final class Reservations {
     volatile boolean holding;
     volatile ScheduledFuture<?> lease;
 
-    Reservation(List<Key> keys, long leaseMillis, long waitMillis) {
-      long id;
-      do {
-        id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE; // ids from peers: unguessed
-      } while (id == 0);
+    /** Set when the section holds its keys and no operation on them runs. */
+    volatile boolean grantedNow;
+    /** Set when it was released (or gave up) before or after the grant. */
+    volatile boolean ended;
+
+    Reservation(long id, List<Key> keys, long leaseMillis, long waitMillis) {
       this.id = id;
       this.keys = keys;
       this.leaseMillis = leaseMillis;
@@ -98,7 +105,11 @@ final class Reservations {
       while (draining.compareAndSet(false, true)) {
         Runnable w;
         while ((w = waiters.poll()) != null) {
-          w.run();
+          try {
+            w.run();
+          } catch (RuntimeException e) {
+            log.warn("an operation waiting for an isolated section failed", e); // the rest run
+          }
         }
         draining.set(false);
         if (waiters.isEmpty() || holding) {
@@ -113,24 +124,47 @@ final class Reservations {
     return byKey.isEmpty();
   }
 
+  /** A new section id: random (ids come from peers), never 0. */
+  static long newId() {
+    long id;
+    do {
+      id = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    } while (id == 0);
+    return id;
+  }
+
   /**
-   * Takes keys for a section.
+   * Takes keys for a section. {@link #release} of its id ends it, granted or not yet: a node
+   * whose question got no answer in time releases the id it chose, so a late grant holds nothing.
    *
+   * @param id the section's id ({@link #newId}, chosen by the node that runs it)
    * @param keys the keys, at least one; repeats count once
    * @param leaseMillis the most milliseconds the section may hold them
    * @param waitMillis the most milliseconds to wait for other sections and running operations
    * @return a stage completed with the section's id once it holds the keys and no operation on
-   *     them runs, or failed with {@link StoreUnavailableException} after {@code waitMillis}
+   *     them runs, or failed with {@link StoreUnavailableException} after {@code waitMillis}, or
+   *     when the id is in use or released first
    */
-  CompletionStage<Long> reserve(List<Key> keys, long leaseMillis, long waitMillis) {
-    Reservation r = new Reservation(List.copyOf(new LinkedHashSet<>(keys)), leaseMillis,
+  CompletionStage<Long> reserve(long id, List<Key> keys, long leaseMillis, long waitMillis) {
+    Reservation r = new Reservation(id, List.copyOf(new LinkedHashSet<>(keys)), leaseMillis,
         waitMillis);
+    if (id == 0 || byId.putIfAbsent(id, r) != null) {
+      return CompletableFuture.failedFuture(new StoreUnavailableException(
+          "isolated section id " + id + " is in use"));
+    }
     take(r);
     return r.granted;
   }
 
   private void take(Reservation r) {
+    if (r.ended) {
+      r.granted.completeExceptionally(new StoreUnavailableException(
+          "the isolated section was released before it got its keys"));
+      return;
+    }
     if (System.nanoTime() - r.waitEnds > 0) {
+      byId.remove(r.id, r);
+      r.ended = true;
       r.granted.completeExceptionally(new StoreUnavailableException(
           "the keys are held by other isolated sections (MULTI/EXEC, MSETNX, RENAME) too long"));
       return;
@@ -148,13 +182,24 @@ final class Reservations {
       }
       taken.add(k);
     }
-    byId.put(r.id, r);
+    if (r.ended) { // released while it took them
+      r.keys.forEach(k -> byKey.remove(k, r));
+      r.holding = false;
+      r.drain();
+      take(r); // fails it
+      return;
+    }
     r.lease = executor.schedule(() -> release(r.id), r.leaseMillis, TimeUnit.MILLISECONDS);
     awaitIdle(r);
   }
 
   /** Grants the section once no operation on its keys runs (polling), or gives up at its wait. */
   private void awaitIdle(Reservation r) {
+    if (r.ended) {
+      r.granted.completeExceptionally(new StoreUnavailableException(
+          "the isolated section was released before it got its keys"));
+      return;
+    }
     for (Key k : r.keys) {
       if (running.get(stripe(k)) != 0) {
         if (System.nanoTime() - r.waitEnds > 0) {
@@ -167,18 +212,20 @@ final class Reservations {
         return;
       }
     }
+    r.grantedNow = true;
     r.granted.complete(r.id);
   }
 
   /**
-   * Ends a section: its keys are free and the operations waiting for them run. Ending one that
-   * ended already, or one whose lease passed, does nothing.
+   * Ends a section, granted or still waiting: its keys are free and the operations waiting for
+   * them run. Ending one that ended already, or one whose lease passed, does nothing.
    */
   void release(long id) {
     Reservation r = byId.remove(id);
     if (r == null) {
       return;
     }
+    r.ended = true;
     ScheduledFuture<?> lease = r.lease;
     if (lease != null) {
       lease.cancel(false);
@@ -190,9 +237,10 @@ final class Reservations {
     r.drain();
   }
 
-  /** Whether the section {@code id} still holds its keys (its lease has not passed). */
+  /** Whether the section {@code id} holds its keys (granted, not ended, its lease not passed). */
   boolean holds(long id) {
-    return byId.containsKey(id);
+    Reservation r = byId.get(id);
+    return r != null && r.grantedNow;
   }
 
   /**
@@ -236,6 +284,6 @@ final class Reservations {
   }
 
   private static int stripe(Key key) {
-    return key.hashCode() & (STRIPES - 1);
+    return (key.hashCode() & (STRIPES - 1)) * SPREAD;
   }
 }

@@ -157,8 +157,8 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
-    public CompletionStage<Long> reserve(List<Key> keys, long leaseMillis) {
-      return reservations.reserve(keys, Math.min(leaseMillis, ISOLATION_LEASE_MILLIS),
+    public CompletionStage<Long> reserve(long id, List<Key> keys, long leaseMillis) {
+      return reservations.reserve(id, keys, Math.min(leaseMillis, ISOLATION_LEASE_MILLIS),
           nestedMillis(peers));
     }
 
@@ -481,17 +481,19 @@ public final class RoutingStore implements CacheStore {
    */
   private <R> CompletionStage<R> route(Key key, Key also, boolean write, PeerOp<R> op,
       Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local) {
+    // Read before the look for a taker: a question after it fails the write (ownedNow).
+    long asked = shared.handoff.handOvers();
     List<RingMember> placement = placement(key);
     if (placement.isEmpty()) {
-      return owned(key, also, write, local, false);
+      return owned(key, also, write, op, args, local, false, asked);
     }
     if (!isSelf(placement.get(0))) {
-      return hops == 0 ? owned(key, also, write, local, false) // out of hops: no loop
+      return hops == 0 ? owned(key, also, write, op, args, local, false, asked) // no loop
           : forward(key, also, write, op, args, local, placement, 0, null);
     }
     RingMember taker = takerAhead(key, also);
     if (taker == null) {
-      return owned(key, also, write, local, true);
+      return owned(key, also, write, op, args, local, true, asked);
     }
     return hops == 0 ? CompletableFuture.failedFuture(movedTo(taker))
         : forward(key, also, write, op, args, local, List.of(taker), 0, null);
@@ -512,13 +514,16 @@ public final class RoutingStore implements CacheStore {
   /**
    * Runs an operation here as the keys' owner (or acting owner), once no other isolated section
    * holds its keys ({@link Reservations}): an operation of a section runs at once, one of none
-   * waits for the section to end. The operation counts as running on its keys from before it
-   * looks for a section until its stage completes.
+   * waits for the section to end and is then routed again from the start (the ring, or a
+   * take-over, may have sent the key elsewhere meanwhile). The operation counts as running on its
+   * keys from before it looks for a section until its local step completes.
    *
+   * @param op the operation as forwarded, to route it again; {@code null} to run it here again
    * @param fenced as {@link #ownedNow}
+   * @param asked the take-over questions this node had got when the operation was routed
    */
-  private <R> CompletionStage<R> owned(Key key, Key also, boolean write,
-      Supplier<CompletionStage<R>> local, boolean fenced) {
+  private <R> CompletionStage<R> owned(Key key, Key also, boolean write, PeerOp<R> op,
+      Consumer<ByteBuf> args, Supplier<CompletionStage<R>> local, boolean fenced, long asked) {
     Reservations held = shared.reservations;
     held.enter(key, also);
     if (isolation != 0 || !held.isEmpty()) {
@@ -529,32 +534,34 @@ public final class RoutingStore implements CacheStore {
             + " or the keys moved)"));
       }
       CompletableFuture<R> later = new CompletableFuture<>();
-      Runnable retry = () -> owned(key, also, write, local, fenced).whenComplete((v, t) -> {
-        if (t != null) {
-          later.completeExceptionally(cause(t));
-        } else {
-          later.complete(v);
+      Runnable retry = () -> {
+        CompletionStage<R> again;
+        try {
+          again = op != null ? route(key, also, write, op, args, local)
+              : owned(key, also, write, null, args, local, fenced, shared.handoff.handOvers());
+        } catch (RuntimeException e) {
+          again = CompletableFuture.failedFuture(e);
         }
-      });
+        again.whenComplete((v, t) -> {
+          if (t != null) {
+            later.completeExceptionally(cause(t));
+          } else {
+            later.complete(v);
+          }
+        });
+      };
       if (!held.proceed(key, isolation, retry)
           || also != null && !held.proceed(also, isolation, retry)) {
         held.exit(key, also); // not running while it waits: the section waits for running ones
         return later;
       }
     }
-    CompletableFuture<R> done;
     try {
-      done = ownedNow(key, also, write, local, fenced).toCompletableFuture();
+      return ownedNow(key, also, write, local, fenced, asked, () -> held.exit(key, also));
     } catch (RuntimeException e) {
       held.exit(key, also);
       throw e;
     }
-    if (done.isDone()) {
-      held.exit(key, also);
-    } else {
-      done.whenComplete((v, t) -> held.exit(key, also));
-    }
-    return done;
   }
 
   /**
@@ -562,32 +569,37 @@ public final class RoutingStore implements CacheStore {
    *
    * @param also a second key the operation changes, or {@code null}
    * @param fenced whether this node runs it as the owner by its ring: then a write during which
-   *     another member asked to take a key over from this node fails with {@link
-   *     StoreUnavailableException} and is not replicated, since the taker's copy may lack it
-   *     (Handoff, "One owner at a time"); it is not acknowledged, though it may have taken effect.
-   *     An acting owner (the owner is unreachable) and a request out of hops are not fenced.
+   *     another member asked to take a key over from this node (a question after {@code asked})
+   *     fails with {@link StoreUnavailableException} and is not replicated, since the taker's
+   *     copy may lack it (Handoff, "One owner at a time"); it is not acknowledged, though it may
+   *     have taken effect. An acting owner (the owner is unreachable) and a request out of hops
+   *     are not fenced.
+   * @param asked the take-over questions this node had got before it looked for a taker
+   * @param applied run once the local step completed, however; not when this method throws
    */
   private <R> CompletionStage<R> ownedNow(Key key, Key also, boolean write,
-      Supplier<CompletionStage<R>> local, boolean fenced) {
+      Supplier<CompletionStage<R>> local, boolean fenced, long asked, Runnable applied) {
     Handoff handoff = shared.handoff;
-    long asked = handoff.handOvers();
-    CompletionStage<R> done = !handoff.active() ? local.get()
+    CompletableFuture<R> done = (!handoff.active() ? local.get()
         : handoff.beforeOwnerOp(key).thenCompose(v -> also == null ? local.get()
-            : handoff.beforeOwnerOp(also).thenCompose(w -> local.get()));
+            : handoff.beforeOwnerOp(also).thenCompose(w -> local.get()))).toCompletableFuture();
+    if (done.isDone()) {
+      applied.run();
+    } else {
+      done.whenComplete((v, t) -> applied.run());
+    }
     if (!write) {
       return done;
     }
-    if (fenced) {
-      done = done.thenApply(r -> {
-        if (handoff.handedOverSince(key, asked)
-            || also != null && handoff.handedOverSince(also, asked)) {
-          throw new StoreUnavailableException("another member took the key over while the write"
-              + " ran; it may have taken effect");
-        }
-        return r;
-      });
-    }
-    return shared.copies == 1 ? done : done.thenCompose(r -> replicated(key, also, r));
+    CompletionStage<R> checked = !fenced ? done : done.thenApply(r -> {
+      if (handoff.handedOverSince(key, asked)
+          || also != null && handoff.handedOverSince(also, asked)) {
+        throw new StoreUnavailableException("another member took the key over while the write"
+            + " ran; it may have taken effect");
+      }
+      return r;
+    });
+    return shared.copies == 1 ? checked : checked.thenCompose(r -> replicated(key, also, r));
   }
 
   /** Replicates the keys after a write that returned {@code r}; waits for it with ack all. */
@@ -612,7 +624,8 @@ public final class RoutingStore implements CacheStore {
       shared.stats.failovers.increment();
     }
     if (isSelf(m)) {
-      return owned(key, also, write, local, false); // a replica serving for an owner that is down
+      // A replica serving for an owner that is down.
+      return owned(key, also, write, op, args, local, false, shared.handoff.handOvers());
     }
     if (shared.peers.isDown(m) && i + 1 < placement.size() && !write) {
       return forward(key, also, write, op, args, local, placement, i + 1, last);
@@ -837,6 +850,7 @@ public final class RoutingStore implements CacheStore {
    */
   @Override
   public ValueWriter writer(Key key, long length) {
+    long asked = shared.handoff.handOvers(); // before the look for a taker, as route()
     List<RingMember> placement = placement(key);
     boolean owner = placement.isEmpty() || isSelf(placement.get(0));
     RingMember to = placement.isEmpty() ? null : owner ? takerAhead(key, null) : placement.get(0);
@@ -862,7 +876,7 @@ public final class RoutingStore implements CacheStore {
           w.abort();
           return CompletableFuture.failedFuture(movedTo(to));
         }
-        return owned(key, null, true, () -> w.commit(options), owner);
+        return owned(key, null, true, null, null, () -> w.commit(options), owner, asked);
       }
 
       @Override
@@ -1040,17 +1054,25 @@ public final class RoutingStore implements CacheStore {
         }
       }
     }
+    long id = Reservations.newId();
     if (at == null) {
       Reservations held = shared.reservations;
-      return held.reserve(list, ISOLATION_LEASE_MILLIS, shared.peers.timeoutMillis())
-          .thenCompose(id -> inSection(id, section, () -> held.release(id)));
+      return held.reserve(id, list, ISOLATION_LEASE_MILLIS, nestedMillis(shared.peers))
+          .thenCompose(granted -> inSection(id, section, () -> held.release(id)));
     }
     RingMember owner = at;
+    Runnable release = () -> call(owner, PeerOp.RELEASE, null, out -> out.writeLong(id));
     return call(owner, PeerOp.RESERVE, null, out -> {
+      out.writeLong(id);
       PeerCodec.writeKeys(out, list);
       out.writeLong(ISOLATION_LEASE_MILLIS);
-    }).thenCompose(id -> inSection(id, section,
-        () -> call(owner, PeerOp.RELEASE, null, out -> out.writeLong(id))));
+    }).handle((granted, t) -> {
+      if (t != null) {
+        release.run(); // a grant that comes after the answer was given up on holds nothing
+        return CompletableFuture.<T>failedFuture(cause(t));
+      }
+      return inSection(id, section, release);
+    }).thenCompose(stage -> stage);
   }
 
   /** Runs a section on a view of this store in section {@code id}; ends it when its stage does. */

@@ -37,7 +37,7 @@ class ReservationsTest {
 
   @Test
   void waitingOperationsRunInArrivalOrderWhenTheSectionEnds() throws Exception {
-    long id = granted(table.reserve(List.of(a, b), 10_000, 1_000));
+    long id = granted(table.reserve(Reservations.newId(), List.of(a, b), 10_000, 1_000));
     List<String> ran = new CopyOnWriteArrayList<>();
     // The caller goes on itself when it may: the retry is not run.
     assertTrue(table.proceed(a, id, () -> ran.add("own")), "the section's own operation");
@@ -55,8 +55,8 @@ class ReservationsTest {
 
   @Test
   void aSectionOverlappingAnotherWaitsForItAndTakesAllItsKeysOrNone() throws Exception {
-    long first = granted(table.reserve(List.of(a, b), 10_000, 5_000));
-    CompletableFuture<Long> second = table.reserve(List.of(c, b), 10_000, 5_000)
+    long first = granted(table.reserve(Reservations.newId(), List.of(a, b), 10_000, 5_000));
+    CompletableFuture<Long> second = table.reserve(Reservations.newId(), List.of(c, b), 10_000, 5_000)
         .toCompletableFuture();
     Thread.sleep(50);
     assertFalse(second.isDone());
@@ -70,7 +70,7 @@ class ReservationsTest {
   @Test
   void aSectionStartsOnlyOnceTheOperationsRunningOnItsKeysEnd() throws Exception {
     table.enter(a, null);
-    CompletableFuture<Long> section = table.reserve(List.of(a), 10_000, 5_000)
+    CompletableFuture<Long> section = table.reserve(Reservations.newId(), List.of(a), 10_000, 5_000)
         .toCompletableFuture();
     Thread.sleep(50);
     assertFalse(section.isDone(), "granted while an operation on its key ran");
@@ -79,10 +79,27 @@ class ReservationsTest {
   }
 
   @Test
+  void aSectionReleasedBeforeItsGrantNeverHoldsItsKeys() throws Exception {
+    long first = granted(table.reserve(Reservations.newId(), List.of(a), 10_000, 5_000));
+    long late = Reservations.newId();
+    CompletableFuture<Long> waiting = table.reserve(late, List.of(a, b), 10_000, 5_000)
+        .toCompletableFuture();
+    table.release(late); // its node gave up on the answer
+    table.release(first);
+    assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+    assertTrue(table.isEmpty(), "nothing held");
+    assertFalse(table.holds(late));
+    long held = granted(table.reserve(Reservations.newId(), List.of(c), 10_000, 5_000));
+    assertThrows(ExecutionException.class, () -> table.reserve(held, List.of(b), 10_000, 50)
+        .toCompletableFuture().get(5, TimeUnit.SECONDS), "an id in use");
+    table.release(held);
+  }
+
+  @Test
   void aSectionThatWaitsTooLongFailsAndALeaseEnds() throws Exception {
-    long id = granted(table.reserve(List.of(a), 300, 1_000));
+    long id = granted(table.reserve(Reservations.newId(), List.of(a), 300, 1_000));
     ExecutionException e = assertThrows(ExecutionException.class,
-        () -> table.reserve(List.of(a), 10_000, 50).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        () -> table.reserve(Reservations.newId(), List.of(a), 10_000, 50).toCompletableFuture().get(5, TimeUnit.SECONDS));
     assertInstanceOf(StoreUnavailableException.class, e.getCause());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (table.holds(id) && System.nanoTime() < deadline) {

@@ -337,7 +337,7 @@ public interface CacheStore {
    * <p>On one node this runs the section at once on this store: there, the caller's exclusive
    * section (the protocols' {@code CommandGate}) already keeps every other command out. In a
    * cluster the keys' owner holds every other operation on them, from any node, while the section
-   * runs (DESIGN.md "Cluster"). A decorator over a store that overrides this must override it too.
+   * runs (DESIGN.md "Cluster"); {@link ForwardingCacheStore} forwards it.
    *
    * @param keys the keys the section reads or writes, {@link #colocated}; may be empty or repeat
    * @param section given the store to run the section's operations on, returns a stage completed

@@ -172,4 +172,16 @@ public abstract class ForwardingCacheStore implements CacheStore {
   public boolean colocated(java.util.Collection<Key> keys) {
     return delegate.colocated(keys);
   }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Forwarded, so the delegate's isolation holds: the section runs on the store the delegate
+   * gives it, this decorator's own behaviour left out of the section.
+   */
+  @Override
+  public <T> CompletionStage<T> isolated(java.util.Collection<Key> keys,
+      java.util.function.Function<CacheStore, ? extends CompletionStage<T>> section) {
+    return delegate.isolated(keys, section);
+  }
 }
