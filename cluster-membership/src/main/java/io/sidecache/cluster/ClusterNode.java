@@ -218,6 +218,7 @@ public final class ClusterNode implements AutoCloseable {
     f.put("cluster_replication_failures", st.replicationFailures());
     f.put("cluster_replica_writes", st.replicaWrites());
     f.put("cluster_hinted", st.hinted());
+    f.put("cluster_replication_deferred", st.replicationDeferred());
     f.put("cluster_handoff_pushed", st.pushed());
     f.put("cluster_handoff_taken_over", st.takenOver());
     f.put("cluster_handoff_dropped", st.dropped());

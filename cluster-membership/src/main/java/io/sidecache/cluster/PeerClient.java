@@ -153,6 +153,24 @@ final class PeerClient implements AutoCloseable {
   }
 
   /**
+   * Tells whether the connection a key's keyed requests to a member use has more unsent bytes
+   * than its high water mark (Netty's writability): the member, or the network to it, does not
+   * keep up.
+   *
+   * @param member the member
+   * @param key the key
+   * @return {@code true} when that connection is open and not writable
+   */
+  boolean backedUp(RingMember member, Key key) {
+    Peer p = peers.get(member.nodeId());
+    if (p == null) {
+      return false;
+    }
+    Connection c = p.connections.get(Math.floorMod(key.hashCode(), CONNECTIONS));
+    return c != null && c.usable() && !c.channel.isWritable();
+  }
+
+  /**
    * Closes the connections of members no longer on the ring.
    *
    * @param live the node ids on the ring

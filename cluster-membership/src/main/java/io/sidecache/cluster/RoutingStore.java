@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *       were read, on the key's connection; a replica applies them in arrival order, keeping the
  *       owner's CAS version ({@link SetOptions.Builder#version}). With {@code ackAll} the write
  *       completes when every replica answered, else once applied at the owner; a state a
- *       replica missed is sent again later (hinted handoff).
+ *       replica missed is sent again later (hinted handoff), and so is one for a replica whose
+ *       connection is backed up when nothing waits for it (ack one), so it never piles up.
  *   <li><b>Failover.</b> When the owner cannot be reached, a read goes to the replicas in ring
  *       order; a write goes there only when it was never sent to the owner (so it cannot be
  *       applied twice); the replica acts as owner until the ring drops the dead member.
@@ -285,6 +286,7 @@ public final class RoutingStore implements CacheStore {
     final LongAdder replicationFailures = new LongAdder();
     final LongAdder replicaWrites = new LongAdder();
     final LongAdder hinted = new LongAdder();
+    final LongAdder replicationDeferred = new LongAdder();
     final LongAdder pushed = new LongAdder();
     final LongAdder takenOver = new LongAdder();
     final LongAdder dropped = new LongAdder();
@@ -333,6 +335,14 @@ public final class RoutingStore implements CacheStore {
     /** States sent to replicas that failed (the replica was down or answered an error). */
     public long replicationFailures() {
       return replicationFailures.sum();
+    }
+
+    /**
+     * States not sent to a replica whose connection was backed up (write-ack one), its key sent
+     * again as a hint; each also counts as a replication failure.
+     */
+    public long replicationDeferred() {
+      return replicationDeferred.sum();
     }
 
     /** States sent again after a replica missed them (hinted handoff). */
@@ -757,6 +767,11 @@ public final class RoutingStore implements CacheStore {
         }
         if (shared.peers.isDown(m)) {
           hint(key); // not sent: a connection to it just failed
+        } else if (!shared.ackAll && shared.peers.backedUp(m, key)) {
+          // With write-ack one nothing waits for the replica, so states would pile up unsent
+          // without bound: this one is not sent, and the key's state then goes as a hint.
+          shared.stats.replicationDeferred.increment();
+          hint(key);
         } else {
           acks.add(shared.peers.call(m, PeerOp.REPLICATE, ring.epoch(), 0, key, out -> {
             PeerCodec.writeEntry(out, state);

@@ -46,6 +46,16 @@ final class LocalCluster implements AutoCloseable {
    */
   LocalCluster(int nodes, int copies, boolean firstOnRing, Ticker ticker,
       Function<Ticker, CacheStore> newLocal) throws InterruptedException {
+    this(nodes, copies, firstOnRing, true, ticker, newLocal);
+  }
+
+  /**
+   * Starts the nodes, with {@code --write-ack all} or {@code one}.
+   *
+   * @param ackAll whether a write waits for its replicas
+   */
+  LocalCluster(int nodes, int copies, boolean firstOnRing, boolean ackAll, Ticker ticker,
+      Function<Ticker, CacheStore> newLocal) throws InterruptedException {
     for (int i = 0; i < nodes; i++) {
       String id = "node-" + i;
       RoutingStore[] holder = new RoutingStore[1];
@@ -68,7 +78,7 @@ final class LocalCluster implements AutoCloseable {
       clients.add(client);
       CacheStore local = newLocal.apply(ticker);
       locals.add(local);
-      holder[0] = RoutingStore.create(local, self, copies, true, client, GROUP, WINDOW_MILLIS);
+      holder[0] = RoutingStore.create(local, self, copies, ackAll, client, GROUP, WINDOW_MILLIS);
       stores.add(holder[0]);
       all.add(self);
       if (i > 0 || firstOnRing) {
@@ -77,6 +87,14 @@ final class LocalCluster implements AutoCloseable {
     }
     HashRing ring = HashRing.of(1, members, HashRing.DEFAULT_VIRTUAL_NODES);
     stores.forEach(s -> s.ring(ring));
+  }
+
+  /**
+   * Node {@code i} stops (or starts again) reading the peer connections it accepted, as a node
+   * that does not keep up: what its peers send piles up in their socket buffers, then in theirs.
+   */
+  void pauseReading(int i, boolean paused) {
+    connections.get(i).forEach(c -> c.config().setAutoRead(!paused));
   }
 
   /** Every node's ring entry, node 0 first. */

@@ -205,6 +205,52 @@ class RoutingStoreTest {
     assertInstanceOf(io.sidecache.store.StoreUnavailableException.class, e.getCause());
   }
 
+  /**
+   * With write-ack one nothing waits for a replica, so a replica that stops reading must not make
+   * its owner queue states without bound: once the connection to it backs up, states are deferred
+   * as hints, and the replica holds every key's latest state once it reads again.
+   */
+  @Test
+  void withWriteAckOneAReplicaThatDoesNotKeepUpGetsHintsInsteadOfAnUnboundedQueue()
+      throws Exception {
+    cluster.close();
+    cluster = new LocalCluster(2, 2, true, false, Ticker.system(), t -> MemoryStore.builder()
+        .maximumBytes(256L * 1024 * 1024).ticker(t).executor(Runnable::run).build());
+    RoutingStore owner = cluster.stores.get(0);
+    HashRing ring = owner.ring();
+    List<Key> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 8_000; i++) {
+      Key k = Key.of("slow" + i);
+      if (index(ring.owner(k.bytes())) == 0) {
+        keys.add(k);
+      }
+    }
+    done(owner.set(keys.get(0), b("opens the connection"), SetOptions.DEFAULT));
+    eventually("the replica has the first key",
+        () -> done(cluster.locals.get(1).get(keys.get(0))) != null);
+    cluster.pauseReading(1, true);
+    byte[] filler = new byte[4096];
+    for (int round = 0; round < 2; round++) {
+      for (Key k : keys) {
+        byte[] v = filler.clone();
+        v[0] = (byte) round;
+        done(owner.set(k, v, SetOptions.DEFAULT));
+      }
+    }
+    assertTrue(owner.routingStats().replicationDeferred() > 0,
+        "64 MB of states for a replica that reads nothing were all queued");
+    cluster.pauseReading(1, false);
+    eventually("the replica has every key's last state", () -> {
+      for (Key k : keys) {
+        Entry e = done(cluster.locals.get(1).get(k));
+        if (e == null || e.value().length != 4096 || e.value()[0] != 1) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
   @Test
   void aMalformedRequestGetsAnErrorAndTheConnectionGoesOn() throws Exception {
     NioEventLoopGroup group = new NioEventLoopGroup(1);
