@@ -219,9 +219,31 @@ public final class RoutingStore implements CacheStore {
     }
 
     @Override
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A key an isolated section holds here is handed over once the section ends, so the taker
+     * never copies it halfway through one (the taker's question has a deadline of its own).
+     */
     public CompletionStage<Entry> handOver(Key key, RingMember taker) {
+      CompletableFuture<Entry> copy = new CompletableFuture<>();
+      handOverWhenFree(key, taker, copy);
+      return copy;
+    }
+
+    private void handOverWhenFree(Key key, RingMember taker, CompletableFuture<Entry> copy) {
+      if (!reservations.isEmpty()
+          && !reservations.proceed(key, 0, () -> handOverWhenFree(key, taker, copy))) {
+        return; // run again when the section that holds the key ends
+      }
       handoff.handOver(key, taker);
-      return local.fetch(key, FetchOptions.PEEK).thenApply(f -> f == null ? null : f.entry());
+      local.fetch(key, FetchOptions.PEEK).whenComplete((f, t) -> {
+        if (t != null) {
+          copy.completeExceptionally(cause(t));
+        } else {
+          copy.complete(f == null ? null : f.entry());
+        }
+      });
     }
 
     @Override

@@ -79,7 +79,8 @@ class ClusterMembershipTest {
         && three.get(1).ring().members().size() == 2, 30, "the others see it leave");
     assertTrue(three.get(0).ring().epoch() > epochBefore);
     assertTrue(!three.get(0).ring().members().contains(leaving));
-    assertTrue(seen.size() >= 2, "listener got the current ring and the change: " + seen);
+    // The ring is published before its listeners are told: wait for the call, do not race it.
+    await(() -> seen.size() >= 2, 10, "listener got the current ring and the change: " + seen);
   }
 
   @Test

@@ -199,6 +199,18 @@ class RoutingStoreTest {
     done(write);
     assertNotNull(done(read));
     assertEquals("other", value(cluster.locals.get(1), key));
+    // A take-over's question for a held key is answered once the section ends.
+    CompletableFuture<Void> hold = new CompletableFuture<>();
+    CompletionStage<Void> held = cluster.stores.get(0).isolated(List.of(key),
+        view -> view.set(key, b("half"), SetOptions.DEFAULT).thenCompose(r -> hold));
+    Thread.sleep(100);
+    CompletableFuture<Entry> peek = cluster.stores.get(1).service()
+        .handOver(key, cluster.all.get(2)).toCompletableFuture();
+    Thread.sleep(100);
+    assertTrue(!peek.isDone(), "a take-over copied a key in the middle of a section");
+    hold.complete(null);
+    done(held);
+    assertEquals("half", new String(done(peek).value(), StandardCharsets.UTF_8));
     cluster.kill(1);
     CompletionException e = assertThrows(CompletionException.class,
         () -> done(cluster.stores.get(0).isolated(List.of(key), view -> view.get(key))));
@@ -240,14 +252,21 @@ class RoutingStoreTest {
     assertTrue(owner.routingStats().replicationDeferred() > 0,
         "64 MB of states for a replica that reads nothing were all queued");
     cluster.pauseReading(1, false);
-    eventually("the replica has every key's last state", () -> {
+    long resumed = System.nanoTime();
+    int[] behind = new int[1];
+    eventually("the replica has every key's last state", 60, () -> {
+      behind[0] = 0;
       for (Key k : keys) {
         Entry e = done(cluster.locals.get(1).get(k));
         if (e == null || e.value().length != 4096 || e.value()[0] != 1) {
-          return false;
+          behind[0]++;
         }
       }
-      return true;
+      if (behind[0] > 0 && System.nanoTime() - resumed > TimeUnit.SECONDS.toNanos(55)) {
+        System.err.println(behind[0] + " keys behind, hinted " + owner.routingStats().hinted()
+            + ", deferred " + owner.routingStats().replicationDeferred());
+      }
+      return behind[0] == 0;
     });
   }
 
@@ -302,10 +321,15 @@ class RoutingStoreTest {
 
   private static void eventually(String what, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    eventually(what, 15, condition);
+  }
+
+  private static void eventually(String what, int seconds,
+      java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
+        throw new AssertionError("not within " + seconds + " s: " + what);
       }
       Thread.sleep(20);
     }
