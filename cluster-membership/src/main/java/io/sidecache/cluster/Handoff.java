@@ -301,6 +301,11 @@ final class Handoff {
         .handle((e, t) -> {
           if (t != null) {
             Throwable cause = RoutingStore.cause(t);
+            if (cause instanceof StoreUnavailableException) {
+              // It answered that it cannot hand the key over now (an isolated section holds it):
+              // it is alive and its copy counts, so the next holder's would not do.
+              return CompletableFuture.<Void>failedFuture(cause);
+            }
             if (cause instanceof PeerClient.Unreachable u && u.maybeSent()) {
               // It may have recorded this node as the taker and be fencing the key: a copy from
               // the next holder would be one it never answered for. The next operation asks again.

@@ -154,8 +154,8 @@ final class PeerClient implements AutoCloseable {
 
   /**
    * Tells whether the connection a key's keyed requests to a member use has more unsent bytes
-   * than its high water mark (Netty's writability): the member, or the network to it, does not
-   * keep up.
+   * than its high water mark (Netty's writability), or more than {@link #QUEUED_BYTES_HIGH} of
+   * requests not handed to it yet: the member, or the network to it, does not keep up.
    *
    * @param member the member
    * @param key the key
@@ -167,8 +167,15 @@ final class PeerClient implements AutoCloseable {
       return false;
     }
     Connection c = p.connections.get(Math.floorMod(key.hashCode(), CONNECTIONS));
-    return c != null && c.usable() && !c.channel.isWritable();
+    return c != null && c.usable()
+        && (!c.channel.isWritable() || c.queuedBytes.get() > QUEUED_BYTES_HIGH);
   }
+
+  /**
+   * Bytes of requests a connection may have queued for its loop, or waiting for its handshake,
+   * before it counts as backed up: Netty's writability counts a frame only once it is written.
+   */
+  static final long QUEUED_BYTES_HIGH = 1 << 20;
 
   /**
    * Closes the connections of members no longer on the ring.
@@ -243,6 +250,9 @@ final class PeerClient implements AutoCloseable {
     private final ArrayDeque<Object[]> waiting = new ArrayDeque<>(); // before the handshake
     private boolean authenticated;
     private volatile boolean failed;
+    /** Bytes of frames sent to this connection and not yet written to its channel. */
+    final java.util.concurrent.atomic.AtomicLong queuedBytes =
+        new java.util.concurrent.atomic.AtomicLong();
 
     Connection(Peer peer) {
       this.peer = peer;
@@ -292,10 +302,13 @@ final class PeerClient implements AutoCloseable {
         throw e;
       }
       Pending<R> p = new Pending<>(op, peer.member);
+      int bytes = frame.readableBytes();
+      queuedBytes.addAndGet(bytes);
       // Always as a task, also from the connection's own loop: requests reach the connection in
       // the order they were sent, whichever threads send them (a key's replicated states).
       channel.eventLoop().execute(() -> {
         if (failed) {
+          queuedBytes.addAndGet(-bytes);
           frame.release();
           p.fail(new Unreachable("connection to " + peer.member + " failed", false));
           return;
@@ -323,7 +336,7 @@ final class PeerClient implements AutoCloseable {
         Object[] w = it.next();
         if (w[0] == p) {
           it.remove();
-          ((ByteBuf) w[1]).release();
+          dropWaiting((ByteBuf) w[1]);
           p.fail(new Unreachable(why, false));
           return;
         }
@@ -331,8 +344,15 @@ final class PeerClient implements AutoCloseable {
       p.fail(new Unreachable(why, true));
     }
 
+    /** Releases a frame that waited for the handshake and will not be written. */
+    private void dropWaiting(ByteBuf frame) {
+      queuedBytes.addAndGet(-frame.readableBytes());
+      frame.release();
+    }
+
     private void write(Pending<?> p, ByteBuf frame) {
       inFlight.add(p);
+      queuedBytes.addAndGet(-frame.readableBytes());
       channel.writeAndFlush(frame, channel.voidPromise());
     }
 
@@ -377,7 +397,7 @@ final class PeerClient implements AutoCloseable {
           p.fail(new Unreachable(why, true));
         }
         for (Object[] w; (w = waiting.poll()) != null; ) {
-          ((ByteBuf) w[1]).release();
+          dropWaiting((ByteBuf) w[1]);
           ((Pending<?>) w[0]).fail(new Unreachable(why, false));
         }
       });

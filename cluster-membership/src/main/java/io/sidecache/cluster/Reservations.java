@@ -237,6 +237,11 @@ final class Reservations {
     r.drain();
   }
 
+  /** Whether a section holds (or is taking) {@code key}. */
+  boolean held(Key key) {
+    return byKey.containsKey(key);
+  }
+
   /** Whether the section {@code id} holds its keys (granted, not ended, its lease not passed). */
   boolean holds(long id) {
     Reservation r = byId.get(id);

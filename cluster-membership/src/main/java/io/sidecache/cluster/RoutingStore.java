@@ -218,32 +218,35 @@ public final class RoutingStore implements CacheStore {
       }, executor);
     }
 
-    @Override
     /**
      * {@inheritDoc}
      *
-     * <p>A key an isolated section holds here is handed over once the section ends, so the taker
-     * never copies it halfway through one (the taker's question has a deadline of its own).
+     * <p>A key an isolated section holds here is not handed over: the question fails with {@link
+     * StoreUnavailableException} (the taker's operation fails and the next one asks again), so a
+     * new owner never copies a key halfway through a section, and a question never waits here
+     * behind one (it would hold back the taker's other questions on its connection). The read
+     * counts as an operation running on the key, so no section starts under it.
      */
+    @Override
     public CompletionStage<Entry> handOver(Key key, RingMember taker) {
-      CompletableFuture<Entry> copy = new CompletableFuture<>();
-      handOverWhenFree(key, taker, copy);
-      return copy;
-    }
-
-    private void handOverWhenFree(Key key, RingMember taker, CompletableFuture<Entry> copy) {
-      if (!reservations.isEmpty()
-          && !reservations.proceed(key, 0, () -> handOverWhenFree(key, taker, copy))) {
-        return; // run again when the section that holds the key ends
+      reservations.enter(key, null);
+      if (!reservations.isEmpty() && reservations.held(key)) {
+        reservations.exit(key, null);
+        return CompletableFuture.failedFuture(new StoreUnavailableException(
+            "the key is held by an isolated section (MULTI/EXEC, MSETNX, RENAME) at its previous"
+                + " owner; try again"));
       }
-      handoff.handOver(key, taker);
-      local.fetch(key, FetchOptions.PEEK).whenComplete((f, t) -> {
-        if (t != null) {
-          copy.completeExceptionally(cause(t));
-        } else {
-          copy.complete(f == null ? null : f.entry());
-        }
-      });
+      CompletableFuture<Entry> copy;
+      try {
+        handoff.handOver(key, taker);
+        copy = local.fetch(key, FetchOptions.PEEK)
+            .thenApply(f -> f == null ? null : f.entry()).toCompletableFuture();
+      } catch (RuntimeException e) {
+        reservations.exit(key, null);
+        throw e;
+      }
+      copy.whenComplete((e, t) -> reservations.exit(key, null));
+      return copy;
     }
 
     @Override
@@ -747,7 +750,7 @@ public final class RoutingStore implements CacheStore {
       return;
     }
     if (shared.hintsScheduled.compareAndSet(false, true)) {
-      shared.executor.schedule(this::sendHints, HINT_DELAY_MILLIS,
+      shared.executor.schedule((Runnable) this::sendHints, HINT_DELAY_MILLIS,
           java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
@@ -756,11 +759,27 @@ public final class RoutingStore implements CacheStore {
     shared.hintsScheduled.set(false);
     List<Key> due = new ArrayList<>(shared.hints);
     due.forEach(shared.hints::remove);
-    for (Key key : due) {
+    sendHints(due, 0);
+  }
+
+  /**
+   * Sends {@link #HINTS_PER_TASK} of the due hints, then the next ones as a task of their own: a
+   * loop is never held for 100,000 keys, and a connection that backs up meanwhile defers the
+   * rest again ({@link #send}).
+   */
+  private void sendHints(List<Key> due, int from) {
+    int to = Math.min(due.size(), from + HINTS_PER_TASK);
+    for (int i = from; i < to; i++) {
       shared.stats.hinted.increment();
-      replicate(key);
+      replicate(due.get(i));
+    }
+    if (to < due.size()) {
+      shared.executor.execute(() -> sendHints(due, to));
     }
   }
+
+  /** Hinted keys sent per task. */
+  private static final int HINTS_PER_TASK = 1024;
 
   /** Sends of one key run in one go before the rest go to the executor. */
   private static final int MAX_ROUNDS_INLINE = 16;

@@ -199,18 +199,32 @@ class RoutingStoreTest {
     done(write);
     assertNotNull(done(read));
     assertEquals("other", value(cluster.locals.get(1), key));
-    // A take-over's question for a held key is answered once the section ends.
+    // A take-over's question for a held key is refused until the section ends.
     CompletableFuture<Void> hold = new CompletableFuture<>();
+    CompletableFuture<Void> halfway = new CompletableFuture<>();
     CompletionStage<Void> held = cluster.stores.get(0).isolated(List.of(key),
-        view -> view.set(key, b("half"), SetOptions.DEFAULT).thenCompose(r -> hold));
-    Thread.sleep(100);
-    CompletableFuture<Entry> peek = cluster.stores.get(1).service()
-        .handOver(key, cluster.all.get(2)).toCompletableFuture();
-    Thread.sleep(100);
-    assertTrue(!peek.isDone(), "a take-over copied a key in the middle of a section");
+        view -> view.set(key, b("half"), SetOptions.DEFAULT).thenCompose(r -> {
+          halfway.complete(null);
+          return hold;
+        }));
+    done(halfway);
+    PeerOp.PeerService previousOwner = cluster.stores.get(1).service();
+    CompletionException refused = assertThrows(CompletionException.class,
+        () -> done(previousOwner.handOver(key, cluster.all.get(2))),
+        "a take-over copied a key in the middle of a section");
+    assertInstanceOf(io.sidecache.store.StoreUnavailableException.class, refused.getCause());
     hold.complete(null);
     done(held);
-    assertEquals("half", new String(done(peek).value(), StandardCharsets.UTF_8));
+    Entry[] handed = new Entry[1];
+    eventually("handed over once the section ended (its release is not waited for)", () -> {
+      try {
+        handed[0] = done(previousOwner.handOver(key, cluster.all.get(2)));
+        return true;
+      } catch (CompletionException notYet) {
+        return false;
+      }
+    });
+    assertEquals("half", new String(handed[0].value(), StandardCharsets.UTF_8));
     cluster.kill(1);
     CompletionException e = assertThrows(CompletionException.class,
         () -> done(cluster.stores.get(0).isolated(List.of(key), view -> view.get(key))));

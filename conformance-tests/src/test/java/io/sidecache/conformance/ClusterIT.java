@@ -224,17 +224,7 @@ class ClusterIT {
     List<Future<?>> readers = new ArrayList<>();
     try {
       for (Node n : nodes) {
-        writers.add(pool.submit(() -> {
-          try (Jedis j = jedis(n)) {
-            for (int i = 0; i < 150; i++) {
-              redis.clients.jedis.Transaction t = j.multi();
-              t.incr(pair);
-              t.incr(pair);
-              t.exec();
-            }
-          }
-          return null;
-        }));
+        writers.add(pool.submit(RespTransactionConformance.pairAdder(() -> jedis(n), pair, 150)));
         writers.add(pool.submit(() -> {
           try (Jedis j = jedis(n)) {
             for (int done = 0; done < 50; ) {
@@ -249,17 +239,8 @@ class ClusterIT {
           }
           return null;
         }));
-        readers.add(pool.submit(() -> {
-          try (Jedis j = jedis(n)) {
-            while (writing.get()) {
-              String v = j.get(pair);
-              if (v != null && Long.parseLong(v) % 2 != 0) {
-                oddSeen.set(true);
-              }
-            }
-          }
-          return null;
-        }));
+        readers.add(pool.submit(
+            RespTransactionConformance.oddWatcher(() -> jedis(n), pair, writing, oddSeen)));
       }
       for (Future<?> w : writers) {
         w.get(120, TimeUnit.SECONDS);

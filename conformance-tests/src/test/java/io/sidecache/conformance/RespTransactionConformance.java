@@ -238,29 +238,9 @@ abstract class RespTransactionConformance {
     try {
       List<Future<?>> writers = new ArrayList<>();
       for (int w = 0; w < 2; w++) {
-        writers.add(pool.submit(() -> {
-          try (Jedis jedis = jedis()) {
-            for (int i = 0; i < 300; i++) {
-              Transaction t = jedis.multi();
-              t.incr(k);
-              t.incr(k);
-              t.exec();
-            }
-          }
-          return null;
-        }));
+        writers.add(pool.submit(pairAdder(this::jedis, k, 300)));
       }
-      Future<?> reader = pool.submit(() -> {
-        try (Jedis jedis = jedis()) {
-          while (writing.get()) {
-            String v = jedis.get(k);
-            if (v != null && Long.parseLong(v) % 2 != 0) {
-              oddSeen.set(true);
-            }
-          }
-        }
-        return null;
-      });
+      Future<?> reader = pool.submit(oddWatcher(this::jedis, k, writing, oddSeen));
       for (Future<?> w : writers) {
         w.get(60, TimeUnit.SECONDS);
       }
@@ -271,6 +251,41 @@ abstract class RespTransactionConformance {
     }
     assertTrue(!oddSeen.get(), "a reader saw half of a transaction");
     assertEquals("$4\r\n1200\r\n", raw.call("GET", k));
+  }
+
+  /** A client that adds 1 twice to {@code key} in each of {@code transactions} transactions. */
+  static java.util.concurrent.Callable<Void> pairAdder(java.util.function.Supplier<Jedis> client,
+      String key, int transactions) {
+    return () -> {
+      try (Jedis jedis = client.get()) {
+        for (int i = 0; i < transactions; i++) {
+          Transaction t = jedis.multi();
+          t.incr(key);
+          t.incr(key);
+          t.exec();
+        }
+      }
+      return null;
+    };
+  }
+
+  /**
+   * A client that reads {@code key} while {@code running} is set and sets {@code oddSeen} when it
+   * reads an odd value: half of a {@link #pairAdder} transaction.
+   */
+  static java.util.concurrent.Callable<Void> oddWatcher(java.util.function.Supplier<Jedis> client,
+      String key, AtomicBoolean running, AtomicBoolean oddSeen) {
+    return () -> {
+      try (Jedis jedis = client.get()) {
+        while (running.get()) {
+          String v = jedis.get(key);
+          if (v != null && Long.parseLong(v) % 2 != 0) {
+            oddSeen.set(true);
+          }
+        }
+      }
+      return null;
+    };
   }
 
   /**
