@@ -29,15 +29,19 @@ import org.slf4j.LoggerFactory;
  *   <li><b>All or none.</b> A section takes all its keys or none: when one is held by another
  *       section it gives back what it took and waits for that section to end, so two sections
  *       never wait for each other.
- *   <li><b>Running operations.</b> Every owner operation counts itself, by a stripe of its key,
- *       from before it looks for a holder until its stage completes ({@link #enter}, {@link
- *       #exit}). A section that took its keys starts only when their stripes count nothing, so an
- *       operation that started before it (a disk read, a take-over) ends before the section's
- *       first one.
+ *   <li><b>Running operations.</b> Every owner operation (and take-over question) counts itself,
+ *       by a stripe of its key, from before it looks for a holder until its local step completes
+ *       ({@link #enter}, {@link #exit}). A section that took its keys starts only when their
+ *       stripes count nothing, so an operation that started before it (a disk read, a take-over)
+ *       ends before the section's first one.
  *   <li><b>Leases.</b> A section holds its keys at most {@code leaseMillis}: a node that asked for
  *       them and died, or lost its connection, does not hold them for ever. After that the
- *       section's operations fail ({@link #holds}).
+ *       section's operations fail ({@link #holds}). Its id is chosen by the node that runs it,
+ *       which releases it when it got no answer in time, so a late grant holds nothing.
  * </ul>
+ *
+ * <p>The operations released when a section ends run in the order they came; one arriving just
+ * then may run before them.
  *
  * <p>Thread-safe; never blocks: waiting operations are continuations, run by the thread that
  * ends the section; a section waiting for running operations polls on the executor.
