@@ -166,7 +166,7 @@ final class PeerClient implements AutoCloseable {
     if (p == null) {
       return false;
     }
-    Connection c = p.connections.get(Math.floorMod(key.hashCode(), CONNECTIONS));
+    Connection c = p.connections.get(keyedSlot(key));
     return c != null && c.usable()
         && (!c.channel.isWritable() || c.queuedBytes.get() > QUEUED_BYTES_HIGH);
   }
@@ -199,6 +199,11 @@ final class PeerClient implements AutoCloseable {
     peers.clear();
   }
 
+  /** The connection slot of a key's keyed requests to a peer. */
+  private static int keyedSlot(Key key) {
+    return Math.floorMod(key.hashCode(), CONNECTIONS);
+  }
+
   /** The connections to one member. */
   private final class Peer {
     final RingMember member;
@@ -218,7 +223,7 @@ final class PeerClient implements AutoCloseable {
       // An isolated section's requests have one too: the owner answers in request order, and one
       // that waits there for the section to end must not hold the section's answers back.
       int slot = op.nested ? CONNECTIONS + 1 : op.ofSection(route) ? CONNECTIONS + 2
-          : key == null ? CONNECTIONS : Math.floorMod(key.hashCode(), CONNECTIONS);
+          : key == null ? CONNECTIONS : keyedSlot(key);
       Connection c = connections.get(slot);
       while (c == null || !c.usable()) {
         Connection fresh = new Connection(this);

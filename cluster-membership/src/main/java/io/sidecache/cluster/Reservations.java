@@ -84,8 +84,6 @@ final class Reservations {
     volatile boolean holding;
     volatile ScheduledFuture<?> lease;
 
-    /** Set when the section holds its keys and no operation on them runs. */
-    volatile boolean grantedNow;
     /** Set when it was released (or gave up) before or after the grant. */
     volatile boolean ended;
 
@@ -216,7 +214,6 @@ final class Reservations {
         return;
       }
     }
-    r.grantedNow = true;
     r.granted.complete(r.id);
   }
 
@@ -249,7 +246,7 @@ final class Reservations {
   /** Whether the section {@code id} holds its keys (granted, not ended, its lease not passed). */
   boolean holds(long id) {
     Reservation r = byId.get(id);
-    return r != null && r.grantedNow;
+    return r != null && r.granted.isDone() && !r.granted.isCompletedExceptionally();
   }
 
   /**

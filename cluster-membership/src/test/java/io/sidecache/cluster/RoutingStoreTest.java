@@ -301,6 +301,13 @@ class RoutingStoreTest {
         PeerCodec.writeSetOptions(out, SetOptions.DEFAULT);
       }));
       assertEquals("fine", value(cluster.locals.get(1), key), "the same connection serves on");
+      // A reservation said to hold a billion keys, in a frame of a few bytes.
+      CompletionException reserve = assertThrows(CompletionException.class,
+          () -> done(peer.call(cluster.all.get(1), PeerOp.RESERVE, 1, 0, null,
+              out -> out.writeLong(42).writeInt(1_000_000_000))));
+      assertInstanceOf(IllegalArgumentException.class, reserve.getCause());
+      done(cluster.stores.get(1).set(key, b("still"), SetOptions.DEFAULT)); // nothing held
+      assertEquals("still", value(cluster.locals.get(1), key));
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }

@@ -436,6 +436,21 @@ public abstract class CacheStoreContract {
   }
 
   @Test
+  void isolated_runsTheSectionOnAStoreThatServesItsKeys() {
+    Key to = Key.of("{k}to"); // k's hash tag: one owner in a cluster
+    String read = done(store.isolated(java.util.List.of(k, to, k), section ->
+        section.set(k, b("in"), SetOptions.DEFAULT)
+            .thenCompose(r -> section.rename(k, to, false))
+            .thenCompose(o -> section.get(to))
+            .thenApply(e -> new String(e.value(), java.nio.charset.StandardCharsets.UTF_8))));
+    assertEquals("in", read);
+    assertEquals("in", value(to), "the section's writes stay after it ends");
+    assertNull(done(store.get(k)));
+    done(store.set(k, b("after"), SetOptions.DEFAULT)); // nothing is left held
+    assertEquals("after", value(k));
+  }
+
+  @Test
   void rename_movesValueFlagsAndExpiry() {
     Key to = Key.of("{k}to"); // k's hash tag: one owner in a cluster
     assertEquals(Outcome.NOT_FOUND, done(store.rename(k, to, false)));
