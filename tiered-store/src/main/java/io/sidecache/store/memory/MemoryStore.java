@@ -3,6 +3,7 @@ package io.sidecache.store.memory;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.BitField;
@@ -78,6 +79,8 @@ public final class MemoryStore implements CacheStore {
       new ConcatResult(Outcome.NOT_STORED, 0, 0);
 
   private final Cache<Key, Entry> cache;
+  /** {@link #cache}'s policy, for reads that leave recency and frequency alone. */
+  private final Policy<Key, Entry> policy;
   private final ConcurrentMap<Key, Entry> map;
   private final Ticker ticker;
   private final long maximumBytes;
@@ -121,6 +124,7 @@ public final class MemoryStore implements CacheStore {
               }
             })
             .build();
+    this.policy = cache.policy();
     this.moves = lower == null ? cache.asMap() : new LayeredMap(cache.asMap(), lower);
     this.map = release == ChunkReleaser.NONE ? moves : new ReleasingMap(moves, release);
     this.scans = new KeyScans(moves);
@@ -198,8 +202,17 @@ public final class MemoryStore implements CacheStore {
     return new Entry(value, flags, nextCas(), expiresAt, Entry.writtenAt(now));
   }
 
+  /**
+   * The key's live entry, read without telling Caffeine's eviction policy: the memory tier's own
+   * entry when it holds one (no read buffer, no maintenance), else the layered map's read, which
+   * promotes an entry from the tier below. A client read tells the policy through {@link
+   * #accessed}.
+   */
   private Entry live(Key key, long now) {
-    Entry e = map.get(key);
+    Entry e = policy.getIfPresentQuietly(key);
+    if (e == null) {
+      e = map.get(key);
+    }
     return e == null || e.isExpiredAt(now) ? null : e;
   }
 
@@ -210,12 +223,31 @@ public final class MemoryStore implements CacheStore {
     return e;
   }
 
+  /**
+   * Records a client read of {@code e}, the live entry of {@code key}: its access state ({@link
+   * Entry#recordAccess}) and, on the entry's first read in a second, Caffeine's eviction policy
+   * (recency and frequency). Later reads in the same second leave the policy alone, as memcached
+   * bumps an item in its LRU at most once per {@code ITEM_UPDATE_INTERVAL}: telling the policy is
+   * a read-buffer entry and, when the buffer drains on the caller's thread, a reorder in the
+   * access-order deques and the timer wheel, more than half of a GET's time when done on every
+   * read (docs/benchmarks.md, "Profiles").
+   *
+   * @return the access state before this read
+   */
+  private int accessed(Key key, Entry e, long now) {
+    int before = e.recordAccess(now);
+    if (!Entry.isFetched(before) || Entry.secondsSinceAccess(before, now) != 0) {
+      cache.getIfPresent(key);
+    }
+    return before;
+  }
+
   @Override
   public CompletionStage<Entry> get(Key key) {
     long now = ticker.millis();
     Entry e = read(key, now);
     if (e != null) {
-      e.recordAccess(now);
+      accessed(key, e, now);
     }
     return CompletableFuture.completedFuture(e);
   }
@@ -237,7 +269,7 @@ public final class MemoryStore implements CacheStore {
         return CompletableFuture.completedFuture(null);
       }
       if (!wantsToken(e, false, options)) {
-        int before = options.recordAccess() ? e.recordAccess(now) : e.accessState();
+        int before = options.recordAccess() ? accessed(key, e, now) : e.accessState();
         return CompletableFuture.completedFuture(
             new FetchResult(e, false, false, e.winTokenSent(), before));
       }
@@ -282,9 +314,13 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public CompletionStage<ValueSlice> getRange(Key key, long start, long end) {
-    Entry e = read(key, ticker.millis());
+    long now = ticker.millis();
+    Entry e = read(key, now);
     if (e != null && e.isChunked()) {
       return CompletableFuture.failedFuture(ChunkedValueException.INSTANCE);
+    }
+    if (e != null) {
+      accessed(key, e, now);
     }
     return CompletableFuture.completedFuture(e == null ? null : ValueSlice.of(e, start, end));
   }
@@ -668,7 +704,7 @@ public final class MemoryStore implements CacheStore {
       if (!field.writes()) {
         Entry e = inHeap(live(key, now));
         if (e != null) {
-          e.recordAccess(now);
+          accessed(key, e, now);
         }
         // Reads only: the value as it is (entries are immutable), zeros past its end.
         results[0] = field.apply(e == null ? new byte[0] : e.value(), 0);
