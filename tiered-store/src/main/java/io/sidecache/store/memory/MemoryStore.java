@@ -858,15 +858,32 @@ public final class MemoryStore implements CacheStore {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Caffeine expiry that follows each entry's absolute {@link Entry#expiresAt()}. */
+  /**
+   * Caffeine expiry that follows each entry's absolute {@link Entry#expiresAt()}. An entry without
+   * one gets the longest duration Caffeine schedules (about 146 years); an entry with one at most
+   * {@link #LONGEST_TTL_NANOS} (73 years, past any process's life: a longer TTL only ends earlier
+   * in Caffeine's timer wheel than in the entry, and a restart schedules it again), so the two
+   * never overlap and an update can tell that the entry it replaces had no expiry either.
+   */
   private static final class EntryExpiry implements Expiry<Key, Entry> {
+    private static final long LONGEST_TTL_NANOS = Long.MAX_VALUE >> 2;
+
     @Override
     public long expireAfterCreate(Key key, Entry entry, long currentTime) {
       return nanosLeft(entry, currentTime);
     }
 
+    /**
+     * An update from no expiry to no expiry keeps the timer where it is: a moved timer is a
+     * write-buffer task, and with maintenance on the caller's thread a reorder in the timer wheel
+     * on every such SET, where an unmoved one is recorded like a read (Caffeine's {@code remap}
+     * and {@code replace} compare the new expiration time with the old one).
+     */
     @Override
     public long expireAfterUpdate(Key key, Entry entry, long currentTime, long currentDuration) {
+      if (!entry.hasExpiry() && currentDuration > LONGEST_TTL_NANOS) {
+        return currentDuration;
+      }
       return nanosLeft(entry, currentTime);
     }
 
@@ -879,7 +896,8 @@ public final class MemoryStore implements CacheStore {
       if (!entry.hasExpiry()) {
         return Long.MAX_VALUE;
       }
-      return Math.max(0, TimeUnit.MILLISECONDS.toNanos(entry.expiresAt()) - currentTime);
+      return Math.min(LONGEST_TTL_NANOS,
+          Math.max(0, TimeUnit.MILLISECONDS.toNanos(entry.expiresAt()) - currentTime));
     }
   }
 
