@@ -334,6 +334,20 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   /**
+   * Writes one entry's value as {@link #bulks} writes each of its elements.
+   *
+   * @param key the key the entry was read under
+   * @param e the entry read, {@code null} for a missing key
+   */
+  void bulk(Key key, Entry e) {
+    if (e != null && e.isChunked()) {
+      streamBulk(key, e, 0, -1, reply::nullBulk, () -> { });
+    } else {
+      reply.bulk(e == null ? null : e.value());
+    }
+  }
+
+  /**
    * Streams a range of a chunked value as a bulk string, then runs {@code then}.
    *
    * @param key the key the entry was read under
