@@ -93,6 +93,29 @@ class CrossProtocolIT {
     assertEquals("from http", memcached.get("cross:http"));
   }
 
+  /** Client-side caching over RESP3 hears of writes made through memcached and HTTP. */
+  @Test
+  void aKeyTrackedOverRespIsInvalidatedByMemcachedAndHttpWrites() throws Exception {
+    String key = "cross:tracked";
+    String push = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$" + key.length() + "\r\n" + key + "\r\n";
+    try (RawResp resp = new RawResp(server.respAddress())) {
+      assertTrue(resp.call("HELLO", "3").startsWith("%7"));
+      assertEquals("+OK\r\n", resp.call("CLIENT", "TRACKING", "ON"));
+      assertEquals("_\r\n", resp.call("GET", key));
+      assertTrue(memcached.set(key, 0, "mc").get(5, TimeUnit.SECONDS));
+      assertEquals(push, resp.reply(), "after a memcached set");
+      assertEquals("$2\r\nmc\r\n", resp.call("GET", key));
+      HttpResponse<Void> put = http.send(HttpRequest.newBuilder(uri(key))
+          .PUT(HttpRequest.BodyPublishers.ofString("web")).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertEquals(2, put.statusCode() / 100);
+      assertEquals(push, resp.reply(), "after an HTTP PUT");
+      assertEquals("$3\r\nweb\r\n", resp.call("GET", key));
+      assertTrue(memcached.delete(key).get(5, TimeUnit.SECONDS));
+      assertEquals(push, resp.reply(), "after a memcached delete");
+    }
+  }
+
   @Test
   void delete_visibleEverywhere() throws Exception {
     jedis.set("cross:del", "x");

@@ -17,6 +17,8 @@ final class RawResp implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  /** A byte {@link #replyWithin} read ahead, or -1. */
+  private int pushedBack = -1;
 
   RawResp(InetSocketAddress address) throws IOException {
     socket = new Socket();
@@ -85,7 +87,8 @@ final class RawResp implements AutoCloseable {
   private String readLine() throws IOException {
     StringBuilder sb = new StringBuilder();
     for (;;) {
-      int c = in.read();
+      int c = pushedBack >= 0 ? pushedBack : in.read();
+      pushedBack = -1;
       if (c < 0) {
         throw new EOFException("connection closed after '" + sb + "'");
       }
@@ -98,6 +101,28 @@ final class RawResp implements AutoCloseable {
       }
       sb.append((char) c);
     }
+  }
+
+  /**
+   * Reads one whole reply if its first byte arrives within {@code millis}, else returns {@code
+   * null}: for messages that may or may not come (RESP3 pushes).
+   */
+  String replyWithin(int millis) throws IOException {
+    int before = socket.getSoTimeout();
+    socket.setSoTimeout(millis);
+    int first;
+    try {
+      first = in.read();
+    } catch (java.net.SocketTimeoutException e) {
+      return null;
+    } finally {
+      socket.setSoTimeout(before);
+    }
+    if (first < 0) {
+      throw new EOFException("connection closed");
+    }
+    pushedBack = first;
+    return reply();
   }
 
   /** Returns whether the server closed the connection (EOF within the socket timeout). */

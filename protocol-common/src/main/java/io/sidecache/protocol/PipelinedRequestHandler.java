@@ -420,6 +420,15 @@ public abstract class PipelinedRequestHandler<I> extends ChannelInboundHandlerAd
     }
   }
 
+  /**
+   * Returns whether a request is running or awaiting a stage: from its dispatch until {@link
+   * #requestCompleted}. A message written into the replies meanwhile would land before the
+   * request's reply.
+   */
+  protected final boolean requestRunning() {
+    return inRequest;
+  }
+
   /** Calls {@link #requestCompleted} once the request running has nothing left to await. */
   private void completeIfDone() {
     if (inRequest && !waiting) {

@@ -39,6 +39,25 @@ final class ConfigCommand {
     PARAMETERS.put("appendonly", fixed(s -> "no"));
     PARAMETERS.put("timeout", fixed(s -> "0"));
     PARAMETERS.put("cluster-enabled", fixed(s -> "no"));
+    PARAMETERS.put("tracking-table-max-keys", new Parameter(
+        s -> Long.toString(s.context().tracking().maxKeys()),
+        (s, v) -> s.context().tracking().maxKeys(nonNegative("tracking-table-max-keys", v))));
+  }
+
+  /** A numeric parameter's value, refused as Redis 7.0's {@code CONFIG SET} refuses it. */
+  private static long nonNegative(String name, String value) {
+    long n;
+    try {
+      n = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new RespException("ERR CONFIG SET failed (possibly related to argument '" + name
+          + "') - argument couldn't be parsed into an integer");
+    }
+    if (n < 0) {
+      throw new RespException("ERR CONFIG SET failed (possibly related to argument '" + name
+          + "') - argument must be between 0 and 9223372036854775807 inclusive");
+    }
+    return n;
   }
 
   private ConfigCommand() {}

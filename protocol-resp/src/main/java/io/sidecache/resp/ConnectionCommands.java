@@ -71,6 +71,7 @@ final class ConnectionCommands {
                 .acl("@slow", "@connection")
                 .doc("connection", "7.2.0", "Sets information specific to the client or connection.")
                 .body(ConnectionCommands::clientSetInfo))
+            .subcommands(TrackingCommands.subcommands())
             .build());
   }
 
@@ -79,7 +80,12 @@ final class ConnectionCommands {
     if (args.length > 2) {
       throw new RespException("ERR wrong number of arguments for 'ping' command");
     }
-    if (args.length == 2) {
+    if (s.subscribed() && s.reply().protocol() == 2) {
+      // Redis 7.0 pingCommand: in Pub/Sub mode a RESP2 client gets an array
+      s.reply().array(2);
+      s.reply().bulk("pong");
+      s.reply().bulk(args.length == 2 ? args[1] : new byte[0]);
+    } else if (args.length == 2) {
       s.reply().bulk(args[1]);
     } else {
       s.reply().simple("PONG");

@@ -129,7 +129,7 @@ final class InfoCommand {
         field(out, "connected_clients", c.clients().size());
         field(out, "cluster_connections", 0);
         field(out, "blocked_clients", 0);
-        field(out, "tracking_clients", 0);
+        field(out, "tracking_clients", c.tracking().clientCount());
         field(out, "clients_in_timeout_table", 0);
       }
       case "memory" -> memory(c, out);
@@ -241,10 +241,14 @@ final class InfoCommand {
     field(out, "evicted_keys", stats.evictions());
     field(out, "keyspace_hits", c.keyspaceHits());
     field(out, "keyspace_misses", c.keyspaceMisses());
+    field(out, "pubsub_channels", c.pubSub().channelCount());
+    field(out, "pubsub_patterns", c.pubSub().patternCount());
+    field(out, "tracking_total_keys", c.tracking().keyCount());
+    field(out, "tracking_total_items", c.tracking().itemCount());
+    field(out, "tracking_total_prefixes", c.tracking().prefixCount());
     field(out, "total_error_replies", errors);
   }
 
-  /** Sidecache's own section: the disk tier and the movement between memory and disk. */
   /** Sidecache's own section: the chunks of values longer than the chunk size, per tier. */
   private static void chunks(ChunkStats c, Sink out) {
     header(out, "Chunks");

@@ -45,6 +45,7 @@ public final class RespCommand {
   private final List<RespCommand> subcommands;
   private final boolean noAuth;
   private final boolean controlsTransaction;
+  private final boolean readOnly;
 
   private RespCommand(Builder b, String parent) {
     this.name = b.name;
@@ -61,6 +62,7 @@ public final class RespCommand {
     this.summary = b.summary;
     this.body = b.body;
     this.noAuth = this.flags.contains("no_auth");
+    this.readOnly = this.flags.contains("readonly");
     this.controlsTransaction = b.controlsTransaction;
     this.subcommands = b.subcommands.stream().map(s -> new RespCommand(s, b.name)).toList();
     if (body == null && subcommands.isEmpty()) {
@@ -188,6 +190,34 @@ public final class RespCommand {
   }
 
   /** Returns whether the command runs before authentication (flag {@code no_auth}). */
+  /** Whether the command only reads (flag {@code readonly}): its keys are tracked. */
+  boolean isReadOnly() {
+    return readOnly;
+  }
+
+  /** Whether a RESP2 connection in Pub/Sub mode may run it (Redis 7.0 {@code processCommand}). */
+  boolean allowedSubscribed() {
+    return switch (fullName) {
+      case "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe",
+          "ping", "quit", "reset" -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Calls {@code action} with each key argument of {@code args}, as the key positions (first,
+   * last, step) give them; a negative last counts from the end, as Redis 7's legacy key specs.
+   */
+  void forEachKey(byte[][] args, java.util.function.Consumer<byte[]> action) {
+    if (firstKey <= 0) {
+      return;
+    }
+    int last = lastKey < 0 ? args.length + lastKey : Math.min(lastKey, args.length - 1);
+    for (int i = firstKey; i <= last; i += Math.max(1, step)) {
+      action.accept(args[i]);
+    }
+  }
+
   boolean noAuth() {
     return noAuth;
   }
@@ -282,6 +312,16 @@ public final class RespCommand {
     /** Adds a subcommand; makes this a container command. */
     public Builder subcommand(Builder sub) {
       subcommands.add(sub);
+      return this;
+    }
+
+    /**
+     * Adds subcommands, as {@link #subcommand} each.
+     *
+     * @param subs the subcommands' definitions
+     */
+    public Builder subcommands(List<Builder> subs) {
+      subs.forEach(this::subcommand);
       return this;
     }
 

@@ -45,6 +45,7 @@ public final class RespCommands {
     all.addAll(ConnectionCommands.commands());
     all.addAll(ServerCommands.commands());
     all.addAll(TransactionCommands.commands());
+    all.addAll(PubSubCommands.commands());
     return new RespCommands(all);
   }
 

@@ -236,6 +236,16 @@ public final class RespReply {
     header('*', length);
   }
 
+  /**
+   * Writes a push header (RESP3 {@code >}, an out-of-band message such as a client-side caching
+   * invalidation); in RESP2 an array header, as Redis writes pub/sub messages.
+   *
+   * @param length the number of elements, at least 0
+   */
+  public void push(int length) {
+    header(resp3 ? '>' : '*', length);
+  }
+
   private static void writeDecimal(ByteBuf b, long v) {
     if (v == Long.MIN_VALUE) {
       b.writeBytes(MIN_LONG);

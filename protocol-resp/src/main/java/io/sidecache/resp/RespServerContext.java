@@ -3,6 +3,7 @@ package io.sidecache.resp;
 import io.sidecache.protocol.CommandGate;
 import io.sidecache.protocol.CommandMetrics;
 import io.sidecache.store.CacheStore;
+import io.sidecache.store.NotifyingStore;
 import io.sidecache.store.Ticker;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,7 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * table, the gate for exclusive sections, the password, and the connected clients. Thread-safe.
  */
 public final class RespServerContext {
-  private final CacheStore store;
+  private final NotifyingStore store;
+  private final ClientTracking tracking;
+  private final PubSub pubSub = new PubSub();
   private final Ticker ticker;
   private final RespLimits limits;
   private final RespCommands commands;
@@ -71,7 +74,37 @@ public final class RespServerContext {
       CommandGate gate,
       String password,
       CommandMetrics metrics) {
-    this.store = store;
+    this(store, ticker, limits, commands, gate, password, metrics,
+        new ClientTracking(ClientTracking.DEFAULT_MAX_KEYS));
+  }
+
+  /**
+   * Creates the context with the client tracking its store's own expiries and evictions are
+   * reported to ({@code MemoryStore.Builder.keyChanges}); the changes made through any protocol
+   * are reported by {@link #store()}.
+   *
+   * @param store the keyspace, must not be {@code null}
+   * @param ticker the clock for expiry arithmetic, the same one the store uses
+   * @param limits the decoder limits
+   * @param commands the command table
+   * @param gate the gate shared by every protocol's handlers of this node, or {@code null}
+   * @param password the password of the {@code default} user ({@code requirepass}), or {@code
+   *     null} for none
+   * @param metrics the command counters, must not be {@code null}
+   * @param tracking the client-side caching state, must not be {@code null}
+   */
+  public RespServerContext(
+      CacheStore store,
+      Ticker ticker,
+      RespLimits limits,
+      RespCommands commands,
+      CommandGate gate,
+      String password,
+      CommandMetrics metrics,
+      ClientTracking tracking) {
+    this.tracking = tracking;
+    this.store = new NotifyingStore(store, tracking);
+    tracking.clients(clients::get);
     this.ticker = ticker;
     this.limits = limits;
     this.commands = commands;
@@ -98,9 +131,27 @@ public final class RespServerContext {
     return command == null ? unknownCommands : meters.get(command);
   }
 
-  /** Returns the keyspace. */
+  /**
+   * Returns the keyspace as every protocol of this node should use it: its changes are reported to
+   * client tracking (with no origin; a RESP connection uses {@link #storeFor} its own id).
+   */
   public CacheStore store() {
     return store;
+  }
+
+  /** Returns the keyspace whose changes carry the id of client {@code clientId}. */
+  CacheStore storeFor(long clientId) {
+    return store.from(clientId);
+  }
+
+  /** Returns the client-side caching state. */
+  ClientTracking tracking() {
+    return tracking;
+  }
+
+  /** Returns the Pub/Sub channels and patterns of this node. */
+  PubSub pubSub() {
+    return pubSub;
   }
 
   /** Returns the clock, in milliseconds since the epoch. */
@@ -241,6 +292,8 @@ public final class RespServerContext {
 
   void unregister(RespSession session) {
     clients.remove(session.clientId());
+    tracking.disable(session);
+    pubSub.leave(session);
   }
 
   /** Returns the connected clients; a weakly consistent view. */

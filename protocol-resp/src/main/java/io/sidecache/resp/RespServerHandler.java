@@ -19,9 +19,15 @@ import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import io.sidecache.store.ValueWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +41,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class RespServerHandler extends PipelinedRequestHandler<RespRequest> {
   private static final Logger log = LoggerFactory.getLogger(RespServerHandler.class);
+  private static final byte[] INVALIDATE = "invalidate".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MESSAGE = "message".getBytes(StandardCharsets.US_ASCII);
+  /** The channel a RESP2 connection subscribes to for the invalidations redirected to it. */
+  private static final byte[] INVALIDATE_CHANNEL =
+      "__redis__:invalidate".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TRACKING_REDIR_BROKEN =
+      "tracking-redir-broken".getBytes(StandardCharsets.US_ASCII);
 
   private static final String NOAUTH = "NOAUTH Authentication required.";
 
@@ -53,6 +66,20 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   private ValueWriter writer;
   private byte[] gathered;
   private int gatheredLength;
+  /**
+   * Default mode's invalidations waiting to be sent ({@link #invalidate}); its monitor guards the
+   * pending state below.
+   */
+  private final List<Key> invalidations = new ArrayList<>();
+  /** Broadcast mode's, by prefix, in prefix order. */
+  private final TreeMap<byte[], Set<Key>> broadcastInvalidations =
+      new TreeMap<>(Arrays::compareUnsigned);
+  /** Other out-of-band messages ({@link #push}), in order. */
+  private final List<Consumer<RespReply>> pushes = new ArrayList<>();
+  private boolean invalidateAll;
+  private boolean invalidationScheduled;
+  /** Whether any message waits; read without the lock after each request. */
+  private volatile boolean invalidationsPending;
 
   /**
    * Creates the handler of one connection.
@@ -99,7 +126,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       gatheredLength = 0;
       return;
     }
-    writer = context.store().writer(Key.of(args[1]), request.length());
+    writer = session.store().writer(Key.of(args[1]), request.length());
     beginUpload(writer::write, writer::abort);
   }
 
@@ -162,11 +189,21 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   }
 
   private void handleCommand(RespRequest request) {
+    RespCommand command = null;
+    try {
+      command = dispatchCommand(request);
+    } finally {
+      session.afterCommand(command);
+    }
+  }
+
+  /** Resolves, checks and queues or runs a command; returns it, or {@code null} when unknown. */
+  private RespCommand dispatchCommand(RespRequest request) {
     if (request.protocolError() != null) {
       abortUpload();
       reply.error("ERR Protocol error: " + request.protocolError());
       closeAfterReplies();
-      return;
+      return null;
     }
     long start = System.nanoTime();
     byte[][] args = request.args();
@@ -182,6 +219,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       if (transaction != null) {
         transaction.doom();
       }
+    } else if (session.subscribed() && reply.protocol() == 2 && !command.allowedSubscribed()) {
+      // Redis 7.0 processCommand: a RESP2 connection in Pub/Sub mode only (un)subscribes
+      context.meter(command).reject();
+      reply.error("ERR Can't execute '" + command.fullName() + "': only (P|S)SUBSCRIBE /"
+          + " (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
     } else if (transaction != null && !command.controlsTransaction()) {
       // Redis 7.0 queueMultiCommand: arguments are kept for EXEC; the request is released.
       transaction.queue(command, args);
@@ -190,6 +232,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       session.touch(command.fullName());
       run(command, args, start);
     }
+    return command;
   }
 
   /**
@@ -203,6 +246,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     requestFailed = false;
     requestPending = false;
     try {
+      session.beforeCommand(command, args);
       command.body().execute(session, args);
     } catch (RuntimeException e) {
       writeError(e);
@@ -413,6 +457,165 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   @Override
   protected void flushReplies(ChannelHandlerContext ctx) {
     reply.flush(ctx);
+  }
+
+  /**
+   * Queues an invalidation of {@code key} ({@code null}: of every key, after a flush) for this
+   * connection; callable from any thread. As Redis 7.0 sends them: a key of default-mode tracking
+   * goes out as a message of its own, at once, or after the reply of the request this connection
+   * is running (its own write, or a read still waiting for the store, is answered first); keys of
+   * one broadcast prefix go out together as one message, in prefix order, once the event loop
+   * gets to it (Redis: once per event loop iteration).
+   *
+   * @param key the key, or {@code null} for all
+   * @param prefix the broadcast prefix the key matched, or {@code null} in default mode
+   */
+  void invalidate(Key key, byte[] prefix) {
+    boolean now = false;
+    boolean schedule = false;
+    synchronized (invalidations) {
+      if (key == null) {
+        invalidations.clear();
+        broadcastInvalidations.clear();
+        invalidateAll = true;
+      } else if (prefix == null) {
+        invalidations.add(key);
+      } else {
+        broadcastInvalidations.computeIfAbsent(prefix, p -> new LinkedHashSet<>())
+            .add(key);
+      }
+      invalidationsPending = true;
+      if (prefix == null && ctx.executor().inEventLoop()) {
+        now = true;
+      } else if (!invalidationScheduled) {
+        invalidationScheduled = true;
+        schedule = true;
+      }
+    }
+    if (now) {
+      if (!requestRunning()) {
+        sendInvalidations(true);
+      }
+    } else if (schedule) {
+      ctx.executor().execute(this::sendScheduled);
+    }
+  }
+
+  /** Tells this tracking client its redirect target is gone (RESP3 push only, as Redis). */
+  void redirectBroken(long redirect) {
+    push(r -> {
+      if (r.protocol() == 3) {
+        r.push(2);
+        r.bulk(TRACKING_REDIR_BROKEN);
+        r.integer(redirect);
+      }
+    });
+  }
+
+  /**
+   * Queues an out-of-band message for this connection, from any thread: written on the event
+   * loop, at once when no request runs, else after that request's reply, in the order queued.
+   */
+  void push(Consumer<RespReply> message) {
+    boolean schedule;
+    synchronized (invalidations) {
+      pushes.add(message);
+      invalidationsPending = true;
+      schedule = !invalidationScheduled;
+      invalidationScheduled = true;
+    }
+    if (schedule) {
+      ctx.executor().execute(this::sendScheduled);
+    }
+  }
+
+  /** The task {@link #invalidate} and {@link #push} schedule on the event loop. */
+  private void sendScheduled() {
+    synchronized (invalidations) {
+      invalidationScheduled = false;
+    }
+    if (!requestRunning()) {
+      sendInvalidations(true);
+    }
+  }
+
+  /**
+   * Writes the queued invalidations: on RESP3 as {@code >2 invalidate [keys]} pushes, on RESP2
+   * only to a subscriber (Redis's {@code REDIRECT} to a client in Pub/Sub mode) as {@code message
+   * __redis__:invalidate [keys]}; a flush as a null instead of the keys. On the event loop.
+   */
+  private void sendInvalidations(boolean flush) {
+    List<Key> keys;
+    TreeMap<byte[], Set<Key>> broadcast;
+    List<Consumer<RespReply>> messages;
+    boolean all;
+    synchronized (invalidations) {
+      if (!invalidationsPending) {
+        return;
+      }
+      keys = List.copyOf(invalidations);
+      broadcast = new TreeMap<>(broadcastInvalidations);
+      all = invalidateAll;
+      messages = List.copyOf(pushes);
+      invalidations.clear();
+      broadcastInvalidations.clear();
+      pushes.clear();
+      invalidateAll = false;
+      invalidationsPending = false;
+    }
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    for (Consumer<RespReply> m : messages) {
+      m.accept(reply);
+    }
+    boolean resp3 = reply.protocol() == 3;
+    if (!resp3 && !session.subscribed()) {
+      // RESP2 has no pushes: a connection hears invalidations only in Pub/Sub mode (REDIRECT)
+      if (flush) {
+        reply.flush(ctx);
+      }
+      return;
+    }
+    if (all) {
+      invalidationHeader(resp3);
+      reply.nullBulk();
+    }
+    for (Key k : keys) {
+      invalidationHeader(resp3);
+      reply.array(1);
+      reply.bulk(k.bytes());
+    }
+    for (Set<Key> group : broadcast.values()) {
+      invalidationHeader(resp3);
+      reply.array(group.size());
+      for (Key k : group) {
+        reply.bulk(k.bytes());
+      }
+    }
+    if (flush) {
+      reply.flush(ctx);
+    }
+  }
+
+  /** Writes what precedes an invalidation's keys: the push and its kind, or the message. */
+  private void invalidationHeader(boolean resp3) {
+    if (resp3) {
+      reply.push(2);
+      reply.bulk(INVALIDATE);
+    } else {
+      reply.push(3);
+      reply.bulk(MESSAGE);
+      reply.bulk(INVALIDATE_CHANNEL);
+    }
+  }
+
+  /** Sends the invalidations that waited for this request's reply. */
+  @Override
+  protected void requestCompleted() {
+    if (invalidationsPending) {
+      sendInvalidations(false);
+    }
   }
 
   @Override

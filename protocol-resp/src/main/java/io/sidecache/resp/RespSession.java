@@ -14,9 +14,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -44,6 +46,17 @@ public final class RespSession {
   /** The store of the isolated section this connection runs ({@link #exclusive}), or null. */
   private CacheStore sectionStore;
   private CompletionStage<Void> queuedReply;
+  /** The keyspace as this connection changes it: its changes carry its id ({@code NOLOOP}). */
+  private final CacheStore ownStore;
+  /** What {@code CLIENT TRACKING ON} asked for, or {@code null} when tracking is off. */
+  private ClientTracking.Tracker tracker;
+  /** Whether {@code CLIENT CACHING yes|no} was given for the next command or transaction. */
+  private boolean cachingGiven;
+  /** {@link #cachingGiven} as it was when {@code EXEC} came, for the commands EXEC runs. */
+  private boolean queuedCaching;
+  /** The Pub/Sub channels and patterns this connection subscribed to; read from other loops. */
+  private final Set<Key> channels = ConcurrentHashMap.newKeySet();
+  private final Set<Key> patterns = ConcurrentHashMap.newKeySet();
   private volatile String name = "";
   private volatile String libName = "";
   private volatile String libVersion = "";
@@ -66,6 +79,7 @@ public final class RespSession {
     this.remoteAddress = channel.remoteAddress() instanceof java.net.InetSocketAddress
         ? channel.remoteAddress() : localAddress;
     this.authenticated = !context.requiresPassword();
+    this.ownStore = context.storeFor(clientId);
   }
 
   /** Returns the server-wide state. */
@@ -79,7 +93,7 @@ public final class RespSession {
    */
   public CacheStore store() {
     CacheStore section = sectionStore;
-    return section != null ? section : context.store();
+    return section != null ? section : ownStore;
   }
 
   /** Returns the current time in milliseconds since the epoch, from the server's ticker. */
@@ -288,7 +302,7 @@ public final class RespSession {
       exclusive = true;
       CompletionStage<T> stage;
       try {
-        stage = onLoop(context.store().isolated(keys, view -> inSection(view, section)));
+        stage = onLoop(ownStore.isolated(keys, view -> inSection(view, section)));
       } catch (RuntimeException e) {
         exclusive = false;
         sectionStore = null;
@@ -473,15 +487,42 @@ public final class RespSession {
         + " fd=0 name=" + name
         + " age=" + (now - createdAt) / 1000
         + " idle=" + (now - lastInteraction) / 1000
-        + " flags=" + (open != null ? "x" : "N")
-        + " db=0 sub=0 psub=0 ssub=0"
+        + " flags=" + flags(open)
+        + " db=0 sub=" + channels.size() + " psub=" + patterns.size() + " ssub=0"
         + " multi=" + (open != null ? open.size() : -1)
         + " qbuf=0 qbuf-free=0 argv-mem=0"
         + " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
         + " cmd=" + lastCommand
-        + " user=default redir=-1 resp=" + reply().protocol()
+        + " user=default redir=" + (tracker == null ? -1 : tracker.redirect)
+        + " resp=" + reply().protocol()
         + " lib-name=" + libName
         + " lib-ver=" + libVersion;
+  }
+
+  /**
+   * The {@code flags=} of {@code CLIENT LIST}: {@code P} subscribed, {@code x} in MULTI, {@code t}
+   * tracking, {@code R} its redirect found broken, {@code B} broadcasting, in Redis 7.0's order;
+   * {@code N} for none.
+   */
+  private String flags(Transaction open) {
+    ClientTracking.Tracker t = tracker;
+    StringBuilder f = new StringBuilder();
+    if (subscribed()) {
+      f.append('P');
+    }
+    if (open != null) {
+      f.append('x');
+    }
+    if (t != null) {
+      f.append('t');
+      if (t.redirectBroken) {
+        f.append('R');
+      }
+      if (t.bcast) {
+        f.append('B');
+      }
+    }
+    return f.length() == 0 ? "N" : f.toString();
   }
 
   private static String address(SocketAddress a) {
@@ -489,5 +530,119 @@ public final class RespSession {
       return inet.getAddress().getHostAddress() + ":" + inet.getPort();
     }
     return a == null ? "" : a + ":0"; // a Unix socket's path, with Redis's port 0
+  }
+
+  /** Returns the Pub/Sub channels this connection subscribed to: a live, thread-safe set. */
+  Set<Key> channels() {
+    return channels;
+  }
+
+  /** Returns the Pub/Sub patterns this connection subscribed to: a live, thread-safe set. */
+  Set<Key> patterns() {
+    return patterns;
+  }
+
+  /** Returns the number of channels and patterns subscribed to, as Redis's replies count them. */
+  int subscriptions() {
+    return channels.size() + patterns.size();
+  }
+
+  /** Returns whether this connection subscribed to a channel or pattern (Pub/Sub mode). */
+  boolean subscribed() {
+    return !channels.isEmpty() || !patterns.isEmpty();
+  }
+
+  /**
+   * Sends this connection an out-of-band message (a Pub/Sub message) written by {@code message},
+   * from any thread: on its event loop, after the reply of the request it is running.
+   */
+  void deliver(Consumer<RespReply> message) {
+    handler.push(message);
+  }
+
+  /** Returns what {@code CLIENT TRACKING ON} asked for, or {@code null} when tracking is off. */
+  ClientTracking.Tracker tracker() {
+    return tracker;
+  }
+
+  /**
+   * Turns tracking on with {@code t} (replacing what was on), or off with {@code null}, which
+   * also forgets {@code CLIENT CACHING}; on the event loop.
+   */
+  void tracking(ClientTracking.Tracker t) {
+    tracker = t;
+    if (t != null) {
+      context.tracking().enable(t);
+    } else {
+      cachingGiven = false;
+      context.tracking().disable(this);
+    }
+  }
+
+  /** Records {@code CLIENT CACHING yes} (OPTIN) or {@code no} (OPTOUT) for the next command. */
+  void giveCaching() {
+    if (runningQueued) {
+      queuedCaching = true; // for the rest of EXEC only: EXEC itself consumes the state
+    } else {
+      cachingGiven = true;
+    }
+  }
+
+  /** Returns whether {@code CLIENT CACHING} was given for the next command. */
+  boolean cachingGiven() {
+    return runningQueued ? queuedCaching : cachingGiven;
+  }
+
+  /**
+   * Runs before a command's body: a read-only command of a client tracking in default mode
+   * records its keys, unless {@code OPTIN} without {@code CLIENT CACHING yes} or {@code OPTOUT}
+   * with {@code CLIENT CACHING no} (Redis 7.0 {@code trackingRememberKeys}). The keys are recorded
+   * before the command reads them, so a change made while the read runs is not missed.
+   */
+  void beforeCommand(RespCommand command, byte[][] args) {
+    ClientTracking.Tracker t = tracker;
+    if (t == null) {
+      return;
+    }
+    if (command.controlsTransaction()) {
+      // EXEC's commands may run after EXEC's request has returned (an exclusive section), when
+      // the caching state is gone: they see it as it was when EXEC came.
+      queuedCaching = cachingGiven;
+    }
+    boolean caching = runningQueued ? queuedCaching : cachingGiven;
+    if (t.bcast || !command.isReadOnly() || (t.optIn && !caching) || (t.optOut && caching)) {
+      return;
+    }
+    ClientTracking tracking = context.tracking();
+    command.forEachKey(args, k -> tracking.remember(this, Key.of(k)));
+  }
+
+  /**
+   * Runs after each request, answered or refused: {@code CLIENT CACHING} applies to the next
+   * command, or to the next transaction when given before {@code MULTI}, so any other command
+   * outside {@code MULTI} forgets it, as Redis 7.0's {@code resetClient} (a {@code CLIENT}
+   * subcommand keeps it).
+   *
+   * @param command the command, or {@code null} when it was unknown
+   */
+  void afterCommand(RespCommand command) {
+    if (cachingGiven && transaction == null
+        && (command == null || !command.fullName().startsWith("client|"))) {
+      cachingGiven = false;
+    }
+  }
+
+  /**
+   * Sends an invalidation of {@code key} ({@code null}: of every key) to this connection, from any
+   * thread; {@code prefix} is the broadcast prefix it matched, {@code null} in default mode. See
+   * {@link RespServerHandler#invalidate}.
+   */
+  void invalidated(Key key, byte[] prefix) {
+    handler.invalidate(key, prefix);
+  }
+
+  /** Tells this tracking client that the client it redirects to is gone; from any thread. */
+  void redirectBroken(long redirect) {
+    handler.redirectBroken(redirect);
   }
 }

@@ -44,15 +44,7 @@ final class Transaction {
   List<Key> keys() {
     List<Key> keys = new ArrayList<>();
     for (int i = 0; i < commands.size(); i++) {
-      RespCommand c = commands.get(i);
-      byte[][] args = arguments.get(i);
-      if (c.firstKey() <= 0) {
-        continue;
-      }
-      int last = c.lastKey() < 0 ? args.length + c.lastKey() : c.lastKey();
-      for (int k = c.firstKey(); k <= last && k < args.length; k += Math.max(1, c.step())) {
-        keys.add(Key.of(args[k]));
-      }
+      commands.get(i).forEachKey(arguments.get(i), k -> keys.add(Key.of(k)));
     }
     return keys;
   }

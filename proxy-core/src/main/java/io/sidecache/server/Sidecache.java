@@ -27,6 +27,7 @@ import io.sidecache.memcached.MemcachedMetrics;
 import io.sidecache.memcached.MemcachedSasl;
 import io.sidecache.memcached.MemcachedServerInitializer;
 import io.sidecache.memcached.MemcachedStats;
+import io.sidecache.resp.ClientTracking;
 import io.sidecache.resp.RespCommands;
 import io.sidecache.resp.RespLimits;
 import io.sidecache.resp.RespServerContext;
@@ -112,8 +113,11 @@ public final class Sidecache implements AutoCloseable {
     // non-blocking work, and handing it to ForkJoinPool.commonPool() competed with the event
     // loops for the core (docs/benchmarks.md). The active expiry sweep runs it on the expiry
     // thread at each expiry time.
+    // Client-side caching hears of every change: the memory tier reports its expiries and
+    // evictions, RespServerContext.store() the writes of every protocol.
+    ClientTracking tracking = new ClientTracking(ClientTracking.DEFAULT_MAX_KEYS);
     MemoryStore.Builder memoryBuilder = MemoryStore.builder().maximumBytes(config.memoryBytes())
-        .executor(Runnable::run).activeExpiry(expiry);
+        .executor(Runnable::run).activeExpiry(expiry).keyChanges(tracking);
     CacheStore local;
     if (config.diskBytes() > 0) {
       try {
@@ -178,7 +182,8 @@ public final class Sidecache implements AutoCloseable {
               RespCommands.standard(),
               gate,
               config.requirePass(),
-              respMetrics);
+              respMetrics,
+              tracking);
       if (cluster != null) {
         resp.clusterFields(cluster::info);
       }
@@ -190,8 +195,8 @@ public final class Sidecache implements AutoCloseable {
       }
       MemcachedSasl sasl = config.memcachedSaslPassword() == null
           ? null : new MemcachedSasl(config.memcachedSaslUser(), config.memcachedSaslPassword());
-      memcached = new MemcachedServerInitializer(store, ticker, config.maxItemBytes(), threads,
-          sasl, gate, memcachedMetrics);
+      memcached = new MemcachedServerInitializer(resp.store(), ticker, config.maxItemBytes(),
+          threads, sasl, gate, memcachedMetrics);
       memcachedAddress = bind(transport, config.bind(), config.memcachedPort(), "memcached",
           memcached);
       if (config.memcachedUnixSocket() != null) {
@@ -201,7 +206,7 @@ public final class Sidecache implements AutoCloseable {
       new MemcachedMetrics(memcached.stats()).bindTo(registry);
       operations.listeners(resp, memcached);
       httpAddress = bind(transport, config.bind(), config.httpPort(), "HTTP",
-          new HttpServerInitializer(HttpServerContext.builder(store)
+          new HttpServerInitializer(HttpServerContext.builder(resp.store())
               .ticker(ticker)
               .maxBodyBytes(config.maxHttpBodyBytes())
               .gate(gate)

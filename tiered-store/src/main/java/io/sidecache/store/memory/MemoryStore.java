@@ -20,6 +20,7 @@ import io.sidecache.store.FetchOptions;
 import io.sidecache.store.FetchResult;
 import io.sidecache.store.IncrementOverflowException;
 import io.sidecache.store.Key;
+import io.sidecache.store.KeyChanges;
 import io.sidecache.store.NotAFloatException;
 import io.sidecache.store.NotAnIntegerException;
 import io.sidecache.store.NotFiniteException;
@@ -101,6 +102,7 @@ public final class MemoryStore implements CacheStore {
     LowerTier lower = b.lowerTier;
     ChunkReleaser release = b.chunkReleaser;
     this.releaser = release;
+    KeyChanges changes = b.keyChanges != null ? b.keyChanges : KeyChanges.NONE;
     Caffeine<Object, Object> caffeine =
         Caffeine.newBuilder()
             .maximumWeight(b.maximumBytes)
@@ -119,9 +121,12 @@ public final class MemoryStore implements CacheStore {
               countRemoval(cause);
               if (lower != null && cause == RemovalCause.SIZE) {
                 lower.evicted(k, e);
-              } else if (e.isChunked()) {
+                return;
+              }
+              if (e.isChunked()) {
                 release.released(e, null); // expired, or evicted with nowhere to go
               }
+              changes.changed(k, KeyChanges.NO_ORIGIN);
             })
             .build();
     this.policy = cache.policy();
@@ -912,6 +917,7 @@ public final class MemoryStore implements CacheStore {
     private ScheduledExecutorService expiryScheduler;
     private LowerTier lowerTier;
     private ChunkReleaser chunkReleaser;
+    private KeyChanges keyChanges;
     private long casFloor = -1;
 
     private Builder() {}
@@ -986,6 +992,19 @@ public final class MemoryStore implements CacheStore {
      */
     public Builder chunkReleaser(ChunkReleaser releaser) {
       this.chunkReleaser = setOnce(this.chunkReleaser, releaser, "chunkReleaser");
+      return this;
+    }
+
+    /**
+     * Sets who is told of keys that leave this tier on their own: expired, or evicted by size with
+     * no tier below to take them (a key evicted into a lower tier keeps its value and is not
+     * reported). Changes made by operations are reported by {@link
+     * io.sidecache.store.NotifyingStore}. Defaults to {@link KeyChanges#NONE}.
+     *
+     * @param changes told on Caffeine's maintenance thread (see {@link #executor}); must not block
+     */
+    public Builder keyChanges(KeyChanges changes) {
+      this.keyChanges = setOnce(this.keyChanges, changes, "keyChanges");
       return this;
     }
 
