@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link RespSession#deliver}), after the reply of the request it is running. A message reaches
  * the subscribers connected to this node only.
  *
- * <p>Thread-safe: each channel's subscriber set changes inside one map operation.
+ * <p>Thread-safe: each channel's subscriber set changes inside one map operation. A connection's
+ * own subscriptions change on its event loop ({@code SUBSCRIBE}, or its close).
  */
 final class PubSub {
   private final Map<Key, Set<RespSession>> channels = new ConcurrentHashMap<>();
@@ -28,6 +29,7 @@ final class PubSub {
     if (!s.channels().add(channel)) {
       return false;
     }
+    s.subscriptionsChanged(1);
     channels.compute(channel, (c, set) -> {
       Set<RespSession> subs = set != null ? set : ConcurrentHashMap.newKeySet();
       subs.add(s);
@@ -41,6 +43,7 @@ final class PubSub {
     if (!s.channels().remove(channel)) {
       return false;
     }
+    s.subscriptionsChanged(-1);
     channels.computeIfPresent(channel, (c, set) -> {
       set.remove(s);
       return set.isEmpty() ? null : set;
@@ -53,6 +56,7 @@ final class PubSub {
     if (!s.patterns().add(pattern)) {
       return false;
     }
+    s.subscriptionsChanged(1);
     patterns.compute(pattern, (p, subs) -> {
       Subscribers to = subs != null ? subs
           : new Subscribers(GlobPattern.compile(p.bytes()), ConcurrentHashMap.newKeySet());
@@ -67,6 +71,7 @@ final class PubSub {
     if (!s.patterns().remove(pattern)) {
       return false;
     }
+    s.subscriptionsChanged(-1);
     patterns.computeIfPresent(pattern, (p, subs) -> {
       subs.sessions().remove(s);
       return subs.sessions().isEmpty() ? null : subs;

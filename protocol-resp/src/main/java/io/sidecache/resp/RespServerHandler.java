@@ -219,7 +219,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       if (transaction != null) {
         transaction.doom();
       }
-    } else if (session.subscribed() && reply.protocol() == 2 && !command.allowedSubscribed()) {
+    } else if (session.subscribed() && !command.allowedSubscribed() && reply.protocol() == 2) {
       // Redis 7.0 processCommand: a RESP2 connection in Pub/Sub mode only (un)subscribes
       context.meter(command).reject();
       reply.error("ERR Can't execute '" + command.fullName() + "': only (P|S)SUBSCRIBE /"

@@ -57,6 +57,8 @@ public final class RespSession {
   /** The Pub/Sub channels and patterns this connection subscribed to; read from other loops. */
   private final Set<Key> channels = ConcurrentHashMap.newKeySet();
   private final Set<Key> patterns = ConcurrentHashMap.newKeySet();
+  /** The size of both, kept on the event loop. */
+  private int subscriptions;
   private volatile String name = "";
   private volatile String libName = "";
   private volatile String libVersion = "";
@@ -544,12 +546,20 @@ public final class RespSession {
 
   /** Returns the number of channels and patterns subscribed to, as Redis's replies count them. */
   int subscriptions() {
-    return channels.size() + patterns.size();
+    return subscriptions;
   }
 
-  /** Returns whether this connection subscribed to a channel or pattern (Pub/Sub mode). */
+  /** Counts a subscription more ({@code +1}) or fewer ({@code -1}); on the event loop. */
+  void subscriptionsChanged(int delta) {
+    subscriptions += delta;
+  }
+
+  /**
+   * Returns whether this connection subscribed to a channel or pattern (Pub/Sub mode); on the
+   * event loop, where it is checked before every command.
+   */
   boolean subscribed() {
-    return !channels.isEmpty() || !patterns.isEmpty();
+    return subscriptions > 0;
   }
 
   /**
