@@ -106,6 +106,33 @@ abstract class RespPubSubConformance {
     assertTrue(numpat.startsWith(":"), numpat);
   }
 
+  /**
+   * A subscriber that stops reading is closed once its unread messages pass the Pub/Sub output
+   * limit (Redis's default {@code client-output-buffer-limit pubsub 32mb}), not buffered without
+   * bound; the publisher and other clients go on.
+   */
+  @Test
+  void aSubscriberThatDoesNotReadIsClosedAtTheOutputLimit() throws IOException {
+    String ch = prefix + "flood";
+    assertTrue(sub.call("SUBSCRIBE", ch).startsWith("*3"));
+    byte[] publish = RawResp.command("PUBLISH", ch, "x".repeat(1024));
+    java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 1000; i++) {
+      batch.writeBytes(publish);
+    }
+    byte[] thousand = batch.toByteArray();
+    long delivered = 0;
+    for (int round = 0; round < 64; round++) { // 64 MiB of messages at most
+      pub.send(thousand);
+      for (int i = 0; i < 1000; i++) {
+        delivered += Long.parseLong(pub.reply().trim().substring(1));
+      }
+    }
+    assertTrue(delivered < 64_000, "the subscriber was dropped: " + delivered + " delivered");
+    assertEquals(":0\r\n", pub.call("PUBLISH", ch, "after"));
+    assertEquals("$-1\r\n", pub.call("GET", prefix + "k"));
+  }
+
   @Test
   void trackingRedirectsToARespTwoSubscriberAsMessages() throws IOException {
     String k = prefix + "k";

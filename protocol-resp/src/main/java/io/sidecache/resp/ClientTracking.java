@@ -41,6 +41,8 @@ public final class ClientTracking implements KeyChanges {
   /** The clients in broadcast mode, each with its prefixes. */
   private final List<Tracker> broadcasting = new CopyOnWriteArrayList<>();
   private volatile long maxKeys;
+  /** Where the walk of {@link #evictOver} goes on; guarded by this. */
+  private Iterator<Key> evictionHand;
   private volatile java.util.function.LongFunction<RespSession> clients = id -> null;
 
   /**
@@ -100,11 +102,11 @@ public final class ClientTracking implements KeyChanges {
   /** Turns tracking on (or changes it) for {@code t.session}. */
   void enable(Tracker t) {
     Tracker before = trackers.put(t.session.clientId(), t);
+    if (t.bcast) {
+      broadcasting.add(t); // before the old one goes: a change in between is sent, maybe twice
+    }
     if (before != null && before.bcast) {
       broadcasting.remove(before);
-    }
-    if (t.bcast) {
-      broadcasting.add(t);
     }
   }
 
@@ -144,11 +146,20 @@ public final class ClientTracking implements KeyChanges {
     }
   }
 
-  /** Drops keys from the table, each with its invalidation, until it holds {@code max}. */
-  private void evictOver(long max) {
-    Iterator<Key> it = table.keySet().iterator();
-    while (table.size() > max && it.hasNext()) {
-      changed(it.next(), NO_ORIGIN);
+  /**
+   * Drops keys from the table, each with its invalidation to the clients that read it (not to
+   * broadcast clients: the key did not change), until it holds {@code max}. The walk goes on
+   * where the previous one stopped, so it does not rescan the bins it emptied.
+   */
+  private synchronized void evictOver(long max) {
+    while (table.size() > max) {
+      if (evictionHand == null || !evictionHand.hasNext()) {
+        evictionHand = table.keySet().iterator();
+        if (!evictionHand.hasNext()) {
+          return;
+        }
+      }
+      invalidateReaders(evictionHand.next(), NO_ORIGIN);
     }
   }
 
@@ -166,22 +177,10 @@ public final class ClientTracking implements KeyChanges {
 
   @Override
   public void changed(Key key, long origin) {
-    if (trackers.isEmpty()) {
-      if (!table.isEmpty()) {
-        forget(table.remove(key));
-      }
-      return;
+    if (trackers.isEmpty() && table.isEmpty()) {
+      return; // nobody tracks: the cost of every write when client-side caching is not used
     }
-    long[] ids = table.remove(key);
-    if (ids != null) {
-      forget(ids);
-      for (long id : ids) {
-        Tracker t = trackers.get(id);
-        if (t != null && !t.bcast && !(t.noLoop && id == origin)) {
-          deliver(t, key, null);
-        }
-      }
-    }
+    invalidateReaders(key, origin);
     for (Tracker t : broadcasting) {
       byte[] prefix = t.prefixOf(key);
       if (prefix != null && !(t.noLoop && t.session.clientId() == origin)) {
@@ -190,9 +189,22 @@ public final class ClientTracking implements KeyChanges {
     }
   }
 
-  private void forget(long[] ids) {
-    if (ids != null) {
-      items.addAndGet(-ids.length);
+  /**
+   * Default mode: removes the key's record and invalidates it for each client that read it and
+   * still tracks. A tracker found here was enabled before its record was made, so a record made
+   * while this runs is either removed and sent here, or made after and kept.
+   */
+  private void invalidateReaders(Key key, long origin) {
+    long[] ids = table.remove(key);
+    if (ids == null) {
+      return;
+    }
+    items.addAndGet(-ids.length);
+    for (long id : ids) {
+      Tracker t = trackers.get(id);
+      if (t != null && !t.bcast && !(t.noLoop && id == origin)) {
+        deliver(t, key, null);
+      }
     }
   }
 
@@ -212,7 +224,9 @@ public final class ClientTracking implements KeyChanges {
    */
   private void deliver(Tracker t, Key key, byte[] prefix) {
     if (t.redirect == 0) {
-      t.session.invalidated(key, prefix);
+      if (t.session.reply().protocol() == 3) { // RESP2 without a redirect hears nothing, as Redis
+        t.session.invalidated(key, prefix);
+      }
       return;
     }
     RespSession target = clients.apply(t.redirect);

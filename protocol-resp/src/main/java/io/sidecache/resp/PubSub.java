@@ -24,9 +24,9 @@ final class PubSub {
   /** A pattern's glob and its subscribers. */
   private record Subscribers(GlobPattern glob, Set<RespSession> sessions) {}
 
-  /** Subscribes {@code s} to a channel; returns whether it was not already. */
+  /** Subscribes {@code s} to a channel; returns whether it was not already (or is closed). */
   boolean subscribe(RespSession s, Key channel) {
-    if (!s.channels().add(channel)) {
+    if (s.isClosed() || !s.channels().add(channel)) {
       return false;
     }
     s.subscriptionsChanged(1);
@@ -53,7 +53,7 @@ final class PubSub {
 
   /** Subscribes {@code s} to a glob pattern; returns whether it was not already. */
   boolean psubscribe(RespSession s, Key pattern) {
-    if (!s.patterns().add(pattern)) {
+    if (s.isClosed() || !s.patterns().add(pattern)) {
       return false;
     }
     s.subscriptionsChanged(1);

@@ -34,7 +34,8 @@ public final class RespReply {
   private final ByteBufAllocator alloc;
   private ByteBuf buf;
   private boolean discarded;
-  private boolean resp3;
+  /** Set on the event loop by HELLO; read by other threads too (client tracking's delivery). */
+  private volatile boolean resp3;
 
   RespReply(ByteBufAllocator alloc) {
     this.alloc = alloc;

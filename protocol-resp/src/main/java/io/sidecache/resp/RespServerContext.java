@@ -291,6 +291,7 @@ public final class RespServerContext {
   }
 
   void unregister(RespSession session) {
+    session.closed();
     clients.remove(session.clientId());
     tracking.disable(session);
     pubSub.leave(session);

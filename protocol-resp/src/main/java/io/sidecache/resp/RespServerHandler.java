@@ -46,6 +46,17 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   /** The channel a RESP2 connection subscribes to for the invalidations redirected to it. */
   private static final byte[] INVALIDATE_CHANNEL =
       "__redis__:invalidate".getBytes(StandardCharsets.US_ASCII);
+  /**
+   * The most invalidated keys, or other messages, that wait for one connection; past it the keys
+   * collapse into one "invalidate everything", the messages close the connection.
+   */
+  private static final int MAX_PENDING_KEYS = 65_536;
+  /**
+   * The most bytes of out-of-band messages a connection may leave unread before it is closed:
+   * Redis's default {@code client-output-buffer-limit pubsub 32mb} hard limit. Replies need no
+   * such limit (the connection stops being read while they wait), messages come unasked.
+   */
+  private static final long PUSH_OUTPUT_LIMIT = 32L << 20;
   private static final byte[] TRACKING_REDIR_BROKEN =
       "tracking-redir-broken".getBytes(StandardCharsets.US_ASCII);
 
@@ -76,7 +87,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       new TreeMap<>(Arrays::compareUnsigned);
   /** Other out-of-band messages ({@link #push}), in order. */
   private final List<Consumer<RespReply>> pushes = new ArrayList<>();
+  private int pendingKeys;
   private boolean invalidateAll;
+  private boolean overflowed;
   private boolean invalidationScheduled;
   /** Whether any message waits; read without the lock after each request. */
   private volatile boolean invalidationsPending;
@@ -177,6 +190,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     if (!requestPending) {
       requestMeter.record(System.nanoTime() - start, requestFailed);
     }
+    session.afterCommand(set);
   }
 
   private void abortUpload() {
@@ -471,32 +485,32 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    * @param prefix the broadcast prefix the key matched, or {@code null} in default mode
    */
   void invalidate(Key key, byte[] prefix) {
-    boolean now = false;
     boolean schedule = false;
     synchronized (invalidations) {
-      if (key == null) {
+      if (key == null || pendingKeys >= MAX_PENDING_KEYS) {
+        // A flush, or more keys waiting than are worth keeping: invalidate everything instead,
+        // which is always safe (the client drops its whole cache).
         invalidations.clear();
         broadcastInvalidations.clear();
+        pendingKeys = 0;
         invalidateAll = true;
       } else if (prefix == null) {
         invalidations.add(key);
-      } else {
-        broadcastInvalidations.computeIfAbsent(prefix, p -> new LinkedHashSet<>())
-            .add(key);
+        pendingKeys++;
+      } else if (broadcastInvalidations.computeIfAbsent(prefix, p -> new LinkedHashSet<>())
+          .add(key)) {
+        pendingKeys++;
       }
       invalidationsPending = true;
-      if (prefix == null && ctx.executor().inEventLoop()) {
-        now = true;
-      } else if (!invalidationScheduled) {
+      // Never written from the caller's stack (it may be a store operation, or Caffeine's
+      // eviction inside a compute): the request running sends it after its reply
+      // (requestCompleted), else a task on the event loop.
+      if (!invalidationScheduled && !(ctx.executor().inEventLoop() && requestRunning())) {
         invalidationScheduled = true;
         schedule = true;
       }
     }
-    if (now) {
-      if (!requestRunning()) {
-        sendInvalidations(true);
-      }
-    } else if (schedule) {
+    if (schedule) {
       ctx.executor().execute(this::sendScheduled);
     }
   }
@@ -519,7 +533,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   void push(Consumer<RespReply> message) {
     boolean schedule;
     synchronized (invalidations) {
-      pushes.add(message);
+      if (pushes.size() >= MAX_PENDING_KEYS) {
+        overflowed = true; // a subscriber whose messages pile up is closed, as Redis's limit
+      } else {
+        pushes.add(message);
+      }
       invalidationsPending = true;
       schedule = !invalidationScheduled;
       invalidationScheduled = true;
@@ -549,6 +567,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     TreeMap<byte[], Set<Key>> broadcast;
     List<Consumer<RespReply>> messages;
     boolean all;
+    boolean overflow;
     synchronized (invalidations) {
       if (!invalidationsPending) {
         return;
@@ -557,13 +576,22 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       broadcast = new TreeMap<>(broadcastInvalidations);
       all = invalidateAll;
       messages = List.copyOf(pushes);
+      overflow = overflowed;
       invalidations.clear();
       broadcastInvalidations.clear();
       pushes.clear();
+      pendingKeys = 0;
       invalidateAll = false;
+      overflowed = false;
       invalidationsPending = false;
     }
     if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (overflow || outboundBytes() > PUSH_OUTPUT_LIMIT) {
+      log.warn("closing RESP connection {}: {} of messages it does not read", ctx.channel(),
+          overflow ? "more than " + MAX_PENDING_KEYS : "over " + PUSH_OUTPUT_LIMIT + " bytes");
+      ctx.close();
       return;
     }
     for (Consumer<RespReply> m : messages) {
@@ -596,6 +624,12 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     if (flush) {
       reply.flush(ctx);
     }
+  }
+
+  /** Returns the bytes written to the channel and not yet sent. */
+  private long outboundBytes() {
+    io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    return out == null ? 0 : out.totalPendingWriteBytes();
   }
 
   /** Writes what precedes an invalidation's keys: the push and its kind, or the message. */

@@ -59,6 +59,8 @@ public final class RespSession {
   private final Set<Key> patterns = ConcurrentHashMap.newKeySet();
   /** The size of both, kept on the event loop. */
   private int subscriptions;
+  /** Set once, on the event loop, when the connection is unregistered. */
+  private boolean closed;
   private volatile String name = "";
   private volatile String libName = "";
   private volatile String libVersion = "";
@@ -539,6 +541,16 @@ public final class RespSession {
     return channels;
   }
 
+  /** Marks the connection closed: it may no longer subscribe or track (it is unregistered). */
+  void closed() {
+    closed = true;
+  }
+
+  /** Returns whether the connection closed. */
+  boolean isClosed() {
+    return closed;
+  }
+
   /** Returns the Pub/Sub patterns this connection subscribed to: a live, thread-safe set. */
   Set<Key> patterns() {
     return patterns;
@@ -580,6 +592,9 @@ public final class RespSession {
    * also forgets {@code CLIENT CACHING}; on the event loop.
    */
   void tracking(ClientTracking.Tracker t) {
+    if (closed) {
+      return; // an EXEC that ran on after the connection closed must not register it again
+    }
     tracker = t;
     if (t != null) {
       context.tracking().enable(t);

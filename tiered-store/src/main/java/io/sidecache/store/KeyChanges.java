@@ -4,8 +4,9 @@ package io.sidecache.store;
  * Where a store reports the keys whose value changed or went away: written, deleted, renamed,
  * given another expiry, expired or evicted for good. This is what client-side caching needs
  * (Redis 7 {@code CLIENT TRACKING}: a client that cached a key is told when the key's value
- * changes, through any protocol). A key evicted from memory to a lower tier is not reported: its
- * value did not change.
+ * changes, through any protocol). A key evicted from memory to a lower tier is reported too:
+ * the lower tier reports nothing of its own (expiry, eviction), so a client reads such a key again
+ * rather than keep a copy nobody would invalidate.
  *
  * <p>Called on the thread that completed the change: an event loop, a disk or peer thread, or
  * Caffeine's maintenance. Implementations must be thread-safe and must not block.

@@ -11,7 +11,8 @@ import java.util.function.Predicate;
  * A {@link CacheStore} that reports to {@link KeyChanges} every key an operation changed, once the
  * operation has completed and only when it changed something (a {@code SET NX} that found the key,
  * a failed {@code INCR} or a delete of a missing key report nothing), as Redis 7 signals a modified
- * key. Reads pass through. A view made by {@link #from} reports its changes with the id of the
+ * key. An operation that fails after completing later (a peer or the disk timing out) is reported,
+ * as it may have taken effect. Reads pass through. A view made by {@link #from} reports its changes with the id of the
  * client connection that uses it, so that client can be left out (Redis {@code CLIENT TRACKING
  * ... NOLOOP}).
  *
@@ -77,7 +78,10 @@ public final class NotifyingStore extends ForwardingCacheStore {
       }
     } else {
       f.whenComplete((r, cause) -> {
-        if (cause == null && changed.test(r)) {
+        // A failure that completes later (a peer or disk timing out) may come after the change
+        // took effect: reported too, as an extra invalidation costs a read and a missed one a
+        // stale copy.
+        if (cause != null || changed.test(r)) {
           reportChanged(key, second);
         }
       });

@@ -121,11 +121,11 @@ public final class MemoryStore implements CacheStore {
               countRemoval(cause);
               if (lower != null && cause == RemovalCause.SIZE) {
                 lower.evicted(k, e);
-                return;
-              }
-              if (e.isChunked()) {
+              } else if (e.isChunked()) {
                 release.released(e, null); // expired, or evicted with nowhere to go
               }
+              // Also a key moved to the tier below: what happens to it there (expiry, eviction)
+              // is not reported, so a client caching it reads it again instead.
               changes.changed(k, KeyChanges.NO_ORIGIN);
             })
             .build();
@@ -996,10 +996,11 @@ public final class MemoryStore implements CacheStore {
     }
 
     /**
-     * Sets who is told of keys that leave this tier on their own: expired, or evicted by size with
-     * no tier below to take them (a key evicted into a lower tier keeps its value and is not
-     * reported). Changes made by operations are reported by {@link
-     * io.sidecache.store.NotifyingStore}. Defaults to {@link KeyChanges#NONE}.
+     * Sets who is told of keys that leave this tier on their own: expired, or evicted by size,
+     * also into a tier below (the lower tier reports nothing, so a key is reported when it leaves
+     * memory: a client caching it reads it again, from the lower tier). Changes made by
+     * operations are reported by {@link io.sidecache.store.NotifyingStore}. Defaults to {@link
+     * KeyChanges#NONE}.
      *
      * @param changes told on Caffeine's maintenance thread (see {@link #executor}); must not block
      */

@@ -69,6 +69,32 @@ class TieredStoreTest {
     }
   }
 
+  /** A key demoted to disk is reported as changed: the disk tier reports none of its own. */
+  @Test
+  void aKeyMovedToDiskIsReportedToKeyChanges() throws Exception {
+    java.util.Set<Key> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    io.sidecache.store.KeyChanges changes = new io.sidecache.store.KeyChanges() {
+      @Override
+      public void changed(Key key, long origin) {
+        reported.add(key);
+      }
+
+      @Override
+      public void flushed(long origin) {}
+    };
+    try (TieredStore store = TieredStore.open(MemoryStore.builder().maximumBytes(64 * 1024)
+        .executor(Runnable::run).keyChanges(changes), dir, 256L * 1024 * 1024,
+        TieredStore.PENDING_BYTES_DEFAULT, 1024 * 1024, now::get)) {
+      for (int i = 0; i < 1000; i++) {
+        done(store.set(Key.of("k" + i), b("value-" + i), SetOptions.DEFAULT));
+      }
+      assertTrue(store.demotions() > 0, "a 64 KiB memory tier demoted nothing");
+      // Only writes, each key once: every key handed to disk is a distinct report.
+      assertTrue(reported.size() >= store.demotions(),
+          reported.size() + " reported, " + store.demotions() + " demoted");
+    }
+  }
+
   /**
    * Writers overwrite and delete keys while a tiny memory tier demotes and promotes them all the
    * time; each key's last acknowledged write is the model. No read may return anything but the
