@@ -28,8 +28,11 @@ import io.sidecache.store.StoreException;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.ValueWriter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -186,76 +189,61 @@ public final class MemcachedServerHandler extends MemcachedRequestHandler<TextRe
         answerError(request);
         return;
       }
-      switch (request.verb()) {
-        case GET:
-        case GETS:
-          retrieve(request, store::get);
-          break;
-        case GAT:
-        case GATS:
-          long expiresAt = expiresAt(request.exptime(), ticker.millis());
-          retrieve(request, key -> store.getAndTouch(key, expiresAt));
-          break;
-        case MG:
-          metaGet(request);
-          break;
-        case MS:
-          metaSet(request);
-          break;
-        case MD:
-          metaDelete(request);
-          break;
-        case MA:
-          metaArithmetic(request);
-          break;
-        case MN:
-          reply(request, TextReplies.MN);
-          break;
-        case ME:
-          metaDebug(request);
-          break;
-        case SET:
-        case ADD:
-        case REPLACE:
-        case CAS:
-          set(request);
-          break;
-        case APPEND:
-        case PREPEND:
-          concat(request);
-          break;
-        case DELETE:
-          delete(request);
-          break;
-        case INCR:
-        case DECR:
-          arithmetic(request);
-          break;
-        case TOUCH:
-          touch(request);
-          break;
-        case FLUSH_ALL:
-          flushAll(request);
-          break;
-        case VERSION:
-          reply(request, VERSION_REPLY);
-          break;
-        case VERBOSITY:
-          reply(request, TextReplies.OK);
-          break;
-        case QUIT:
-          closeAfterReplies();
-          break;
-        case STATS:
-          stats(request);
-          break;
-        default:
-          throw new IllegalStateException("verb: " + request.verb());
-      }
+      VERBS.get(request.verb()).accept(this, request);
     } catch (RuntimeException e) {
       // A store that throws instead of failing its stage.
       fail(request, e);
     }
+  }
+
+  /**
+   * The body of each text and meta verb, as RESP's command table holds each command's body: the
+   * decoder has parsed the line and checked its word count ({@link TextVerb}); the body runs the
+   * command and writes or awaits its reply. Every verb has one (MemcachedServerHandlerTest).
+   */
+  private static final Map<TextVerb, BiConsumer<MemcachedServerHandler, TextRequest>> VERBS =
+      verbs();
+
+  private static Map<TextVerb, BiConsumer<MemcachedServerHandler, TextRequest>> verbs() {
+    Map<TextVerb, BiConsumer<MemcachedServerHandler, TextRequest>> v =
+        new EnumMap<>(TextVerb.class);
+    v.put(TextVerb.GET, (h, r) -> h.retrieve(r, h.store::get));
+    v.put(TextVerb.GETS, v.get(TextVerb.GET));
+    v.put(TextVerb.GAT, MemcachedServerHandler::getAndTouch);
+    v.put(TextVerb.GATS, MemcachedServerHandler::getAndTouch);
+    v.put(TextVerb.MG, MemcachedServerHandler::metaGet);
+    v.put(TextVerb.MS, MemcachedServerHandler::metaSet);
+    v.put(TextVerb.MD, MemcachedServerHandler::metaDelete);
+    v.put(TextVerb.MA, MemcachedServerHandler::metaArithmetic);
+    v.put(TextVerb.MN, (h, r) -> h.reply(r, TextReplies.MN));
+    v.put(TextVerb.ME, MemcachedServerHandler::metaDebug);
+    v.put(TextVerb.SET, MemcachedServerHandler::set);
+    v.put(TextVerb.ADD, MemcachedServerHandler::set);
+    v.put(TextVerb.REPLACE, MemcachedServerHandler::set);
+    v.put(TextVerb.CAS, MemcachedServerHandler::set);
+    v.put(TextVerb.APPEND, MemcachedServerHandler::concat);
+    v.put(TextVerb.PREPEND, MemcachedServerHandler::concat);
+    v.put(TextVerb.DELETE, MemcachedServerHandler::delete);
+    v.put(TextVerb.INCR, MemcachedServerHandler::arithmetic);
+    v.put(TextVerb.DECR, MemcachedServerHandler::arithmetic);
+    v.put(TextVerb.TOUCH, MemcachedServerHandler::touch);
+    v.put(TextVerb.FLUSH_ALL, MemcachedServerHandler::flushAll);
+    v.put(TextVerb.VERSION, (h, r) -> h.reply(r, VERSION_REPLY));
+    v.put(TextVerb.VERBOSITY, (h, r) -> h.reply(r, TextReplies.OK));
+    v.put(TextVerb.QUIT, (h, r) -> h.closeAfterReplies());
+    v.put(TextVerb.STATS, MemcachedServerHandler::stats);
+    return v;
+  }
+
+  /** Returns whether the handler has a body for {@code verb}; for the table's test. */
+  static boolean serves(TextVerb verb) {
+    return VERBS.containsKey(verb);
+  }
+
+  /** {@code gat}/{@code gats}: a retrieval that also sets each hit's exptime. */
+  private void getAndTouch(TextRequest request) {
+    long expiresAt = expiresAt(request.exptime(), ticker.millis());
+    retrieve(request, key -> store.getAndTouch(key, expiresAt));
   }
 
   private void answerError(TextRequest request) {

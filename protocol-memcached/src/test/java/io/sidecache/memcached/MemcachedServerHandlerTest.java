@@ -71,6 +71,13 @@ class MemcachedServerHandlerTest {
   // ---- get / gets / set
 
   @Test
+  void everyVerbHasABody() {
+    for (TextVerb v : TextVerb.values()) {
+      org.junit.jupiter.api.Assertions.assertTrue(MemcachedServerHandler.serves(v), v.label());
+    }
+  }
+
+  @Test
   void get_absent() {
     assertEquals("END\r\n", send("get nope\r\n"));
   }
