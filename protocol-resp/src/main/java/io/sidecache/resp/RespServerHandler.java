@@ -52,9 +52,11 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    */
   private static final int MAX_PENDING_KEYS = 65_536;
   /**
-   * The most bytes of out-of-band messages a connection may leave unread before it is closed:
-   * Redis's default {@code client-output-buffer-limit pubsub 32mb} hard limit. Replies need no
-   * such limit (the connection stops being read while they wait), messages come unasked.
+   * The most unsent bytes a subscriber, or a broadcast tracker, may leave before it is closed:
+   * Redis's default {@code client-output-buffer-limit pubsub 32mb} hard limit. Their messages
+   * come unasked, without bound. Other connections need no such limit: replies wait for the
+   * client to read (reading stops meanwhile), and default-mode invalidations are one per key the
+   * client read.
    */
   private static final long PUSH_OUTPUT_LIMIT = 32L << 20;
   private static final byte[] TRACKING_REDIR_BROKEN =
@@ -588,7 +590,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
     if (!ctx.channel().isActive()) {
       return;
     }
-    if (overflow || outboundBytes() > PUSH_OUTPUT_LIMIT) {
+    if (overflow || (session.receivesUnasked() && outboundBytes() > PUSH_OUTPUT_LIMIT)) {
       log.warn("closing RESP connection {}: {} of messages it does not read", ctx.channel(),
           overflow ? "more than " + MAX_PENDING_KEYS : "over " + PUSH_OUTPUT_LIMIT + " bytes");
       ctx.close();

@@ -541,6 +541,15 @@ public final class RespSession {
     return channels;
   }
 
+  /**
+   * Returns whether this connection gets messages it did not ask for, without bound: it is
+   * subscribed, or tracks in broadcast mode. On the event loop.
+   */
+  boolean receivesUnasked() {
+    ClientTracking.Tracker t = tracker;
+    return subscribed() || (t != null && t.bcast);
+  }
+
   /** Marks the connection closed: it may no longer subscribe or track (it is unregistered). */
   void closed() {
     closed = true;
