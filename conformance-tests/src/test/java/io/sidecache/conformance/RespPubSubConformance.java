@@ -66,6 +66,9 @@ abstract class RespPubSubConformance {
     assertTrue(sub.call("SUBSCRIBE", prefix + "a").startsWith("*3\r\n$9\r\nsubscribe"));
     assertEquals("-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT"
         + " / RESET are allowed in this context\r\n", sub.call("GET", prefix + "k"));
+    assertEquals("-ERR Can't execute 'set': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT"
+        + " / RESET are allowed in this context\r\n",
+        sub.call("SET", prefix + "k", "x".repeat(200_000)), "a value long enough to stream in");
     assertEquals("*2\r\n$4\r\npong\r\n$0\r\n\r\n", sub.call("PING"));
     assertEquals("*2\r\n$4\r\npong\r\n" + bulk("hi"), sub.call("PING", "hi"));
   }

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClientTracking implements KeyChanges {
   /** Redis 7's default {@code tracking-table-max-keys}. */
   public static final long DEFAULT_MAX_KEYS = 1_000_000;
+  /** The most keys one read (or one CONFIG SET) drops from a full table. */
+  private static final int EVICTIONS_PER_CALL = 1_000;
 
   /** Default mode's table: the ids of the clients that read each key since it last changed. */
   private final ConcurrentHashMap<Key, long[]> table = new ConcurrentHashMap<>();
@@ -152,7 +154,9 @@ public final class ClientTracking implements KeyChanges {
    * where the previous one stopped, so it does not rescan the bins it emptied.
    */
   private synchronized void evictOver(long max) {
-    while (table.size() > max) {
+    // Bounded work per call, as Redis's trackingLimitUsedSlots: a lowered bound is reached over
+    // the reads that follow, not in one stall of the loop that lowered it.
+    for (int n = 0; n < EVICTIONS_PER_CALL && table.size() > max; n++) {
       if (evictionHand == null || !evictionHand.hasNext()) {
         evictionHand = table.keySet().iterator();
         if (!evictionHand.hasNext()) {

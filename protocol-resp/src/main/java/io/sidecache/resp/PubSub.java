@@ -100,7 +100,10 @@ final class PubSub {
     Set<RespSession> direct = channels.get(channel);
     if (direct != null) {
       for (RespSession s : direct) {
-        s.deliver(r -> {
+        s.deliver(size(channel, message), r -> {
+          if (!s.channels().contains(channel)) {
+            return; // unsubscribed meanwhile: Redis never sends after the confirmation
+          }
           r.push(3);
           r.bulk("message");
           r.bulk(channel.bytes());
@@ -114,8 +117,12 @@ final class PubSub {
         continue;
       }
       byte[] pattern = p.getKey().bytes();
+      Key patternKey = p.getKey();
       for (RespSession s : p.getValue().sessions()) {
-        s.deliver(r -> {
+        s.deliver(size(channel, message) + pattern.length, r -> {
+          if (!s.patterns().contains(patternKey)) {
+            return;
+          }
           r.push(4);
           r.bulk("pmessage");
           r.bulk(pattern);
@@ -126,6 +133,11 @@ final class PubSub {
       }
     }
     return n;
+  }
+
+  /** About the bytes a message takes on the wire, for the subscriber's output bound. */
+  private static long size(Key channel, byte[] message) {
+    return 40L + channel.length() + message.length;
   }
 
   /** {@code PUBSUB CHANNELS [pattern]}: the channels with a subscriber, matching the glob. */

@@ -47,8 +47,9 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   private static final byte[] INVALIDATE_CHANNEL =
       "__redis__:invalidate".getBytes(StandardCharsets.US_ASCII);
   /**
-   * The most invalidated keys, or other messages, that wait for one connection; past it the keys
-   * collapse into one "invalidate everything", the messages close the connection.
+   * The most invalidated keys that wait for one connection; past it they collapse into one
+   * "invalidate everything". Other messages are bounded by their bytes ({@link
+   * #PUSH_OUTPUT_LIMIT}): past it the connection is closed.
    */
   private static final int MAX_PENDING_KEYS = 65_536;
   /**
@@ -90,6 +91,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
   /** Other out-of-band messages ({@link #push}), in order. */
   private final List<Consumer<RespReply>> pushes = new ArrayList<>();
   private int pendingKeys;
+  private long pendingPushBytes;
   private boolean invalidateAll;
   private boolean overflowed;
   private boolean invalidationScheduled;
@@ -135,9 +137,12 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    */
   private void startUpload(RespRequest request) {
     byte[][] args = request.args();
-    if (!session.authenticated() || session.transaction() != null) {
+    boolean refused = !session.authenticated() || (session.subscribed() && reply.protocol() == 2);
+    if (refused || session.transaction() != null) {
+      // Refused (NOAUTH, or Pub/Sub mode): the value is skipped and the command answered at its
+      // end by handleCommand; queued by MULTI: gathered whole.
       writer = null;
-      gathered = session.authenticated() ? new byte[(int) request.length()] : null;
+      gathered = refused ? null : new byte[(int) request.length()];
       gatheredLength = 0;
       return;
     }
@@ -519,7 +524,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
 
   /** Tells this tracking client its redirect target is gone (RESP3 push only, as Redis). */
   void redirectBroken(long redirect) {
-    push(r -> {
+    push(40, r -> {
       if (r.protocol() == 3) {
         r.push(2);
         r.bulk(TRACKING_REDIR_BROKEN);
@@ -532,13 +537,14 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    * Queues an out-of-band message for this connection, from any thread: written on the event
    * loop, at once when no request runs, else after that request's reply, in the order queued.
    */
-  void push(Consumer<RespReply> message) {
+  void push(long bytes, Consumer<RespReply> message) {
     boolean schedule;
     synchronized (invalidations) {
-      if (pushes.size() >= MAX_PENDING_KEYS) {
+      if (pendingPushBytes + bytes > PUSH_OUTPUT_LIMIT) {
         overflowed = true; // a subscriber whose messages pile up is closed, as Redis's limit
       } else {
         pushes.add(message);
+        pendingPushBytes += bytes;
       }
       invalidationsPending = true;
       schedule = !invalidationScheduled;
@@ -583,6 +589,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       broadcastInvalidations.clear();
       pushes.clear();
       pendingKeys = 0;
+      pendingPushBytes = 0;
       invalidateAll = false;
       overflowed = false;
       invalidationsPending = false;
@@ -591,8 +598,8 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       return;
     }
     if (overflow || (session.receivesUnasked() && outboundBytes() > PUSH_OUTPUT_LIMIT)) {
-      log.warn("closing RESP connection {}: {} of messages it does not read", ctx.channel(),
-          overflow ? "more than " + MAX_PENDING_KEYS : "over " + PUSH_OUTPUT_LIMIT + " bytes");
+      log.warn("closing RESP connection {}: over {} bytes of messages it does not read",
+          ctx.channel(), PUSH_OUTPUT_LIMIT);
       ctx.close();
       return;
     }

@@ -584,11 +584,12 @@ public final class RespSession {
   }
 
   /**
-   * Sends this connection an out-of-band message (a Pub/Sub message) written by {@code message},
-   * from any thread: on its event loop, after the reply of the request it is running.
+   * Sends this connection an out-of-band message (a Pub/Sub message) of about {@code bytes}
+   * written by {@code message}, from any thread: on its event loop, after the reply of the request
+   * it is running.
    */
-  void deliver(Consumer<RespReply> message) {
-    handler.push(message);
+  void deliver(long bytes, Consumer<RespReply> message) {
+    handler.push(bytes, message);
   }
 
   /** Returns what {@code CLIENT TRACKING ON} asked for, or {@code null} when tracking is off. */
@@ -634,14 +635,14 @@ public final class RespSession {
    * before the command reads them, so a change made while the read runs is not missed.
    */
   void beforeCommand(RespCommand command, byte[][] args) {
-    ClientTracking.Tracker t = tracker;
-    if (t == null) {
-      return;
-    }
     if (command.controlsTransaction()) {
       // EXEC's commands may run after EXEC's request has returned (an exclusive section), when
       // the caching state is gone: they see it as it was when EXEC came.
       queuedCaching = cachingGiven;
+    }
+    ClientTracking.Tracker t = tracker;
+    if (t == null) {
+      return;
     }
     boolean caching = runningQueued ? queuedCaching : cachingGiven;
     if (t.bcast || !command.isReadOnly() || (t.optIn && !caching) || (t.optOut && caching)) {

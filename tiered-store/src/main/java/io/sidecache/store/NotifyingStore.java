@@ -12,9 +12,9 @@ import java.util.function.Predicate;
  * operation has completed and only when it changed something (a {@code SET NX} that found the key,
  * a failed {@code INCR} or a delete of a missing key report nothing), as Redis 7 signals a modified
  * key. An operation that fails after completing later (a peer or the disk timing out) is reported,
- * as it may have taken effect. Reads pass through. A view made by {@link #from} reports its changes with the id of the
- * client connection that uses it, so that client can be left out (Redis {@code CLIENT TRACKING
- * ... NOLOOP}).
+ * as it may have taken effect. Reads pass through. A view made by {@link #from} reports its
+ * changes with the id of the client connection that uses it, so that client can be left out
+ * (Redis {@code CLIENT TRACKING ... NOLOOP}).
  *
  * <p>The report costs no allocation for an operation that completed inline (a memory hit): the
  * stage is looked at, not chained. Thread-safe when the delegate is.
@@ -209,11 +209,7 @@ public final class NotifyingStore extends ForwardingCacheStore {
   @Override
   public CompletionStage<Void> flush() {
     CompletionStage<Void> stage = super.flush();
-    stage.whenComplete((v, cause) -> {
-      if (cause == null) {
-        changes.flushed(origin);
-      }
-    });
+    stage.whenComplete((v, cause) -> changes.flushed(origin)); // a failed one may have run too
     return stage;
   }
 
