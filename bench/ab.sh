@@ -20,7 +20,6 @@ set -u
 TESTS=${TESTS:-"get set"} ROUNDS=${ROUNDS:-3} REQUESTS=${REQUESTS:-3000000}
 WARMUP=${WARMUP:-2000000} KEYS=${KEYS:-100000} PIPELINE=${PIPELINE:-16}
 need redis-benchmark redis-tools
-need java openjdk-17-jre-headless
 kvmix_build
 
 names=()
@@ -29,13 +28,7 @@ for spec in "$@"; do
     name=${spec%%=*} jar=${spec#*=}
     [ -f "$jar" ] || die "no jar at $jar"
     free_port resp; free_port mc
-    mkdir -p "$WORK/data-$name"
-    # shellcheck disable=SC2086
-    SIDECACHE_JAR="$jar" JAVA_OPTS="$SIDECACHE_JVM" JAVA_EXTRA_OPTS="${SIDECACHE_EXTRA_JVM:-}" \
-        $SERVER_PIN "$LAUNCHER" --bind "$HOST" --resp-port "$resp" --memcached-port "$mc" \
-        --http-port 0 --data-dir "$WORK/data-$name" >"$WORK/$name.log" 2>&1 &
-    STARTED_PIDS+=("$!")
-    wait_port "$resp" "$!"
+    SIDECACHE_JAR="$jar" start_sidecache "$resp" "$mc" "$name"
     names+=("$name")
     PORT[$name]=$resp
 done

@@ -76,11 +76,13 @@ wait_port() {
     die "port $1 did not open in 30 s"
 }
 
-# start_sidecache RESP_PORT MC_PORT: sets SIDECACHE_PID. Starts Sidecache as bin/sidecache does:
-# through the release launcher, with its JVM flags (SIDECACHE_JVM, when set, replaces them and
-# SIDECACHE_EXTRA_JVM adds to them) and its defaults (disk tier on, here under the run's
-# directory). Builds the jar when missing.
+# start_sidecache RESP_PORT MC_PORT [NAME]: sets SIDECACHE_PID. Starts Sidecache ($SIDECACHE_JAR)
+# as bin/sidecache does: through the release launcher, with its JVM flags (SIDECACHE_JVM, when
+# set, replaces them and SIDECACHE_EXTRA_JVM adds to them) and its defaults (disk tier on, here
+# under the run's directory, in data-NAME with a log NAME.log when NAME is given). Builds the jar
+# when missing.
 start_sidecache() {
+    local name=${3:-sidecache} data="$WORK/data${3:+-$3}"
     need java openjdk-17-jre-headless
     if [ ! -f "$SIDECACHE_JAR" ]; then
         log "building $SIDECACHE_JAR"
@@ -89,7 +91,7 @@ start_sidecache() {
     # shellcheck disable=SC2086
     SIDECACHE_JAR="$SIDECACHE_JAR" JAVA_OPTS="$SIDECACHE_JVM" JAVA_EXTRA_OPTS="${SIDECACHE_EXTRA_JVM:-}" \
         $SERVER_PIN "$LAUNCHER" --bind "$HOST" --resp-port "$1" --memcached-port "$2" \
-        --http-port 0 --data-dir "$WORK/data" >"$WORK/sidecache.log" 2>&1 &
+        --http-port 0 --data-dir "$data" >"$WORK/$name.log" 2>&1 &
     SIDECACHE_PID=$!
     STARTED_PIDS+=("$SIDECACHE_PID")
     wait_port "$1" "$SIDECACHE_PID"

@@ -65,7 +65,10 @@ public final class ClientTracking implements KeyChanges {
     this.clients = clients;
   }
 
-  /** What one client asked for with {@code CLIENT TRACKING ON}. Immutable. */
+  /**
+   * What one client asked for with {@code CLIENT TRACKING ON}: immutable but for {@link
+   * #redirectBroken}, which delivery sets.
+   */
   static final class Tracker {
     final RespSession session;
     final boolean bcast;

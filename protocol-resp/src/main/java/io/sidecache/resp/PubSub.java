@@ -18,61 +18,58 @@ import java.util.concurrent.ConcurrentHashMap;
  * own subscriptions change on its event loop ({@code SUBSCRIBE}, or its close).
  */
 final class PubSub {
-  private final Map<Key, Set<RespSession>> channels = new ConcurrentHashMap<>();
+  private final Map<Key, Subscribers> channels = new ConcurrentHashMap<>();
   private final Map<Key, Subscribers> patterns = new ConcurrentHashMap<>();
 
-  /** A pattern's glob and its subscribers. */
+  /** The subscribers of a channel ({@code glob} null) or of a pattern (its compiled glob). */
   private record Subscribers(GlobPattern glob, Set<RespSession> sessions) {}
 
   /** Subscribes {@code s} to a channel; returns whether it was not already (or is closed). */
   boolean subscribe(RespSession s, Key channel) {
-    if (s.isClosed() || !s.channels().add(channel)) {
-      return false;
-    }
-    s.subscriptionsChanged(1);
-    channels.compute(channel, (c, set) -> {
-      Set<RespSession> subs = set != null ? set : ConcurrentHashMap.newKeySet();
-      subs.add(s);
-      return subs;
-    });
-    return true;
+    return join(channels, s.channels(), s, channel, false);
   }
 
   /** Unsubscribes {@code s} from a channel; returns whether it was subscribed. */
   boolean unsubscribe(RespSession s, Key channel) {
-    if (!s.channels().remove(channel)) {
-      return false;
-    }
-    s.subscriptionsChanged(-1);
-    channels.computeIfPresent(channel, (c, set) -> {
-      set.remove(s);
-      return set.isEmpty() ? null : set;
-    });
-    return true;
+    return part(channels, s.channels(), s, channel);
   }
 
   /** Subscribes {@code s} to a glob pattern; returns whether it was not already. */
   boolean psubscribe(RespSession s, Key pattern) {
-    if (s.isClosed() || !s.patterns().add(pattern)) {
+    return join(patterns, s.patterns(), s, pattern, true);
+  }
+
+  /** Unsubscribes {@code s} from a pattern; returns whether it was subscribed. */
+  boolean punsubscribe(RespSession s, Key pattern) {
+    return part(patterns, s.patterns(), s, pattern);
+  }
+
+  /**
+   * Adds {@code s} under {@code name} in {@code map} (and {@code name} to {@code own}, the
+   * session's set): inside one map operation, so a concurrent last unsubscription cannot drop it.
+   */
+  private static boolean join(Map<Key, Subscribers> map, Set<Key> own, RespSession s, Key name,
+      boolean pattern) {
+    if (s.isClosed() || !own.add(name)) {
       return false;
     }
     s.subscriptionsChanged(1);
-    patterns.compute(pattern, (p, subs) -> {
-      Subscribers to = subs != null ? subs
-          : new Subscribers(GlobPattern.compile(p.bytes()), ConcurrentHashMap.newKeySet());
+    map.compute(name, (n, subs) -> {
+      Subscribers to = subs != null ? subs : new Subscribers(
+          pattern ? GlobPattern.compile(n.bytes()) : null, ConcurrentHashMap.newKeySet());
       to.sessions().add(s);
       return to;
     });
     return true;
   }
 
-  /** Unsubscribes {@code s} from a pattern; returns whether it was subscribed. */
-  boolean punsubscribe(RespSession s, Key pattern) {
-    if (!s.patterns().remove(pattern)) {
+  /** Removes {@code s} from under {@code name}; the last one removes the name. */
+  private static boolean part(Map<Key, Subscribers> map, Set<Key> own, RespSession s, Key name) {
+    if (!own.remove(name)) {
       return false;
     }
     s.subscriptionsChanged(-1);
-    patterns.computeIfPresent(pattern, (p, subs) -> {
+    map.computeIfPresent(name, (n, subs) -> {
       subs.sessions().remove(s);
       return subs.sessions().isEmpty() ? null : subs;
     });
@@ -97,9 +94,9 @@ final class PubSub {
    */
   long publish(Key channel, byte[] message) {
     long n = 0;
-    Set<RespSession> direct = channels.get(channel);
+    Subscribers direct = channels.get(channel);
     if (direct != null) {
-      for (RespSession s : direct) {
+      for (RespSession s : direct.sessions()) {
         s.deliver(size(channel, message), r -> {
           if (!s.channels().contains(channel)) {
             return; // unsubscribed meanwhile: Redis never sends after the confirmation
@@ -153,8 +150,8 @@ final class PubSub {
 
   /** {@code PUBSUB NUMSUB}: the subscribers of one channel (patterns not counted). */
   int subscribers(Key channel) {
-    Set<RespSession> s = channels.get(channel);
-    return s == null ? 0 : s.size();
+    Subscribers s = channels.get(channel);
+    return s == null ? 0 : s.sessions().size();
   }
 
   /** {@code INFO} {@code pubsub_channels}. */

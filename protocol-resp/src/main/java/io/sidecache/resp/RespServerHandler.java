@@ -137,7 +137,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
    */
   private void startUpload(RespRequest request) {
     byte[][] args = request.args();
-    boolean refused = !session.authenticated() || (session.subscribed() && reply.protocol() == 2);
+    boolean refused = !session.authenticated() || session.inRespTwoPubSubMode();
     if (refused || session.transaction() != null) {
       // Refused (NOAUTH, or Pub/Sub mode): the value is skipped and the command answered at its
       // end by handleCommand; queued by MULTI: gathered whole.
@@ -240,8 +240,7 @@ public final class RespServerHandler extends PipelinedRequestHandler<RespRequest
       if (transaction != null) {
         transaction.doom();
       }
-    } else if (session.subscribed() && !command.allowedSubscribed() && reply.protocol() == 2) {
-      // Redis 7.0 processCommand: a RESP2 connection in Pub/Sub mode only (un)subscribes
+    } else if (session.inRespTwoPubSubMode() && !command.allowedSubscribed()) {
       context.meter(command).reject();
       reply.error("ERR Can't execute '" + command.fullName() + "': only (P|S)SUBSCRIBE /"
           + " (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

@@ -542,6 +542,14 @@ public final class RespSession {
   }
 
   /**
+   * Returns whether commands are restricted to (un)subscribing and {@code PING}: a RESP2
+   * connection in Pub/Sub mode (Redis 7.0 {@code processCommand}). On the event loop.
+   */
+  boolean inRespTwoPubSubMode() {
+    return subscriptions > 0 && reply.protocol() == 2;
+  }
+
+  /**
    * Returns whether this connection gets messages it did not ask for, without bound: it is
    * subscribed, or tracks in broadcast mode. On the event loop.
    */
