@@ -287,6 +287,45 @@ abstract class RespKeysConformance extends RespClientSuite {
     }
   }
 
+  /**
+   * {@code INFO keyspace}'s {@code db0:keys=N,expires=M,avg_ttl=MS}. Redis's avg_ttl is a running
+   * estimate its expiry cycle updates ten times a second, so the test waits for it to be taken.
+   */
+  @Test
+  void infoKeyspace_countsKeysWithATtl() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(target().isCluster(), "INFO is per node");
+    assertEquals("+OK\r\n", raw.call("FLUSHDB"));
+    assertEquals("$12\r\n# Keyspace\r\n\r\n", raw.call("INFO", "keyspace"), "no db0 line");
+    raw.call("SET", "plain", "v");
+    raw.call("SET", "soon", "v", "EX", "100");
+    raw.call("SET", "later", "v", "PX", "300000");
+    raw.call("SET", "gone", "v", "EX", "100");
+    raw.call("PERSIST", "gone");
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile("db0:keys=4,expires=2,avg_ttl=(\\d+)\r\n");
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    long avg;
+    String info;
+    do {
+      info = raw.call("INFO", "keyspace");
+      java.util.regex.Matcher m = line.matcher(info);
+      assertTrue(m.find(), info);
+      avg = Long.parseLong(m.group(1));
+    } while (avg == 0 && System.nanoTime() < deadline && sleep(50));
+    assertTrue(avg > 190_000 && avg <= 200_000, info);
+    assertEquals(integer(1), raw.call("DEL", "later"));
+    raw.call("EXPIRE", "plain", "5");
+    info = raw.call("INFO", "keyspace");
+    assertTrue(info.contains("db0:keys=3,expires=2,avg_ttl="), info);
+    assertEquals("+OK\r\n", raw.call("FLUSHDB"));
+    assertEquals("$12\r\n# Keyspace\r\n\r\n", raw.call("INFO", "keyspace"));
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
+  }
+
   @Test
   void randomkey_dbsize_flush() throws IOException {
     assertEquals("+OK\r\n", raw.call("FLUSHDB"));

@@ -36,35 +36,44 @@ final class BitCommands {
 
   static List<RespCommand> commands() {
     return List.of(
-        RespCommand.named("setbit", 4).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("setbit", 4).flags("write", "denyoom")
             .acl("@write", "@bitmap", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("bitmap", "2.2.0", "Sets or clears the bit at offset of the string value."
                 + " Creates the key if it doesn't exist.")
             .body(BitCommands::setbit).build(),
-        RespCommand.named("getbit", 3).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("getbit", 3).flags("readonly", "fast")
             .acl("@read", "@bitmap", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("bitmap", "2.2.0", "Returns a bit value by offset.")
             .body(BitCommands::getbit).build(),
-        RespCommand.named("bitfield", -2).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("bitfield", -2).flags("write", "denyoom")
             .acl("@write", "@bitmap", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update", "variable_flags")
+                .notes("This command allows both access and modification of the key"))
             .doc("bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.")
             .body((s, a) -> bitfield(s, a, false)).build(),
-        RespCommand.named("bitfield_ro", -2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("bitfield_ro", -2).flags("readonly", "fast")
             .acl("@read", "@bitmap", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on"
                 + " strings.")
             .body((s, a) -> bitfield(s, a, true)).build(),
-        RespCommand.named("bitcount", -2).flags("readonly").keys(1, 1, 1)
+        RespCommand.named("bitcount", -2).flags("readonly")
             .acl("@read", "@bitmap", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("bitmap", "2.6.0", "Counts the number of set bits (population counting) in a"
                 + " string.")
             .body(BitCommands::bitcount).build(),
-        RespCommand.named("bitpos", -3).flags("readonly").keys(1, 1, 1)
+        RespCommand.named("bitpos", -3).flags("readonly")
             .acl("@read", "@bitmap", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.")
             .body(BitCommands::bitpos).build(),
-        RespCommand.named("bitop", -4).flags("write", "denyoom").keys(2, -1, 1)
+        RespCommand.named("bitop", -4).flags("write", "denyoom")
             .acl("@write", "@bitmap", "@slow")
+            .key(KeySpec.range(2, 0, 1, "OW", "update"))
+            .key(KeySpec.range(3, -1, 1, "RO", "access"))
             .doc("bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores"
                 + " the result.")
             .body(BitCommands::bitop).build());

@@ -77,6 +77,7 @@ final class ConfigCommand {
         .subcommand(RespCommand.named("set", -4)
             .flags("admin", "noscript", "loading", "stale")
             .acl("@admin", "@slow", "@dangerous")
+            .tips("request_policy:all_nodes", "response_policy:all_succeeded")
             .doc("server", "2.0.0", "Sets configuration parameters in-flight.")
             .body(ConfigCommand::set))
         .subcommand(RespCommand.named("resetstat", 2)

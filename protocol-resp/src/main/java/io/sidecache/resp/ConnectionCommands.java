@@ -16,9 +16,10 @@ final class ConnectionCommands {
   static List<RespCommand> commands() {
     return List.of(
         RespCommand.named("ping", -1).flags("fast").acl("@fast", "@connection")
+            .tips("request_policy:all_shards", "response_policy:all_succeeded")
             .doc("connection", "1.0.0", "Returns the server's liveliness response.")
             .body(ConnectionCommands::ping).build(),
-        RespCommand.named("echo", 2).flags("fast").acl("@fast", "@connection")
+        RespCommand.named("echo", 2).flags("loading", "stale", "fast").acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Returns the given string.")
             .body((s, a) -> s.reply().bulk(a[1])).build(),
         RespCommand.named("quit", -1)
@@ -35,11 +36,12 @@ final class ConnectionCommands {
         RespCommand.named("select", 2).flags("loading", "stale", "fast").acl("@fast", "@connection")
             .doc("connection", "1.0.0", "Changes the selected database.")
             .body(ConnectionCommands::select).build(),
-        RespCommand.named("hello", -1).flags("noscript", "loading", "stale", "fast", "no_auth")
+        RespCommand.named("hello", -1)
+            .flags("noscript", "loading", "stale", "fast", "no_auth", "allow_busy")
             .acl("@fast", "@connection")
             .doc("connection", "6.0.0", "Handshakes with the Redis server.")
             .body(ConnectionCommands::hello).build(),
-        RespCommand.named("client", -2).flags("sentinel").acl("@slow")
+        RespCommand.named("client", -2).acl("@slow")
             .doc("connection", "2.4.0", "A container for client connection commands.")
             .subcommand(RespCommand.named("setname", 3).flags("noscript", "loading", "stale")
                 .acl("@slow", "@connection")
@@ -55,11 +57,13 @@ final class ConnectionCommands {
                 .body((s, a) -> s.reply().integer(s.clientId())))
             .subcommand(RespCommand.named("info", 2).flags("noscript", "loading", "stale")
                 .acl("@slow", "@connection")
+                .tips("nondeterministic_output")
                 .doc("connection", "6.2.0", "Returns information about the connection.")
                 .body((s, a) -> s.reply().verbatim(s.infoLine() + "\n")))
             .subcommand(RespCommand.named("list", -2).flags("admin", "noscript", "loading",
                     "stale")
                 .acl("@admin", "@slow", "@dangerous", "@connection")
+                .tips("nondeterministic_output")
                 .doc("connection", "2.4.0", "Lists open connections.")
                 .body(ConnectionCommands::clientList))
             .subcommand(RespCommand.named("kill", -3).flags("admin", "noscript", "loading",

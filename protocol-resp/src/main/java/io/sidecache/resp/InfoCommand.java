@@ -41,6 +41,7 @@ final class InfoCommand {
 
   static RespCommand.Builder definition() {
     return RespCommand.named("info", -1).flags("loading", "stale").acl("@slow", "@dangerous")
+        .tips("nondeterministic_output", "request_policy:all_shards", "response_policy:special")
         .doc("server", "1.0.0", "Returns information and statistics about the server.")
         .body(InfoCommand::info);
   }
@@ -163,11 +164,11 @@ final class InfoCommand {
       }
       case "keyspace" -> {
         header(out, "Keyspace");
-        long keys = c.store().stats().keys();
-        if (keys > 0) {
-          // Caffeine does not count entries with an expiry; "expires" and "avg_ttl" are not
-          // reported rather than guessed (docs/protocol-resp.md).
-          field(out, "db0", "keys=" + keys);
+        StoreStats stats = c.store().stats();
+        if (stats.keys() > 0) {
+          // avg_ttl is exact here; Redis 7.0 estimates it from the keys its expiry cycle samples.
+          field(out, "db0", "keys=" + stats.keys() + ",expires=" + stats.expiring().count()
+              + ",avg_ttl=" + stats.expiring().averageTtlMillis());
         }
       }
       case "commandstats" -> commandStats(c.metrics().meters(), out);

@@ -31,99 +31,131 @@ final class KeyCommands {
 
   static List<RespCommand> commands() {
     return List.of(
-        RespCommand.named("del", -2).flags("write").keys(1, -1, 1)
+        RespCommand.named("del", -2).flags("write")
             .acl("@keyspace", "@write", "@slow")
+            .tips("request_policy:multi_shard", "response_policy:agg_sum")
+            .key(KeySpec.range(1, -1, 1, "RM", "delete"))
             .doc("generic", "1.0.0", "Deletes one or more keys.")
             .body(KeyCommands::del).build(),
-        RespCommand.named("unlink", -2).flags("write", "fast").keys(1, -1, 1)
+        RespCommand.named("unlink", -2).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .tips("request_policy:multi_shard", "response_policy:agg_sum")
+            .key(KeySpec.range(1, -1, 1, "RM", "delete"))
             .doc("generic", "4.0.0", "Asynchronously deletes one or more keys.")
             .body(KeyCommands::del).build(),
-        RespCommand.named("exists", -2).flags("readonly", "fast").keys(1, -1, 1)
+        RespCommand.named("exists", -2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .tips("request_policy:multi_shard", "response_policy:agg_sum")
+            .key(KeySpec.range(1, -1, 1, "RO"))
             .doc("generic", "1.0.0", "Determines whether one or more keys exist.")
             .body(KeyCommands::exists).build(),
-        RespCommand.named("touch", -2).flags("readonly", "fast").keys(1, -1, 1)
+        RespCommand.named("touch", -2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .tips("request_policy:multi_shard", "response_policy:agg_sum")
+            .key(KeySpec.range(1, -1, 1, "RO"))
             .doc("generic", "3.2.1", "Returns the number of existing keys out of those specified"
                 + " after updating the time they were last accessed.")
             .body(KeyCommands::exists).build(),
-        RespCommand.named("type", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("type", 2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO"))
             .doc("generic", "1.0.0", "Determines the type of value stored at a key.")
             .body(KeyCommands::type).build(),
-        RespCommand.named("expire", -3).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("expire", -3).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("generic", "1.0.0", "Sets the expiration time of a key in seconds.")
             .body((s, a) -> expire(s, a, 1000, false, "expire")).build(),
-        RespCommand.named("pexpire", -3).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("pexpire", -3).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("generic", "2.6.0", "Sets the expiration time of a key in milliseconds.")
             .body((s, a) -> expire(s, a, 1, false, "pexpire")).build(),
-        RespCommand.named("expireat", -3).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("expireat", -3).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("generic", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.")
             .body((s, a) -> expire(s, a, 1000, true, "expireat")).build(),
-        RespCommand.named("pexpireat", -3).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("pexpireat", -3).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("generic", "2.6.0",
                 "Sets the expiration time of a key to a Unix milliseconds timestamp.")
             .body((s, a) -> expire(s, a, 1, true, "pexpireat")).build(),
-        RespCommand.named("ttl", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("ttl", 2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .tips("nondeterministic_output")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("generic", "1.0.0", "Returns the expiration time in seconds of a key.")
             .body((s, a) -> ttl(s, a, false, false)).build(),
-        RespCommand.named("pttl", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("pttl", 2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .tips("nondeterministic_output")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("generic", "2.6.0", "Returns the expiration time in milliseconds of a key.")
             .body((s, a) -> ttl(s, a, true, false)).build(),
-        RespCommand.named("expiretime", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("expiretime", 2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.")
             .body((s, a) -> ttl(s, a, false, true)).build(),
-        RespCommand.named("pexpiretime", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("pexpiretime", 2).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("generic", "7.0.0",
                 "Returns the expiration time of a key as a Unix milliseconds timestamp.")
             .body((s, a) -> ttl(s, a, true, true)).build(),
-        RespCommand.named("persist", 2).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("persist", 2).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("generic", "2.2.0", "Removes the expiration time of a key.")
             .body(KeyCommands::persist).build(),
-        RespCommand.named("rename", 3).flags("write").keys(1, 2, 1)
+        RespCommand.named("rename", 3).flags("write")
             .acl("@keyspace", "@write", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "delete"))
+            .key(KeySpec.range(2, 0, 1, "OW", "update"))
             .doc("generic", "1.0.0", "Renames a key and overwrites the destination.")
             .body((s, a) -> rename(s, a, false)).build(),
-        RespCommand.named("renamenx", 3).flags("write", "fast").keys(1, 2, 1)
+        RespCommand.named("renamenx", 3).flags("write", "fast")
             .acl("@keyspace", "@write", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "delete"))
+            .key(KeySpec.range(2, 0, 1, "OW", "insert"))
             .doc("generic", "1.0.0", "Renames a key only when the target key name doesn't exist.")
             .body((s, a) -> rename(s, a, true)).build(),
-        RespCommand.named("copy", -3).flags("write", "denyoom").keys(1, 2, 1)
+        RespCommand.named("copy", -3).flags("write", "denyoom")
             .acl("@keyspace", "@write", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
+            .key(KeySpec.range(2, 0, 1, "OW", "update"))
             .doc("generic", "6.2.0", "Copies the value of a key to a new key.")
             .body(KeyCommands::copy).build(),
         RespCommand.named("keys", 2).flags("readonly")
             .acl("@keyspace", "@read", "@slow", "@dangerous")
+            .tips("request_policy:all_shards", "nondeterministic_output_order")
             .doc("generic", "1.0.0", "Returns all key names that match a pattern.")
             .body(KeyCommands::keys).build(),
         RespCommand.named("scan", -2).flags("readonly")
             .acl("@keyspace", "@read", "@slow")
+            .tips("nondeterministic_output", "request_policy:special")
             .doc("generic", "2.8.0", "Iterates over the key names in the database.")
             .body(KeyCommands::scan).build(),
         RespCommand.named("randomkey", 1).flags("readonly")
             .acl("@keyspace", "@read", "@slow")
+            .tips("request_policy:all_shards", "nondeterministic_output")
             .doc("generic", "1.0.0", "Returns a random key name from the database.")
             .body(KeyCommands::randomkey).build(),
         RespCommand.named("dbsize", 1).flags("readonly", "fast")
             .acl("@keyspace", "@read", "@fast")
+            .tips("request_policy:all_shards", "response_policy:agg_sum")
             .doc("server", "1.0.0", "Returns the number of keys in the database.")
             .body((s, a) -> s.reply(s.store().size(), RespReply::integer)).build(),
         RespCommand.named("flushdb", -1).flags("write")
             .acl("@keyspace", "@write", "@slow", "@dangerous")
+            .tips("request_policy:all_shards", "response_policy:all_succeeded")
             .doc("server", "1.0.0", "Removes all keys from the current database.")
             .body(KeyCommands::flush).build(),
         RespCommand.named("flushall", -1).flags("write")
             .acl("@keyspace", "@write", "@slow", "@dangerous")
+            .tips("request_policy:all_shards", "response_policy:all_succeeded")
             .doc("server", "1.0.0", "Removes all keys from all databases.")
             .body(KeyCommands::flush).build(),
         ObjectCommand.command());

@@ -34,10 +34,12 @@ public final class RespCommand {
   private final byte[] upperName;
   private final int arity;
   private final List<String> flags;
+  private final List<KeySpec> keySpecs;
   private final int firstKey;
   private final int lastKey;
   private final int step;
   private final List<String> aclCategories;
+  private final List<String> tips;
   private final String group;
   private final String since;
   private final String summary;
@@ -53,10 +55,13 @@ public final class RespCommand {
     this.upperName = b.name.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
     this.arity = b.arity;
     this.flags = List.of(b.flags);
-    this.firstKey = b.firstKey;
-    this.lastKey = b.lastKey;
-    this.step = b.step;
+    this.keySpecs = List.copyOf(b.keySpecs);
+    int[] range = legacyRange(keySpecs);
+    this.firstKey = range[0];
+    this.lastKey = range[1];
+    this.step = range[2];
     this.aclCategories = List.of(b.aclCategories);
+    this.tips = List.of(b.tips);
     this.group = b.group;
     this.since = b.since;
     this.summary = b.summary;
@@ -68,6 +73,35 @@ public final class RespCommand {
     if (body == null && subcommands.isEmpty()) {
       throw new IllegalStateException(name + ": neither a body nor subcommands");
     }
+  }
+
+  /**
+   * The first key, last key and step that {@code COMMAND INFO} reports before the key specs and
+   * that the dispatcher finds keys with, derived from the specs as Redis 7.0 does ({@code
+   * populateCommandLegacyRangeSpec}): one spec as it is; several only when they are adjacent
+   * ranges of step 1, else none ({@code 0, 0, 0}).
+   */
+  private static int[] legacyRange(List<KeySpec> specs) {
+    if (specs.isEmpty()) {
+      return new int[3];
+    }
+    if (specs.size() == 1) {
+      KeySpec only = specs.get(0);
+      return new int[] {only.index(), only.lastKeyPosition(), only.keyStep()};
+    }
+    int first = Integer.MAX_VALUE;
+    int last = 0;
+    for (KeySpec spec : specs) {
+      if (spec.keyStep() != 1 || (last != 0 && last != spec.index() - 1)) {
+        return new int[3];
+      }
+      first = Math.min(first, spec.index());
+      // Unsigned, as Redis compares them: a last key counted from the end is the greatest.
+      if (Integer.compareUnsigned(spec.lastKeyPosition(), last) > 0) {
+        last = spec.lastKeyPosition();
+      }
+    }
+    return new int[] {first, last, 1};
   }
 
   /**
@@ -107,6 +141,19 @@ public final class RespCommand {
   /** Returns the command flags ({@code "readonly"}, {@code "fast"}, ...). */
   public List<String> flags() {
     return flags;
+  }
+
+  /** Returns the key specs, in Redis's order; empty for a command without keys. */
+  public List<KeySpec> keySpecs() {
+    return keySpecs;
+  }
+
+  /**
+   * Returns the command tips Redis 7.0 reports ({@code nondeterministic_output}, {@code
+   * request_policy:all_shards}, ...).
+   */
+  public List<String> tips() {
+    return tips;
   }
 
   /** Returns the position of the first key argument, 0 when the command has no key. */
@@ -189,7 +236,6 @@ public final class RespCommand {
     return upperName;
   }
 
-  /** Returns whether the command runs before authentication (flag {@code no_auth}). */
   /** Whether the command only reads (flag {@code readonly}): its keys are tracked. */
   boolean isReadOnly() {
     return readOnly;
@@ -218,6 +264,7 @@ public final class RespCommand {
     }
   }
 
+  /** Returns whether the command runs before authentication (flag {@code no_auth}). */
   boolean noAuth() {
     return noAuth;
   }
@@ -235,10 +282,9 @@ public final class RespCommand {
     private final String name;
     private final int arity;
     private String[] flags = new String[0];
-    private int firstKey;
-    private int lastKey;
-    private int step;
+    private final ArrayList<KeySpec> keySpecs = new ArrayList<>();
     private String[] aclCategories = new String[0];
+    private String[] tips = new String[0];
     private String group = "generic";
     private String since = "1.0.0";
     private String summary = "";
@@ -264,16 +310,18 @@ public final class RespCommand {
     }
 
     /**
-     * Sets the key positions.
+     * Adds a key spec, in Redis's order; the key positions the dispatcher uses follow from them.
      *
-     * @param first the first key argument (1 = right after the name)
-     * @param last the last key argument, -1 for the last argument
-     * @param step the distance between keys
+     * @param spec the spec
      */
-    public Builder keys(int first, int last, int step) {
-      this.firstKey = first;
-      this.lastKey = last;
-      this.step = step;
+    public Builder key(KeySpec spec) {
+      keySpecs.add(spec);
+      return this;
+    }
+
+    /** Sets the command tips, as Redis 7.0 reports them. */
+    public Builder tips(String... tips) {
+      this.tips = tips.clone();
       return this;
     }
 

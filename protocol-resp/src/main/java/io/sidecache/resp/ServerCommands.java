@@ -1,6 +1,10 @@
 package io.sidecache.resp;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Server commands: {@code COMMAND} and its subcommands, answered from the command table so that
@@ -12,22 +16,26 @@ final class ServerCommands {
   static List<RespCommand> commands() {
     return List.of(
         RespCommand.named("command", -1).flags("loading", "stale").acl("@slow", "@connection")
+            .tips("nondeterministic_output_order")
             .doc("server", "2.8.13", "Returns detailed information about all commands.")
             .body(ServerCommands::command)
             .subcommand(RespCommand.named("count", 2).flags("loading", "stale")
                 .acl("@slow", "@connection")
                 .doc("server", "2.8.13", "Returns a count of commands.")
                 .body((s, a) -> s.reply().integer(s.commands().all().size())))
-            .subcommand(RespCommand.named("list", 2).flags("loading", "stale")
+            .subcommand(RespCommand.named("list", -2).flags("loading", "stale")
                 .acl("@slow", "@connection")
+                .tips("nondeterministic_output_order")
                 .doc("server", "7.0.0", "Returns a list of command names.")
                 .body(ServerCommands::commandList))
             .subcommand(RespCommand.named("info", -2).flags("loading", "stale")
                 .acl("@slow", "@connection")
+                .tips("nondeterministic_output_order")
                 .doc("server", "2.8.13", "Returns information about one, multiple or all commands.")
                 .body(ServerCommands::commandInfo))
             .subcommand(RespCommand.named("docs", -2).flags("loading", "stale")
                 .acl("@slow", "@connection")
+                .tips("nondeterministic_output_order")
                 .doc("server", "7.0.0", "Returns documentary information about one, multiple or"
                     + " all commands.")
                 .body(ServerCommands::commandDocs))
@@ -35,10 +43,12 @@ final class ServerCommands {
         InfoCommand.definition().build(),
         ConfigCommand.definition().build(),
         RespCommand.named("time", 1).flags("loading", "stale", "fast").acl("@fast")
+            .tips("nondeterministic_output")
             .doc("server", "2.6.0", "Returns the server time.")
             .body(ServerCommands::time).build(),
         RespCommand.named("lastsave", 1).flags("loading", "stale", "fast")
-            .acl("@fast", "@dangerous")
+            .acl("@admin", "@fast", "@dangerous")
+            .tips("nondeterministic_output")
             .doc("server", "1.0.0", "Returns the Unix timestamp of the last successful save to"
                 + " disk.")
             .body((s, a) -> s.reply().integer(s.context().startedAt() / 1000)).build(),
@@ -79,14 +89,56 @@ final class ServerCommands {
     }
   }
 
-  /** Redis 7 {@code COMMAND LIST}: every command name (FILTERBY is not supported). */
+  /**
+   * Redis 7.0 {@code COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN glob]}: the full
+   * name of every command and subcommand, or of those in the ACL category (none for an unknown
+   * one) or matching the glob without case; no module has commands here.
+   *
+   * @throws RespException {@code ERR syntax error} for any other arguments
+   */
   static void commandList(RespSession s, byte[][] args) {
-    List<RespCommand> all = s.commands().all();
-    s.reply().array(all.size());
-    for (RespCommand c : all) {
-      s.reply().bulk(c.name());
+    Predicate<RespCommand> filter = c -> true;
+    if (args.length > 2) {
+      if (args.length != 5 || !Args.is(args[2], "FILTERBY")) {
+        throw RespException.SYNTAX;
+      }
+      byte[] arg = args[4];
+      String type = Args.text(args[3]).toLowerCase(Locale.ROOT);
+      filter = switch (type) {
+        case "module" -> c -> false; // no module commands here
+        case "aclcat" -> {
+          String category = "@" + new String(arg, StandardCharsets.UTF_8);
+          yield c -> c.aclCategories().stream().anyMatch(category::equalsIgnoreCase);
+        }
+        case "pattern" -> {
+          // Redis matches without case: lower-casing both sides is the same for globs.
+          GlobPattern glob = GlobPattern.compile(
+              Args.text(arg).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.ISO_8859_1));
+          yield c -> glob.matches(c.fullName().getBytes(StandardCharsets.US_ASCII));
+        }
+        default -> throw RespException.SYNTAX;
+      };
+    }
+    List<String> names = new ArrayList<>();
+    for (RespCommand c : s.commands().all()) {
+      addNames(c, filter, names);
+    }
+    s.reply().array(names.size());
+    for (String name : names) {
+      s.reply().bulk(name);
     }
   }
+
+  /** A command's full name and then its subcommands', where they pass the filter. */
+  private static void addNames(RespCommand c, Predicate<RespCommand> filter, List<String> names) {
+    if (filter.test(c)) {
+      names.add(c.fullName());
+    }
+    for (RespCommand sub : c.subcommands()) {
+      addNames(sub, filter, names);
+    }
+  }
+
 
   /** Redis 7 {@code COMMAND INFO [name ...]}: info per name, null for an unknown name. */
   static void commandInfo(RespSession s, byte[][] args) {
@@ -168,7 +220,7 @@ final class ServerCommands {
 
   /**
    * Writes Redis 7's ten-element command info: name, arity, flags, first key, last key, step, ACL
-   * categories, tips, key specs (one range spec derived from the key positions) and subcommands.
+   * categories, tips, key specs and subcommands.
    */
   private static void writeInfo(RespReply r, RespCommand c) {
     r.array(10);
@@ -185,7 +237,10 @@ final class ServerCommands {
     for (String a : c.aclCategories()) {
       r.simple(a);
     }
-    r.set(0); // tips
+    r.set(c.tips().size());
+    for (String tip : c.tips()) {
+      r.bulk(tip);
+    }
     writeKeySpecs(r, c);
     if (c.subcommands().isEmpty()) {
       r.set(0); // as Redis 7.0: an empty set, else an array
@@ -197,35 +252,41 @@ final class ServerCommands {
     }
   }
 
+  /** Writes Redis 7.0's key specs ({@code addReplyCommandKeySpecs}): a set of maps. */
   private static void writeKeySpecs(RespReply r, RespCommand c) {
-    if (c.firstKey() == 0) {
-      r.set(0);
-      return;
+    r.set(c.keySpecs().size());
+    for (KeySpec spec : c.keySpecs()) {
+      r.map(spec.notes() == null ? 3 : 4);
+      if (spec.notes() != null) {
+        r.bulk("notes");
+        r.bulk(spec.notes());
+      }
+      r.bulk("flags");
+      r.set(spec.flags().size());
+      for (String flag : spec.flags()) {
+        r.simple(flag);
+      }
+      r.bulk("begin_search");
+      r.map(2);
+      r.bulk("type");
+      r.bulk("index");
+      r.bulk("spec");
+      r.map(1);
+      r.bulk("index");
+      r.integer(spec.index());
+      r.bulk("find_keys");
+      r.map(2);
+      r.bulk("type");
+      r.bulk("range");
+      r.bulk("spec");
+      r.map(3);
+      r.bulk("lastkey");
+      r.integer(spec.lastKey());
+      r.bulk("keystep");
+      r.integer(spec.keyStep());
+      r.bulk("limit");
+      r.integer(0);
     }
-    r.set(1);
-    r.map(3);
-    r.bulk("flags");
-    r.set(1);
-    r.simple(c.flags().contains("write") ? "RW" : "RO");
-    r.bulk("begin_search");
-    r.map(2);
-    r.bulk("type");
-    r.bulk("index");
-    r.bulk("spec");
-    r.map(1);
-    r.bulk("index");
-    r.integer(c.firstKey());
-    r.bulk("find_keys");
-    r.map(2);
-    r.bulk("type");
-    r.bulk("range");
-    r.bulk("spec");
-    r.map(3);
-    r.bulk("lastkey");
-    r.integer(c.lastKey() < 0 ? c.lastKey() : c.lastKey() - c.firstKey());
-    r.bulk("keystep");
-    r.integer(c.step());
-    r.bulk("limit");
-    r.integer(0);
   }
+
 }

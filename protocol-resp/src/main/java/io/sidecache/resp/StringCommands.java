@@ -31,114 +31,141 @@ final class StringCommands {
 
   static List<RespCommand> commands() {
     return List.of(
-        RespCommand.named("get", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("get", 2).flags("readonly", "fast")
             .acl("@read", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("string", "1.0.0", "Returns the string value of a key.")
             .body(StringCommands::get).build(),
-        RespCommand.named("set", -3).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("set", -3).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update", "variable_flags")
+                .notes("RW and ACCESS due to the optional `GET` argument"))
             .doc("string", "1.0.0",
                 "Sets the string value of a key, ignoring its type. The key is created if it"
                     + " doesn't exist.")
             .body(StringCommands::set).build(),
-        RespCommand.named("setnx", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("setnx", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "OW", "insert"))
             .doc("string", "1.0.0", "Set the string value of a key only when the key doesn't exist.")
             .body(StringCommands::setnx).build(),
-        RespCommand.named("setex", 4).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("setex", 4).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "OW", "update"))
             .doc("string", "2.0.0",
                 "Sets the string value and expiration time of a key. Creates the key if it doesn't"
                     + " exist.")
             .body((s, a) -> setWithExpiry(s, a, EX, "setex")).build(),
-        RespCommand.named("psetex", 4).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("psetex", 4).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "OW", "update"))
             .doc("string", "2.6.0",
                 "Sets both string value and expiration time in milliseconds of a key. The key is"
                     + " created if it doesn't exist.")
             .body((s, a) -> setWithExpiry(s, a, PX, "psetex")).build(),
-        RespCommand.named("getset", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("getset", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "1.0.0", "Returns the previous string value of a key after setting it to"
                 + " a new value.")
             .body(StringCommands::getset).build(),
-        RespCommand.named("getdel", 2).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("getdel", 2).flags("write", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "delete"))
             .doc("string", "6.2.0", "Returns the string value of a key after deleting the key.")
             .body(StringCommands::getdel).build(),
-        RespCommand.named("getex", -2).flags("write", "fast").keys(1, 1, 1)
+        RespCommand.named("getex", -2).flags("write", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update")
+                .notes("RW and UPDATE because it changes the TTL"))
             .doc("string", "6.2.0",
                 "Returns the string value of a key after setting its expiration time.")
             .body(StringCommands::getex).build(),
-        RespCommand.named("mget", -2).flags("readonly", "fast").keys(1, -1, 1)
+        RespCommand.named("mget", -2).flags("readonly", "fast")
             .acl("@read", "@string", "@fast")
+            .tips("request_policy:multi_shard")
+            .key(KeySpec.range(1, -1, 1, "RO", "access"))
             .doc("string", "1.0.0", "Atomically returns the string values of one or more keys.")
             .body(StringCommands::mget).build(),
-        RespCommand.named("mset", -3).flags("write", "denyoom").keys(1, -1, 2)
+        RespCommand.named("mset", -3).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .tips("request_policy:multi_shard", "response_policy:all_succeeded")
+            .key(KeySpec.range(1, -1, 2, "OW", "update"))
             .doc("string", "1.0.1", "Atomically creates or modifies the string values of one or"
                 + " more keys.")
             .body(StringCommands::mset).build(),
-        RespCommand.named("msetnx", -3).flags("write", "denyoom").keys(1, -1, 2)
+        RespCommand.named("msetnx", -3).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .tips("request_policy:multi_shard", "response_policy:agg_min")
+            .key(KeySpec.range(1, -1, 2, "OW", "insert"))
             .doc("string", "1.0.1", "Atomically modifies the string values of one or more keys only"
                 + " when all keys don't exist.")
             .body(StringCommands::msetnx).build(),
-        RespCommand.named("append", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("append", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "insert"))
             .doc("string", "2.0.0",
                 "Appends a string to the value of a key. Creates the key if it doesn't exist.")
             .body(StringCommands::append).build(),
-        RespCommand.named("strlen", 2).flags("readonly", "fast").keys(1, 1, 1)
+        RespCommand.named("strlen", 2).flags("readonly", "fast")
             .acl("@read", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RO"))
             .doc("string", "2.2.0", "Returns the length of a string value.")
             .body(StringCommands::strlen).build(),
-        RespCommand.named("getrange", 4).flags("readonly").keys(1, 1, 1)
+        RespCommand.named("getrange", 4).flags("readonly")
             .acl("@read", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("string", "2.4.0", "Returns a substring of the string stored at a key.")
             .body(StringCommands::getrange).build(),
-        RespCommand.named("substr", 4).flags("readonly").keys(1, 1, 1)
+        RespCommand.named("substr", 4).flags("readonly")
             .acl("@read", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RO", "access"))
             .doc("string", "1.0.0", "Returns a substring from a string value.")
             .body(StringCommands::getrange).build(),
-        RespCommand.named("setrange", 4).flags("write", "denyoom").keys(1, 1, 1)
+        RespCommand.named("setrange", 4).flags("write", "denyoom")
             .acl("@write", "@string", "@slow")
+            .key(KeySpec.range(1, 0, 1, "RW", "update"))
             .doc("string", "2.2.0", "Overwrites a part of a string value with another by an offset."
                 + " Creates the key if it doesn't exist.")
             .body(StringCommands::setrange).build(),
-        RespCommand.named("incr", 2).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("incr", 2).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "1.0.0",
                 "Increments the integer value of a key by one. Uses 0 as initial value if the key"
                     + " doesn't exist.")
             .body((s, a) -> incrementBy(s, a, 1)).build(),
-        RespCommand.named("decr", 2).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("decr", 2).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "1.0.0",
                 "Decrements the integer value of a key by one. Uses 0 as initial value if the key"
                     + " doesn't exist.")
             .body((s, a) -> incrementBy(s, a, -1)).build(),
-        RespCommand.named("incrby", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("incrby", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "1.0.0",
                 "Increments the integer value of a key by a number. Uses 0 as initial value if the"
                     + " key doesn't exist.")
             .body((s, a) -> incrementBy(s, a, Args.toLong(a[2]))).build(),
-        RespCommand.named("decrby", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("decrby", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "1.0.0",
                 "Decrements a number from the integer value of a key. Uses 0 as initial value if"
                     + " the key doesn't exist.")
             .body(StringCommands::decrby).build(),
-        RespCommand.named("incrbyfloat", 3).flags("write", "denyoom", "fast").keys(1, 1, 1)
+        RespCommand.named("incrbyfloat", 3).flags("write", "denyoom", "fast")
             .acl("@write", "@string", "@fast")
+            .key(KeySpec.range(1, 0, 1, "RW", "access", "update"))
             .doc("string", "2.6.0",
                 "Increment the floating point value of a key by a number. Uses 0 as initial value"
                     + " if the key doesn't exist.")
             .body(StringCommands::incrbyfloat).build(),
-        RespCommand.named("lcs", -3).flags("readonly").keys(1, 2, 1)
+        RespCommand.named("lcs", -3).flags("readonly")
             .acl("@read", "@string", "@slow")
+            .key(KeySpec.range(1, 1, 1, "RO", "access"))
             .doc("string", "7.0.0", "Finds the longest common substring.")
             .body(StringCommands::lcs).build());
   }

@@ -39,8 +39,9 @@ final class TransactionCommands {
             .body(TransactionCommands::discard).build(),
         RespCommand.named("watch", -2)
             .flags("noscript", "loading", "stale", "fast", "allow_busy")
-            .keys(1, -1, 1)
+            
             .acl("@fast", "@transaction")
+            .key(KeySpec.range(1, -1, 1, "RO"))
             .doc("transactions", "2.2.0",
                 "Monitors changes to keys to determine the execution of a transaction.")
             .controlsTransaction()

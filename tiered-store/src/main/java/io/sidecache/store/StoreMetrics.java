@@ -46,6 +46,9 @@ public final class StoreMetrics implements MeterBinder {
     Gauge.builder("sidecache.store.keys", store, s -> s.stats().keys())
         .tag("tier", tier).description("Keys held, expired ones not yet reclaimed included")
         .register(registry);
+    Gauge.builder("sidecache.store.keys.expiring", store, s -> s.stats().expiring().count())
+        .tag("tier", tier).description("Keys held that carry an expiry time (INFO expires)")
+        .register(registry);
     Gauge.builder("sidecache.store.bytes", store, s -> s.stats().usedBytes())
         .tag("tier", tier).baseUnit("bytes")
         .description("Bytes held: keys, values and per-entry overhead").register(registry);

@@ -8,6 +8,7 @@ import java.util.Optional;
  *
  * @param keys the number of keys held in every tier, expired ones not yet reclaimed possibly
  *     included
+ * @param expiring the keys among them that carry an expiry time
  * @param usedBytes the bytes the memory tier holds, as weighed against {@code maximumBytes}: key
  *     and value bytes plus a fixed per-entry overhead
  * @param maximumBytes the memory tier's bound in bytes
@@ -24,6 +25,7 @@ import java.util.Optional;
  */
 public record StoreStats(
     long keys,
+    ExpiringKeys expiring,
     long usedBytes,
     long maximumBytes,
     long evictions,
@@ -37,6 +39,7 @@ public record StoreStats(
    * Returns the counters of a store without a disk tier.
    *
    * @param keys the number of keys held
+   * @param expiring the keys among them that carry an expiry time
    * @param usedBytes the bytes held, as weighed against {@code maximumBytes}
    * @param maximumBytes the bound in bytes
    * @param evictions the number of entries evicted since start
@@ -45,10 +48,10 @@ public record StoreStats(
    * @param misses the reads that found none
    * @return the counters
    */
-  public static StoreStats memoryOnly(long keys, long usedBytes, long maximumBytes,
-      long evictions, long expirations, long hits, long misses) {
-    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, hits, misses,
-        Optional.empty(), Optional.empty());
+  public static StoreStats memoryOnly(long keys, ExpiringKeys expiring, long usedBytes,
+      long maximumBytes, long evictions, long expirations, long hits, long misses) {
+    return new StoreStats(keys, expiring, usedBytes, maximumBytes, evictions, expirations, hits,
+        misses, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -58,7 +61,7 @@ public record StoreStats(
    * @return the counters
    */
   public StoreStats withChunks(ChunkStats chunks) {
-    return new StoreStats(keys, usedBytes, maximumBytes, evictions, expirations, hits, misses,
-        disk, Optional.of(chunks));
+    return new StoreStats(keys, expiring, usedBytes, maximumBytes, evictions, expirations, hits,
+        misses, disk, Optional.of(chunks));
   }
 }

@@ -46,6 +46,14 @@ public abstract class CacheStoreContract {
    */
   protected abstract CacheStore newStore(Ticker ticker) throws Exception;
 
+  /**
+   * Whether {@link CacheStore#stats()} counts exactly the keys written through this store; a
+   * cluster router's counts are its own node's, not the cluster's.
+   */
+  protected boolean statsCountItsKeys() {
+    return true;
+  }
+
   @BeforeEach
   void createStore() throws Exception {
     store = newStore(now::get);
@@ -723,5 +731,34 @@ public abstract class CacheStoreContract {
     Entry e = done(store.getAndTouch(k, now.get() + 5_000));
     assertTrue(e.isStale());
     assertTrue(e.fetched());
+  }
+
+  @Test
+  void stats_countTheKeysWithAnExpiryAndTheirMeanTtl() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(statsCountItsKeys());
+    Key a = Key.of("{e}a");
+    Key b = Key.of("{e}b");
+    Key c = Key.of("{e}c");
+    done(store.set(a, b("1"), SetOptions.DEFAULT));
+    done(store.set(b, b("2"), SetOptions.builder().expiresAt(now.get() + 100_000).build()));
+    done(store.set(c, b("3"), SetOptions.builder().expiresAt(now.get() + 50_000).build()));
+    assertEquals(new ExpiringKeys(2, 150_000), store.stats().expiring());
+    now.addAndGet(10_000);
+    assertEquals(new ExpiringKeys(2, 130_000), store.stats().expiring());
+    assertEquals(65_000, store.stats().expiring().averageTtlMillis());
+    assertTrue(done(store.expire(a, now.get() + 1_000, ExpireCondition.ALWAYS)));
+    assertEquals(3, store.stats().expiring().count());
+    assertTrue(done(store.expire(b, Entry.NO_EXPIRY, ExpireCondition.ALWAYS)));
+    assertEquals(new ExpiringKeys(2, 41_000), store.stats().expiring());
+    // An overwrite without a TTL drops the key's TTL; a rename carries it.
+    done(store.set(c, b("4"), SetOptions.DEFAULT));
+    assertEquals(Outcome.STORED, done(store.rename(a, Key.of("{e}d"), false)));
+    assertEquals(new ExpiringKeys(1, 1_000), store.stats().expiring());
+    done(store.set(c, b("5"), SetOptions.builder().expiresAt(now.get() + 9_000).build()));
+    assertTrue(done(store.delete(Key.of("{e}d"))));
+    assertEquals(new ExpiringKeys(1, 9_000), store.stats().expiring());
+    done(store.flush());
+    assertEquals(ExpiringKeys.NONE, store.stats().expiring());
+    assertEquals(0, store.stats().keys());
   }
 }

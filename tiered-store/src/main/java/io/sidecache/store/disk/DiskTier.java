@@ -1,6 +1,8 @@
 package io.sidecache.store.disk;
 
 import io.sidecache.store.Entry;
+import io.sidecache.store.ExpiringKeys;
+import io.sidecache.store.ExpiryTally;
 import io.sidecache.store.Key;
 import io.sidecache.store.Ticker;
 import io.sidecache.store.chunk.ChunkReleaser;
@@ -131,6 +133,8 @@ public final class DiskTier implements AutoCloseable {
   // Written by the disk thread only; volatile so that DBSIZE and INFO read them from any thread.
   private volatile long bytes;
   private volatile long entries;
+  /** The records whose entry carries an expiry time. */
+  private final ExpiryTally expiring;
   private long seq;
   private long maxCas;
   private long lastFaultLog = Long.MIN_VALUE;
@@ -156,6 +160,7 @@ public final class DiskTier implements AutoCloseable {
     this.releaser = releaser;
     this.maximumBytes = maximumBytes;
     this.ticker = ticker;
+    this.expiring = new ExpiryTally(ticker.millis());
     this.db = db;
     this.recovered = recovered;
     if (db == null) {
@@ -334,6 +339,7 @@ public final class DiskTier implements AutoCloseable {
       }
       index.add(key);
       entries++;
+      expiring.replaced(Entry.NO_EXPIRY, d.entry().expiresAt());
       bytes += cost(key, e.getValue().length);
       namedChunkBytes += namedChunkBytes(d.entry());
       seq = Math.max(seq, d.seq());
@@ -472,6 +478,8 @@ public final class DiskTier implements AutoCloseable {
     } finally {
       writeNanos.add(System.nanoTime() - start);
     }
+    expiring.replaced(old == null ? Entry.NO_EXPIRY : DiskRecord.expiresAt(old),
+        entry.expiresAt());
     if (old == null) {
       index.add(key);
       entries++;
@@ -546,6 +554,7 @@ public final class DiskTier implements AutoCloseable {
     }
     index.remove(key);
     entries--;
+    expiring.replaced(DiskRecord.expiresAt(old), Entry.NO_EXPIRY);
     bytes -= cost(key, old.length);
     namedChunkBytes -= namedChunkBytes(key, old);
     return old;
@@ -628,6 +637,7 @@ public final class DiskTier implements AutoCloseable {
         Key key = Key.of(victim);
         index.remove(key);
         entries--;
+        expiring.replaced(DiskRecord.expiresAt(victimRecord), Entry.NO_EXPIRY);
         bytes -= cost(key, victimRecord.length);
         namedChunkBytes -= namedChunkBytes(key, victimRecord);
         evictions.increment();
@@ -745,6 +755,7 @@ public final class DiskTier implements AutoCloseable {
     }
     index.clear();
     entries = 0;
+    expiring.reset();
     bytes = 0;
     namedChunkBytes = 0;
   }
@@ -783,6 +794,11 @@ public final class DiskTier implements AutoCloseable {
   /** Returns the number of records. */
   public long entries() {
     return entries;
+  }
+
+  /** Returns the records whose entry carries an expiry time, as of now. */
+  public ExpiringKeys expiring() {
+    return expiring.at(ticker.millis());
   }
 
   /**

@@ -16,6 +16,7 @@ import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.Entry;
 import io.sidecache.store.ExpireCondition;
+import io.sidecache.store.ExpiryTally;
 import io.sidecache.store.FetchOptions;
 import io.sidecache.store.FetchResult;
 import io.sidecache.store.IncrementOverflowException;
@@ -94,9 +95,14 @@ public final class MemoryStore implements CacheStore {
   private final ChunkReleaser releaser;
   /** The map without the release hook, for moving an entry (rename) rather than dropping it. */
   private final ConcurrentMap<Key, Entry> moves;
+  /** The Caffeine map with {@link #expiring} kept beside it: every other view writes through it. */
+  private final ConcurrentMap<Key, Entry> tallied;
+  /** The entries held here that carry an expiry time. */
+  private final ExpiryTally expiring;
 
   private MemoryStore(Builder b) {
     this.ticker = b.ticker;
+    this.expiring = new ExpiryTally(b.ticker.millis());
     this.maximumBytes = b.maximumBytes;
     this.casSequence.set(b.casFloor);
     LowerTier lower = b.lowerTier;
@@ -119,6 +125,7 @@ public final class MemoryStore implements CacheStore {
             .expireAfter(new EntryExpiry())
             .evictionListener((Key k, Entry e, RemovalCause cause) -> {
               countRemoval(cause);
+              expiring.replaced(e, null);
               if (lower != null && cause == RemovalCause.SIZE) {
                 lower.evicted(k, e);
               } else if (e.isChunked()) {
@@ -130,9 +137,21 @@ public final class MemoryStore implements CacheStore {
             })
             .build();
     this.policy = cache.policy();
-    this.moves = lower == null ? cache.asMap() : new LayeredMap(cache.asMap(), lower);
-    this.map = release == ChunkReleaser.NONE ? moves : new ReleasingMap(moves, release);
+    this.tallied = new WatchedMap(cache.asMap(), expiring::replaced);
+    this.moves = lower == null ? tallied : new LayeredMap(tallied, lower);
+    this.map = release == ChunkReleaser.NONE ? moves : new WatchedMap(moves, this::released);
     this.scans = new KeyScans(moves);
+  }
+
+  /**
+   * The chunk release hook: tells the releaser when a write replaced or removed a chunked entry
+   * with something that does not share its manifest.
+   */
+  private void released(Entry before, Entry after) {
+    if (before != null && before.isChunked()
+        && (after == null || after.value() != before.value())) {
+      releaser.released(before, after);
+    }
   }
 
   private void countRemoval(RemovalCause cause) {
@@ -849,6 +868,7 @@ public final class MemoryStore implements CacheStore {
   public StoreStats stats() {
     return StoreStats.memoryOnly(
         cache.estimatedSize(),
+        expiring.at(ticker.millis()),
         weightedSize(),
         maximumBytes,
         evictions.sum(),
@@ -859,7 +879,7 @@ public final class MemoryStore implements CacheStore {
 
   @Override
   public CompletionStage<Void> flush() {
-    cache.invalidateAll();
+    tallied.clear();
     return CompletableFuture.completedFuture(null);
   }
 

@@ -10,6 +10,7 @@ import io.sidecache.store.CounterResult;
 import io.sidecache.store.DeleteOptions;
 import io.sidecache.store.DiskStats;
 import io.sidecache.store.Entry;
+import io.sidecache.store.ExpiryTally;
 import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.FetchOptions;
 import io.sidecache.store.FetchResult;
@@ -109,6 +110,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   // Each hand-off is its own object: an entry evicted, taken back and evicted again is a new one.
   private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingBytes = new AtomicLong();
+  /** The pending entries that carry an expiry time. */
+  private final ExpiryTally pendingExpiring;
   private final long maxPendingBytes;
   private final ThreadLocal<DiskOp> current = new ThreadLocal<>();
   private final Cache<Long, Iterator<Key>> diskScans =
@@ -123,6 +126,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       long chunkMemoryBytes, Ticker ticker, long maxPendingBytes) {
     this.disk = disk;
     this.ticker = ticker;
+    this.pendingExpiring = new ExpiryTally(ticker.millis());
     this.maxPendingBytes = maxPendingBytes;
     this.diskThread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sidecache-disk");
@@ -347,6 +351,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   private void releasePending(Key key, Pending handOff) {
     if (pending.remove(key, handOff)) {
       pendingBytes.addAndGet(-handOff.weight);
+      pendingExpiring.replaced(handOff.entry, null);
     }
   }
 
@@ -452,6 +457,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
       if (replaced != null) {
         pendingBytes.addAndGet(-replaced.weight);
       }
+      pendingExpiring.replaced(replaced == null ? null : replaced.entry, entry);
       try {
         diskThread.execute(() -> demote(key, handOff));
       } catch (RejectedExecutionException e) {
@@ -731,6 +737,7 @@ public final class TieredStore implements CacheStore, AutoCloseable {
         shedDemotions.sum(), pending.size());
     return new StoreStats(
         m.keys() + pending.size() + disk.entries(),
+        m.expiring().plus(pendingExpiring.at(ticker.millis())).plus(disk.expiring()),
         m.usedBytes(),
         m.maximumBytes(),
         d.evictions() + d.shedDemotions(),
@@ -745,8 +752,8 @@ public final class TieredStore implements CacheStore, AutoCloseable {
   public CompletionStage<Void> flush() {
     return onDiskPlain(() -> {
       memory.flush();
-      pending.clear();
-      pendingBytes.set(0);
+      // One by one: a demotion racing the flush keeps its bytes and expiry counted.
+      pending.forEach(this::releasePending);
       disk.clear();
       return null;
     });

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sidecache.store.Entry;
+import io.sidecache.store.ExpiringKeys;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +74,31 @@ class MemoryStoreTest {
     assertEquals(1, store.stats().keys());
     assertEquals(1 + 5 + MemoryStore.ENTRY_OVERHEAD, store.stats().usedBytes());
     assertEquals(1 << 20, store.stats().maximumBytes());
+  }
+
+  @Test
+  void expiringKeys_stayExactThroughEvictionAndExpiry() {
+    MemoryStore small = MemoryStore.builder().maximumBytes(64 * 1024).executor(Runnable::run)
+        .ticker(now::get).build();
+    byte[] value = new byte[100];
+    for (int i = 0; i < 5000; i++) {
+      long expiresAt = i % 3 == 0 ? Entry.NO_EXPIRY : now.get() + 1_000 + i % 7;
+      done(small.set(Key.of("key" + i), value, SetOptions.builder().expiresAt(expiresAt)
+          .build()));
+    }
+    small.cleanUp();
+    long[] held = new long[2];
+    small.forEachInMemory((key, e) -> {
+      if (e.hasExpiry()) {
+        held[0]++;
+        held[1] += e.expiresAt() - now.get();
+      }
+    });
+    assertTrue(held[0] > 0 && small.stats().evictions() > 0, "evicted some, kept some");
+    assertEquals(new ExpiringKeys(held[0], held[1]), small.stats().expiring());
+    now.addAndGet(2_000);
+    small.cleanUp();
+    assertEquals(ExpiringKeys.NONE, small.stats().expiring(), "every TTL key expired");
   }
 
   @Test

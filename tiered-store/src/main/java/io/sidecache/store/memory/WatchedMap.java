@@ -1,7 +1,6 @@
 package io.sidecache.store.memory;
 
 import io.sidecache.store.Key;
-import io.sidecache.store.chunk.ChunkReleaser;
 import java.util.AbstractMap;
 import java.util.Map;
 import java.util.Set;
@@ -9,28 +8,38 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiFunction;
 
 /**
- * The memory tier's map with the chunk release hook: every write through it that replaces or
- * removes a {@link io.sidecache.store.Entry#isChunked() chunked} entry with something that does
- * not share its manifest tells the {@link ChunkReleaser}, once the write is done. Only the
- * methods {@link MemoryStore} writes with are hooked; a move (rename) goes to the map below.
+ * A view of the memory tier's map that tells a {@link Watcher} of every change written through
+ * it: the entry a key held before and the one it holds after, once the write is done. {@link
+ * MemoryStore} watches twice: right over the Caffeine map, for its {@link
+ * io.sidecache.store.ExpiryTally} (no write passes beside that view), and at the top, for the
+ * chunk release hook (a move, as {@code RENAME}, goes beside it, so moved chunks are not freed).
+ * Only the methods {@link MemoryStore} and {@link LayeredMap} write with are watched; the views
+ * ({@link #entrySet()}) are the map's own.
  *
  * <p>Store entries are spelled {@code io.sidecache.store.Entry} here, as in {@link LayeredMap}.
- * Thread-safe as the map it wraps.
+ * Thread-safe as the map it wraps; the watcher is called on the writing thread.
  */
-final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
+final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
     implements ConcurrentMap<Key, io.sidecache.store.Entry> {
-  private final ConcurrentMap<Key, io.sidecache.store.Entry> map;
-  private final ChunkReleaser releaser;
-
-  ReleasingMap(ConcurrentMap<Key, io.sidecache.store.Entry> map, ChunkReleaser releaser) {
-    this.map = map;
-    this.releaser = releaser;
+  /** Told of each change written through a {@link WatchedMap}. */
+  @FunctionalInterface
+  interface Watcher {
+    /**
+     * Receives one change, after the write.
+     *
+     * @param before what the key held, or {@code null}
+     * @param after what it holds now, or {@code null}; the same object as {@code before} when
+     *     the write kept it
+     */
+    void changed(io.sidecache.store.Entry before, io.sidecache.store.Entry after);
   }
 
-  private void replaced(io.sidecache.store.Entry old, io.sidecache.store.Entry now) {
-    if (old != null && old.isChunked() && (now == null || now.value() != old.value())) {
-      releaser.released(old, now);
-    }
+  private final ConcurrentMap<Key, io.sidecache.store.Entry> map;
+  private final Watcher watcher;
+
+  WatchedMap(ConcurrentMap<Key, io.sidecache.store.Entry> map, Watcher watcher) {
+    this.map = map;
+    this.watcher = watcher;
   }
 
   @Override
@@ -38,7 +47,7 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
     return map.get(key);
   }
 
-  /** A compute that remembers the entry it replaced: one object, not a lambda and an array. */
+  /** A compute that remembers the entry it was given: one object, not a lambda and an array. */
   private static final class Remembering implements BiFunction<Key, io.sidecache.store.Entry,
       io.sidecache.store.Entry> {
     private final BiFunction<? super Key, ? super io.sidecache.store.Entry,
@@ -64,7 +73,7 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
           ? extends io.sidecache.store.Entry> f) {
     Remembering step = new Remembering(f);
     io.sidecache.store.Entry after = map.compute(key, step);
-    replaced(step.before, after);
+    watcher.changed(step.before, after);
     return after;
   }
 
@@ -79,19 +88,25 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
   @Override
   public io.sidecache.store.Entry put(Key key, io.sidecache.store.Entry value) {
     io.sidecache.store.Entry old = map.put(key, value);
-    replaced(old, value);
+    watcher.changed(old, value);
     return old;
   }
 
   @Override
   public io.sidecache.store.Entry putIfAbsent(Key key, io.sidecache.store.Entry value) {
-    return map.putIfAbsent(key, value);
+    io.sidecache.store.Entry old = map.putIfAbsent(key, value);
+    if (old == null) {
+      watcher.changed(null, value);
+    }
+    return old;
   }
 
   @Override
   public io.sidecache.store.Entry remove(Object key) {
     io.sidecache.store.Entry old = map.remove(key);
-    replaced(old, null);
+    if (old != null) {
+      watcher.changed(old, null);
+    }
     return old;
   }
 
@@ -99,7 +114,7 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
   public boolean remove(Object key, Object value) {
     boolean removed = map.remove(key, value);
     if (removed) {
-      replaced((io.sidecache.store.Entry) value, null);
+      watcher.changed((io.sidecache.store.Entry) value, null);
     }
     return removed;
   }
@@ -109,7 +124,7 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
       io.sidecache.store.Entry newValue) {
     boolean done = map.replace(key, oldValue, newValue);
     if (done) {
-      replaced(oldValue, newValue);
+      watcher.changed(oldValue, newValue);
     }
     return done;
   }
@@ -117,8 +132,18 @@ final class ReleasingMap extends AbstractMap<Key, io.sidecache.store.Entry>
   @Override
   public io.sidecache.store.Entry replace(Key key, io.sidecache.store.Entry value) {
     io.sidecache.store.Entry old = map.replace(key, value);
-    replaced(old, value);
+    if (old != null) {
+      watcher.changed(old, value);
+    }
     return old;
+  }
+
+  /** Removes every entry one by one, so each removal is told, even beside racing writes. */
+  @Override
+  public void clear() {
+    for (Key key : map.keySet()) {
+      remove(key);
+    }
   }
 
   @Override
