@@ -77,9 +77,11 @@ public final class RespCommand {
 
   /**
    * The first key, last key and step that {@code COMMAND INFO} reports before the key specs and
-   * that the dispatcher finds keys with, derived from the specs as Redis 7.0 does ({@code
+   * that the dispatcher finds keys with, derived from the specs as Redis does ({@code
    * populateCommandLegacyRangeSpec}): one spec as it is; several only when they are adjacent
-   * ranges of step 1, else none ({@code 0, 0, 0}).
+   * ranges of step 1, else none ({@code 0, 0, 0}). Redis 7.0 skips the adjacency check (its
+   * previous-range variable is never set; 7.2 sets it); every implemented command with several
+   * specs has adjacent ones, so both rules give the same positions.
    */
   private static int[] legacyRange(List<KeySpec> specs) {
     if (specs.isEmpty()) {

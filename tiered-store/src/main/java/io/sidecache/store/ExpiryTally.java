@@ -13,6 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
  * true sum fits in 63 bits: for up to 8 million keys at the cap and far more at everyday TTLs. A
  * time past the cap counts as the cap, so the mean of such keys is understated.
  *
+ * <p>Keys that expired but are not reclaimed yet stay counted, as {@link StoreStats#keys()} counts
+ * them, and pull the sum of remaining times down until the tier reclaims them (the disk tier's
+ * sweep walks its file at a bounded pace).
+ *
  * <p>Thread-safe; an update costs one or two {@link LongAdder} additions per changed count.
  */
 public final class ExpiryTally {

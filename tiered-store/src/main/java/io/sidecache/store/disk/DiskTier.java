@@ -554,6 +554,8 @@ public final class DiskTier implements AutoCloseable {
     }
     index.remove(key);
     entries--;
+    // Read from the stored bytes: for a record that failed verification they may be damaged, so
+    // its share of the tally may be off (such records are counted as checksum failures).
     expiring.replaced(DiskRecord.expiresAt(old), Entry.NO_EXPIRY);
     bytes -= cost(key, old.length);
     namedChunkBytes -= namedChunkBytes(key, old);
