@@ -288,5 +288,4 @@ final class ServerCommands {
       r.integer(0);
     }
   }
-
 }
