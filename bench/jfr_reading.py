@@ -2,8 +2,10 @@
 """Reads a JFR recording (with the JDK's `jfr` tool on the PATH) and prints where the time and
 the allocations went: bytes allocated per request on the event loops, GC pauses, the methods most
 often on the stack of a CPU sample (inclusive), the top frames (self) and the allocation sites.
+Given async-profiler's collapsed stacks of the same run (recorded with its `threads` option), the
+CPU samples are taken from those instead of from JFR's.
 
-Usage: jfr_reading.py REC.jfr REQUESTS [TOP]
+Usage: jfr_reading.py REC.jfr REQUESTS [TOP [STACKS.collapsed]]
 
 Used by bench/profile.sh. Python 3 standard library only.
 """
@@ -57,6 +59,20 @@ def events(stream):
                 fields[m.group(1)] = m.group(2)
 
 
+def collapsed(path):
+    """Yields (thread, frames innermost first, samples) per line of async-profiler's collapsed
+    output: 'thread;outer;...;inner count', frames as 'pkg/Class.method' or 'symbol_[k]'."""
+    with open(path) as stream:
+        for line in stream:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            thread, *frames = stack.split(";")
+            thread = re.sub(r" tid=\d+\]$", "", thread.lstrip("["))
+            frames = [re.sub(r"\.0x[0-9a-f]+(?=\.)", "", f) for f in frames]  # hidden classes
+            names = [f.replace("/", ".").rsplit(".", 2)[-2] + "." + f.rsplit(".", 1)[-1]
+                     if "." in f and not f.endswith("_[k]") else f for f in frames]
+            yield thread, names[::-1], int(count)
+
+
 def thread_name(fields):
     m = re.match(r'"([^"]*)"', fields.get("sampledThread", fields.get("eventThread",
                                                                        fields.get("thread", ""))))
@@ -75,19 +91,28 @@ def table(title, counter, total, top, below=101.0):
 def main():
     recording, requests = sys.argv[1], float(sys.argv[2])
     top = int(sys.argv[3]) if len(sys.argv) > 3 else 25
+    stacks = sys.argv[4] if len(sys.argv) > 4 else None
     inclusive, self_time, by_thread = collections.Counter(), collections.Counter(), collections.Counter()
     sites = collections.Counter()
     samples = 0
     first_seen = set()
     text = jfr(recording, "--stack-depth", "64", "--events",
                "jdk.ExecutionSample,jdk.ObjectAllocationSample")
+
+    def sample(thread, frames, count):
+        nonlocal samples
+        samples += count
+        by_thread[re.sub(r"-\d+$", "-N", thread)] += count
+        self_time[re.sub(r"\$\$Lambda.*", "$$Lambda", frames[0])] += count
+        for name in set(re.sub(r"\$\$Lambda.*", "$$Lambda", f) for f in frames):
+            inclusive[name] += count
+
+    for thread, frames, count in collapsed(stacks) if stacks else ():
+        if frames:
+            sample(thread, frames, count)
     for kind, fields, frames in events(text.splitlines()):
-        if kind == "jdk.ExecutionSample" and frames:
-            samples += 1
-            by_thread[re.sub(r"-\d+$", "-N", thread_name(fields))] += 1
-            self_time[re.sub(r"\$\$Lambda.*", "$$Lambda", frames[0])] += 1
-            for name in set(frames):
-                inclusive[re.sub(r"\$\$Lambda.*", "$$Lambda", name)] += 1
+        if kind == "jdk.ExecutionSample" and frames and not stacks:
+            sample(thread_name(fields), frames, 1)
         elif kind == "jdk.ObjectAllocationSample" and "EventLoop" in thread_name(fields):
             # A thread's first sample weighs all it allocated since before the recording.
             if thread_name(fields) not in first_seen:
