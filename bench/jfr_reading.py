@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads a JFR recording (with the JDK's `jfr` tool on the PATH) and prints where the time and
 the allocations went: bytes allocated per request on the event loops, GC pauses, the methods most
-often on the stack of a CPU sample (inclusive), the top frames (self) and the allocation sites.
+often on the event loops' stacks (inclusive), their top frames (self) and the allocation sites.
 Given async-profiler's collapsed stacks of the same run (recorded with its `threads` option), the
 CPU samples are taken from those instead of from JFR's.
 
@@ -19,6 +19,7 @@ import sys
 UNITS = {"bytes": 1, "byte": 1, "kB": 2 ** 10, "MB": 2 ** 20, "GB": 2 ** 30, "TB": 2 ** 40}
 FRAME = re.compile(r"^\s+([\w$.<>/\[\]]+)\.([\w$<>]+)\(")
 FIELD = re.compile(r"^\s+(\w+) = (.*)$")
+JAVA_FRAME = re.compile(r"^[\w$]+(/[\w$]+)+\.[\w$<>]+$")
 
 
 def size(text):
@@ -68,8 +69,8 @@ def collapsed(path):
             thread, *frames = stack.split(";")
             thread = re.sub(r" tid=\d+\]$", "", thread.lstrip("["))
             frames = [re.sub(r"\.0x[0-9a-f]+(?=\.)", "", f) for f in frames]  # hidden classes
-            names = [f.replace("/", ".").rsplit(".", 2)[-2] + "." + f.rsplit(".", 1)[-1]
-                     if "." in f and not f.endswith("_[k]") else f for f in frames]
+            # Java frames are pkg/Class.method: keep Class.method. Native ones stay as they are.
+            names = [f.rsplit("/", 1)[-1] if JAVA_FRAME.match(f) else f for f in frames]
             yield thread, names[::-1], int(count)
 
 
@@ -94,15 +95,19 @@ def main():
     stacks = sys.argv[4] if len(sys.argv) > 4 else None
     inclusive, self_time, by_thread = collections.Counter(), collections.Counter(), collections.Counter()
     sites = collections.Counter()
-    samples = 0
+    samples = loop_samples = 0
     first_seen = set()
     text = jfr(recording, "--stack-depth", "64", "--events",
                "jdk.ExecutionSample,jdk.ObjectAllocationSample")
 
     def sample(thread, frames, count):
-        nonlocal samples
+        """Counts a sample by thread; the method tables count the event loops' samples only."""
+        nonlocal samples, loop_samples
         samples += count
         by_thread[re.sub(r"-\d+$", "-N", thread)] += count
+        if "EventLoop" not in thread:
+            return
+        loop_samples += count
         self_time[re.sub(r"\$\$Lambda.*", "$$Lambda", frames[0])] += count
         for name in set(re.sub(r"\$\$Lambda.*", "$$Lambda", f) for f in frames):
             inclusive[name] += count
@@ -143,10 +148,11 @@ def main():
     if samples:
         print(f"CPU samples: {samples}; by thread: "
               + ", ".join(f"{n} {100.0 * c / samples:.0f}%" for n, c in by_thread.most_common(4)))
+    if loop_samples:
         # Frames on (nearly) every stack are the event loop's plumbing: left out.
-        table("on the stack (inclusive; frames on 95% or more of the stacks left out)",
-              inclusive, samples, top, below=95.0)
-        table("top frame (self)", self_time, samples, top)
+        table("event loops, on the stack (inclusive; frames on 95% or more of the stacks left out)",
+              inclusive, loop_samples, top, below=95.0)
+        table("event loops, top frame (self)", self_time, loop_samples, top)
     if sites:
         table("allocation sites on the event loops (sampled bytes)", sites, sum(sites.values()),
               top)

@@ -77,7 +77,7 @@ case $PROFILER in
     # compiled code, and C2 then took a third of the first case's samples recompiling it.
     async) ASYNC_PROFILER=$(async_profiler_lib) || exit 2
         SIDECACHE_EXTRA_JVM="$SIDECACHE_EXTRA_JVM -agentpath:$ASYNC_PROFILER";;
-    jfr) ;;
+    jfr) ASYNC_PROFILER=;;
     *) die "PROFILER is async or jfr, not $PROFILER";;
 esac
 free_port SC_RESP_PORT; free_port SC_MC_PORT
