@@ -92,9 +92,8 @@ public final class ClientTracking implements KeyChanges {
       this.prefixes = List.copyOf(prefixes);
     }
 
-    /** Returns the broadcast prefix {@code key} starts with, or {@code null} (no two overlap). */
-    byte[] prefixOf(Key key) {
-      byte[] k = key.bytes();
+    /** Returns the broadcast prefix key {@code k} starts with, or {@code null} (no two overlap). */
+    byte[] prefixOf(byte[] k) {
       for (byte[] p : prefixes) {
         if (p.length <= k.length && Arrays.equals(k, 0, p.length, p, 0, p.length)) {
           return p;
@@ -188,8 +187,9 @@ public final class ClientTracking implements KeyChanges {
       return; // nobody tracks: the cost of every write when client-side caching is not used
     }
     invalidateReaders(key, origin);
+    byte[] bytes = broadcasting.isEmpty() ? null : key.bytes(); // a new array: taken once
     for (Tracker t : broadcasting) {
-      byte[] prefix = t.prefixOf(key);
+      byte[] prefix = t.prefixOf(bytes);
       if (prefix != null && !(t.noLoop && t.session.clientId() == origin)) {
         deliver(t, key, prefix);
       }

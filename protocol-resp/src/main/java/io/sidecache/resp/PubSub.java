@@ -94,6 +94,7 @@ final class PubSub {
    */
   long publish(Key channel, byte[] message) {
     long n = 0;
+    byte[] name = channel.bytes(); // a new array per call: taken once, shared by every delivery
     Subscribers direct = channels.get(channel);
     if (direct != null) {
       for (RespSession s : direct.sessions()) {
@@ -103,14 +104,14 @@ final class PubSub {
           }
           r.push(3);
           r.bulk("message");
-          r.bulk(channel.bytes());
+          r.bulk(name);
           r.bulk(message);
         });
         n++;
       }
     }
     for (Map.Entry<Key, Subscribers> p : patterns.entrySet()) {
-      if (!p.getValue().glob().matches(channel.bytes())) {
+      if (!p.getValue().glob().matches(name)) {
         continue;
       }
       byte[] pattern = p.getKey().bytes();
@@ -123,7 +124,7 @@ final class PubSub {
           r.push(4);
           r.bulk("pmessage");
           r.bulk(pattern);
-          r.bulk(channel.bytes());
+          r.bulk(name);
           r.bulk(message);
         });
         n++;
