@@ -62,9 +62,19 @@ machine_info
 echo "# tiered.sh: memcached -m $MEMORY_MB extstore 1G :$MC_PORT, Sidecache tiered :$T_MC" \
     "(memory ${MEMORY_MB}m, disk 1g), Sidecache memory-only :$M_MC (512m); keys=$KEYS value=$VALUE" \
     "conns=$CONNS secs=$SECS rounds=$ROUNDS"
+# memcached answers "SERVER_ERROR out of memory" while extstore's flusher is behind (a loaded
+# machine); a SET is idempotent, so the prefill is sent again, up to three times in all.
+prefill() {
+    local try out
+    for try in 1 2 3; do
+        out=$(kvmix -p "$1" -m text -L -c 4 -P 4 -r "$KEYS" -d "$VALUE" 2>&1) && return 0
+        log "prefill try $try of $KEYS keys on port $1: ${out//$'\n'/ }"
+        sleep 2
+    done
+    return 1
+}
 for port in "$MC_PORT" "$T_MC" "$M_MC"; do
-    kvmix -p "$port" -m text -L -c 4 -P 4 -r "$KEYS" -d "$VALUE" >/dev/null \
-        || die "prefill of $KEYS keys on port $port failed"
+    prefill "$port" || die "prefill of $KEYS keys on port $port failed"
     log "after prefill, port $port: $(kvmix -p "$port" -m text -V -c 4 -P 16 -r "$KEYS" -d "$VALUE" | grep -o 'hits=[0-9]*') of $KEYS"
 done
 table_header memcached+extstore
