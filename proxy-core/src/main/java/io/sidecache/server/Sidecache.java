@@ -109,10 +109,10 @@ public final class Sidecache implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    // Caffeine's maintenance (eviction, expiry) runs on the calling thread: it is short,
-    // non-blocking work, and handing it to ForkJoinPool.commonPool() competed with the event
-    // loops for the core (docs/benchmarks.md). The active expiry sweep runs it on the expiry
-    // thread at each expiry time.
+    // Caffeine's maintenance (eviction) runs on the calling thread: it is short, non-blocking
+    // work, and handing it to ForkJoinPool.commonPool() competed with the event loops for the
+    // core (docs/benchmarks.md). The memory tier's active expiry sweep runs on the expiry
+    // thread every 100 ms.
     // Client-side caching hears of every change: the memory tier reports its expiries and
     // evictions, RespServerContext.store() the writes of every protocol.
     ClientTracking tracking = new ClientTracking(ClientTracking.DEFAULT_MAX_KEYS);

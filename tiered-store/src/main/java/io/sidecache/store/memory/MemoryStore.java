@@ -2,10 +2,8 @@ package io.sidecache.store.memory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import io.sidecache.store.BitField;
 import io.sidecache.store.CacheStore;
 import io.sidecache.store.ChunkedValueException;
@@ -45,6 +43,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The memory tier: a {@link CacheStore} on a Caffeine cache bounded by bytes, with W-TinyLFU
@@ -55,17 +55,12 @@ import java.util.concurrent.atomic.LongAdder;
  * on one key are linearizable. The weight of an entry is its key and value bytes plus {@link
  * #ENTRY_OVERHEAD} bytes of bookkeeping, so the configured bound approximates heap held.
  *
- * <p>Expired entries are removed lazily when read and, when the builder was given a {@link
- * Builder#activeExpiry scheduler}, promptly at their expiry time by Caffeine's timer wheel (the
- * active sweep), so they do not hold memory for long.
- *
- * <p>{@link Entry#isChunked() Chunked} entries are held like any other (their value is a small
- * manifest); operations that need their bytes fail with {@link ChunkedValueException} for the
- * chunk layer above to run. Whenever a chunked entry stops being its key's value (overwritten,
- * removed, expired, evicted with no tier below), the {@link Builder#chunkReleaser} is told, so its
- * chunks get freed.
- *
- * <p>Thread-safe.
+ * <p>Expiry is the store's own, not Caffeine's: no operation serves or keeps using an entry past
+ * its {@link Entry#expiresAt()}, and a write that replaces or removes an expired entry counts and
+ * reports its expiry. When the builder was given an {@link Builder#activeExpiry scheduler},
+ * {@link ActiveExpiry}'s sweep also reclaims entries that expire without being touched again, as
+ * Redis's active expiry cycle does, so they do not hold memory for long; without one they are
+ * reclaimed when written, evicted by size, or by {@link #cleanUp()}.
  */
 public final class MemoryStore implements CacheStore {
   /**
@@ -74,6 +69,7 @@ public final class MemoryStore implements CacheStore {
    */
   public static final int ENTRY_OVERHEAD = 144;
 
+  private static final Logger log = LoggerFactory.getLogger(MemoryStore.class);
   private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
   private static final CompletableFuture<Boolean> FALSE = CompletableFuture.completedFuture(false);
   private static final byte[] EMPTY = new byte[0];
@@ -99,6 +95,10 @@ public final class MemoryStore implements CacheStore {
   private final ConcurrentMap<Key, Entry> tallied;
   /** The entries held here that carry an expiry time. */
   private final ExpiryTally expiring;
+  /** Their keys, and the sweep that reclaims them once expired. */
+  private final ActiveExpiry active;
+  /** Told of keys that leave this tier on their own (expired, evicted). */
+  private final KeyChanges changes;
 
   private MemoryStore(Builder b) {
     this.ticker = b.ticker;
@@ -108,28 +108,45 @@ public final class MemoryStore implements CacheStore {
     LowerTier lower = b.lowerTier;
     ChunkReleaser release = b.chunkReleaser;
     this.releaser = release;
-    KeyChanges changes = b.keyChanges != null ? b.keyChanges : KeyChanges.NONE;
-    Caffeine<Object, Object> caffeine =
-        Caffeine.newBuilder()
-            .maximumWeight(b.maximumBytes)
-            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(ticker.millis()));
+    this.changes = b.keyChanges != null ? b.keyChanges : KeyChanges.NONE;
+    this.active = new ActiveExpiry(new ActiveExpiry.Tier() {
+      @Override
+      public Entry current(Key key) {
+        return policy.getIfPresentQuietly(key);
+      }
+
+      @Override
+      public boolean reclaim(Key key, Entry expired) {
+        boolean removed = tallied.remove(key, expired); // counted and reported by tallied()
+        if (removed && expired.isChunked()) {
+          release.released(expired, null);
+        }
+        return removed;
+      }
+    });
+    // No Caffeine expiry (no Expiry, no ticker, no timer wheel): ActiveExpiry's sweep reclaims
+    // expired entries, and every operation checks Entry.isExpiredAt itself. Caffeine's per-entry
+    // expiry cost 10-20 % of GET, SET and INCR's throughput at pipeline 16 (docs/benchmarks.md).
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder().maximumWeight(b.maximumBytes);
     if (b.executor != null) {
       caffeine.executor(b.executor);
-    }
-    if (b.expiryScheduler != null) {
-      caffeine.scheduler(Scheduler.forScheduledExecutorService(b.expiryScheduler));
     }
     this.cache =
         caffeine
             .<Key, Entry>weigher((k, e) -> weigh(k, e))
-            .expireAfter(new EntryExpiry())
             .evictionListener((Key k, Entry e, RemovalCause cause) -> {
-              countRemoval(cause);
               expiring.replaced(e, null);
+              if (e.hasExpiry()) {
+                active.evicted(k);
+                // An entry that expired unswept and is then evicted by size counts as expired.
+                (e.isExpiredAt(ticker.millis()) ? expirations : evictions).increment();
+              } else {
+                evictions.increment();
+              }
               if (lower != null && cause == RemovalCause.SIZE) {
-                lower.evicted(k, e);
+                lower.evicted(k, e); // which drops an expired entry rather than demote it
               } else if (e.isChunked()) {
-                release.released(e, null); // expired, or evicted with nowhere to go
+                release.released(e, null); // evicted with nowhere to go
               }
               // Also a key moved to the tier below: what happens to it there (expiry, eviction)
               // is not reported, so a client caching it reads it again instead.
@@ -137,28 +154,52 @@ public final class MemoryStore implements CacheStore {
             })
             .build();
     this.policy = cache.policy();
-    this.tallied = new WatchedMap(cache.asMap(), expiring::replaced);
+    this.tallied = new WatchedMap(cache.asMap(), this::tallied);
     this.moves = lower == null ? tallied : new LayeredMap(tallied, lower);
     this.map = release == ChunkReleaser.NONE ? moves : new WatchedMap(moves, this::released);
     this.scans = new KeyScans(moves);
+    if (b.expiryScheduler != null) {
+      b.expiryScheduler.scheduleWithFixedDelay(this::sweep, ActiveExpiry.PERIOD_MILLIS,
+          ActiveExpiry.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** One run of the active expiry sweep, on the scheduler's thread. */
+  private void sweep() {
+    try {
+      active.sweep(ticker.millis(), false);
+    } catch (RuntimeException e) {
+      // A failed run must not cancel the ones after it (a thrown exception would).
+      log.warn("active expiry sweep failed", e);
+    }
+  }
+
+  /**
+   * The watcher right over the Caffeine map, which every write passes: keeps {@link #expiring}
+   * and {@link #active} up to date, and counts and reports an entry that a write (or the sweep)
+   * removed or replaced after it had expired, as Redis does when a
+   * lookup finds a key expired ({@code expireIfNeeded}).
+   */
+  private void tallied(Key key, Entry before, Entry after) {
+    expiring.replaced(before, after);
+    if (after != null && after != before && after.hasExpiry()) {
+      active.added(key);
+    }
+    if (before != null && before != after && before.hasExpiry()
+        && before.isExpiredAt(ticker.millis())) {
+      expirations.increment();
+      changes.changed(key, KeyChanges.NO_ORIGIN);
+    }
   }
 
   /**
    * The chunk release hook: tells the releaser when a write replaced or removed a chunked entry
    * with something that does not share its manifest.
    */
-  private void released(Entry before, Entry after) {
+  private void released(Key key, Entry before, Entry after) {
     if (before != null && before.isChunked()
         && (after == null || after.value() != before.value())) {
       releaser.released(before, after);
-    }
-  }
-
-  private void countRemoval(RemovalCause cause) {
-    if (cause == RemovalCause.EXPIRED) {
-      expirations.increment();
-    } else {
-      evictions.increment();
     }
   }
 
@@ -202,9 +243,18 @@ public final class MemoryStore implements CacheStore {
     });
   }
 
-  /** Runs pending maintenance (eviction, expiry) now; for tests and orderly shutdown. */
+  /** Returns the active expiry's key set and sweep; for tests. */
+  ActiveExpiry activeExpiry() {
+    return active;
+  }
+
+  /**
+   * Runs pending maintenance now: Caffeine's (eviction) and an unbounded expiry sweep that
+   * reclaims every expired entry; for tests and orderly shutdown.
+   */
   public void cleanUp() {
     cache.cleanUp();
+    active.sweep(ticker.millis(), true);
   }
 
   private long nextCas() {
@@ -253,8 +303,8 @@ public final class MemoryStore implements CacheStore {
    * (recency and frequency). Later reads in the same second leave the policy alone, as memcached
    * bumps an item in its LRU at most once per {@code ITEM_UPDATE_INTERVAL}: telling the policy is
    * a read-buffer entry and, when the buffer drains on the caller's thread, a reorder in the
-   * access-order deques and the timer wheel, more than half of a GET's time when done on every
-   * read (docs/benchmarks.md, "Profiles").
+   * access-order deques, more than half of a GET's time when done on every read (measured with
+   * Caffeine's expiry on; docs/benchmarks.md, "Profiles").
    *
    * @return the access state before this read
    */
@@ -885,49 +935,6 @@ public final class MemoryStore implements CacheStore {
   }
 
   /**
-   * Caffeine expiry that follows each entry's absolute {@link Entry#expiresAt()}. An entry without
-   * one gets the longest duration Caffeine schedules (about 146 years); an entry with one at most
-   * {@link #LONGEST_TTL_NANOS} (73 years, past any process's life: a longer TTL only ends earlier
-   * in Caffeine's timer wheel than in the entry, and a restart schedules it again), so the two
-   * never overlap and an update can tell that the entry it replaces had no expiry either.
-   */
-  private static final class EntryExpiry implements Expiry<Key, Entry> {
-    private static final long LONGEST_TTL_NANOS = Long.MAX_VALUE >> 2;
-
-    @Override
-    public long expireAfterCreate(Key key, Entry entry, long currentTime) {
-      return nanosLeft(entry, currentTime);
-    }
-
-    /**
-     * An update from no expiry to no expiry keeps the timer where it is: a moved timer is a
-     * write-buffer task, and with maintenance on the caller's thread a reorder in the timer wheel
-     * on every such SET, where an unmoved one is recorded like a read (Caffeine's {@code remap}
-     * and {@code replace} compare the new expiration time with the old one).
-     */
-    @Override
-    public long expireAfterUpdate(Key key, Entry entry, long currentTime, long currentDuration) {
-      if (!entry.hasExpiry() && currentDuration > LONGEST_TTL_NANOS) {
-        return currentDuration;
-      }
-      return nanosLeft(entry, currentTime);
-    }
-
-    @Override
-    public long expireAfterRead(Key key, Entry entry, long currentTime, long currentDuration) {
-      return currentDuration;
-    }
-
-    private static long nanosLeft(Entry entry, long currentTime) {
-      if (!entry.hasExpiry()) {
-        return Long.MAX_VALUE;
-      }
-      return Math.min(LONGEST_TTL_NANOS,
-          Math.max(0, TimeUnit.MILLISECONDS.toNanos(entry.expiresAt()) - currentTime));
-    }
-  }
-
-  /**
    * Builds a {@link MemoryStore}. Each option may be set once; a second call throws {@link
    * IllegalStateException}, a bad value {@link IllegalArgumentException}. Not thread-safe.
    */
@@ -970,7 +977,7 @@ public final class MemoryStore implements CacheStore {
     }
 
     /**
-     * Sets the executor for Caffeine's maintenance work (eviction, expiry); defaults to Caffeine's
+     * Sets the executor for Caffeine's maintenance work (eviction); defaults to Caffeine's
      * ({@code ForkJoinPool.commonPool()}). {@code Runnable::run} makes it deterministic in tests.
      *
      * @param executor the executor, must not be {@code null}
@@ -981,11 +988,11 @@ public final class MemoryStore implements CacheStore {
     }
 
     /**
-     * Turns on the active expiry sweep: Caffeine schedules its maintenance on {@code scheduler} at
-     * the next expiry time, so expired entries are reclaimed without being read. The work per run
-     * is proportional to the entries that expired (timer wheel), not to the size of the store.
-     * Without it, expired entries are reclaimed when read or during maintenance triggered by
-     * other operations.
+     * Turns on the active expiry sweep ({@link ActiveExpiry}): every {@value
+     * ActiveExpiry#PERIOD_MILLIS} ms the scheduler runs one, which visits at least {@value
+     * ActiveExpiry#VISITS} of the keys that carry an expiry time and goes on while a tenth or more
+     * of them turn out expired, for at most a quarter of the period. Without it, expired entries
+     * are reclaimed when written, evicted by size, or by {@link #cleanUp()}.
      *
      * @param scheduler the scheduler, must not be {@code null}; the caller shuts it down
      */
@@ -1023,7 +1030,8 @@ public final class MemoryStore implements CacheStore {
      * operations are reported by {@link io.sidecache.store.NotifyingStore}. Defaults to {@link
      * KeyChanges#NONE}.
      *
-     * @param changes told on Caffeine's maintenance thread (see {@link #executor}); must not block
+     * @param changes told on the thread that evicts (Caffeine's maintenance, see {@link
+     *     #executor}), writes or sweeps; must not block
      */
     public Builder keyChanges(KeyChanges changes) {
       this.keyChanges = setOnce(this.keyChanges, changes, "keyChanges");

@@ -11,7 +11,8 @@ import java.util.function.BiFunction;
  * A view of the memory tier's map that tells a {@link Watcher} of every change written through
  * it: the entry a key held before and the one it holds after, once the write is done. {@link
  * MemoryStore} watches twice: right over the Caffeine map, for its {@link
- * io.sidecache.store.ExpiryTally} (no write passes beside that view), and at the top, for the
+ * io.sidecache.store.ExpiryTally} and {@link ActiveExpiry} (no write passes beside that view), and
+ * at the top, for the
  * chunk release hook (a move, as {@code RENAME}, goes beside it, so moved chunks are not freed).
  * Only the methods {@link MemoryStore} and {@link LayeredMap} write with are watched; the views
  * ({@link #entrySet()}) are the map's own.
@@ -27,11 +28,12 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
     /**
      * Receives one change, after the write.
      *
+     * @param key the key written
      * @param before what the key held, or {@code null}
      * @param after what it holds now, or {@code null}; the same object as {@code before} when
      *     the write kept it
      */
-    void changed(io.sidecache.store.Entry before, io.sidecache.store.Entry after);
+    void changed(Key key, io.sidecache.store.Entry before, io.sidecache.store.Entry after);
   }
 
   private final ConcurrentMap<Key, io.sidecache.store.Entry> map;
@@ -73,7 +75,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
           ? extends io.sidecache.store.Entry> f) {
     Remembering step = new Remembering(f);
     io.sidecache.store.Entry after = map.compute(key, step);
-    watcher.changed(step.before, after);
+    watcher.changed(key, step.before, after);
     return after;
   }
 
@@ -88,7 +90,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
   @Override
   public io.sidecache.store.Entry put(Key key, io.sidecache.store.Entry value) {
     io.sidecache.store.Entry old = map.put(key, value);
-    watcher.changed(old, value);
+    watcher.changed(key, old, value);
     return old;
   }
 
@@ -96,7 +98,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
   public io.sidecache.store.Entry putIfAbsent(Key key, io.sidecache.store.Entry value) {
     io.sidecache.store.Entry old = map.putIfAbsent(key, value);
     if (old == null) {
-      watcher.changed(null, value);
+      watcher.changed(key, null, value);
     }
     return old;
   }
@@ -105,7 +107,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
   public io.sidecache.store.Entry remove(Object key) {
     io.sidecache.store.Entry old = map.remove(key);
     if (old != null) {
-      watcher.changed(old, null);
+      watcher.changed((Key) key, old, null);
     }
     return old;
   }
@@ -114,7 +116,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
   public boolean remove(Object key, Object value) {
     boolean removed = map.remove(key, value);
     if (removed) {
-      watcher.changed((io.sidecache.store.Entry) value, null);
+      watcher.changed((Key) key, (io.sidecache.store.Entry) value, null);
     }
     return removed;
   }
@@ -124,7 +126,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
       io.sidecache.store.Entry newValue) {
     boolean done = map.replace(key, oldValue, newValue);
     if (done) {
-      watcher.changed(oldValue, newValue);
+      watcher.changed(key, oldValue, newValue);
     }
     return done;
   }
@@ -133,7 +135,7 @@ final class WatchedMap extends AbstractMap<Key, io.sidecache.store.Entry>
   public io.sidecache.store.Entry replace(Key key, io.sidecache.store.Entry value) {
     io.sidecache.store.Entry old = map.replace(key, value);
     if (old != null) {
-      watcher.changed(old, value);
+      watcher.changed(key, old, value);
     }
     return old;
   }

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sidecache.store.Entry;
+import io.sidecache.store.ExpireCondition;
 import io.sidecache.store.ExpiringKeys;
 import io.sidecache.store.Key;
 import io.sidecache.store.SetOptions;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +129,66 @@ class MemoryStoreTest {
     done(store.flush());
     assertEquals(0, store.stats().keys());
     assertEquals(ExpiringKeys.NONE, store.stats().expiring());
+  }
+
+  @Test
+  void expirations_aWriteOverAnExpiredEntryCountsItsExpiryOnce() {
+    done(store.set(k, b("v"), SetOptions.builder().expiresAt(now.get() + 1_000).build()));
+    now.addAndGet(2_000);
+    assertEquals(1L, done(store.incrementBy(k, 1)), "the expired value is not read");
+    store.cleanUp();
+    assertEquals(1, store.stats().expirations());
+    assertEquals(ExpiringKeys.NONE, store.stats().expiring());
+  }
+
+  /**
+   * Writers set, delete and persist keys while a sweep runs over and over with a clock ahead of
+   * theirs (so it finds entries expired and removes them under the writers' feet): afterwards
+   * every entry that carries an expiry time has its key in the sweep's set.
+   */
+  @Test
+  void activeExpiry_keepsEveryKeyWithAnExpiryUnderRacingWritesAndSweeps() throws Exception {
+    Key[] keys = new Key[32];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = Key.of("k" + i);
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread sweeper = new Thread(() -> {
+      while (!stop.get()) {
+        store.activeExpiry().sweep(now.get() + 1_000, false);
+      }
+    });
+    sweeper.start();
+    Thread[] writers = new Thread[2];
+    for (int w = 0; w < writers.length; w++) {
+      long seed = w;
+      writers[w] = new Thread(() -> {
+        Random random = new Random(seed);
+        for (int i = 0; i < 200_000; i++) {
+          Key key = keys[random.nextInt(keys.length)];
+          switch (random.nextInt(4)) {
+            case 0 -> done(store.set(key, b("v"), SetOptions.builder()
+                .expiresAt(now.get() + 500 + random.nextInt(1_000)).build()));
+            case 1 -> done(store.set(key, b("v"), SetOptions.DEFAULT));
+            case 2 -> done(store.delete(key));
+            default -> done(store.expire(key, Entry.NO_EXPIRY, ExpireCondition.ALWAYS));
+          }
+        }
+      });
+      writers[w].start();
+    }
+    for (Thread writer : writers) {
+      writer.join(60_000);
+    }
+    stop.set(true);
+    sweeper.join(60_000);
+    for (Key key : keys) {
+      store.forEachInMemory((held, e) -> {
+        if (held.equals(key) && e.hasExpiry()) {
+          assertTrue(store.activeExpiry().contains(key), key + " has an expiry but is not swept");
+        }
+      });
+    }
   }
 
   @Test

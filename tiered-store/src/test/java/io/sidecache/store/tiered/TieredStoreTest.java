@@ -42,6 +42,15 @@ class TieredStoreTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Demotions are counted on the disk thread once written: waits (10 s at most) for the first. */
+  private static void awaitADemotion(TieredStore store) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (store.demotions() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertTrue(store.demotions() > 0, "a 64 KiB memory tier demoted nothing");
+  }
+
   @Test
   void close_thenOpenServesEveryKeyWithFlagsCasAndExpiry() throws Exception {
     List<Long> cas = new ArrayList<>();
@@ -51,7 +60,7 @@ class TieredStoreTest {
             .expiresAt(i % 2 == 0 ? Entry.NO_EXPIRY : now.get() + 1000 * i).build();
         cas.add(done(store.set(Key.of("k" + i), b("value-" + i), options)).current().cas());
       }
-      assertTrue(store.demotions() > 0, "a 64 KiB memory tier demoted nothing");
+      awaitADemotion(store);
     }
     now.addAndGet(1500); // k1 (expiring after 1 s) is gone after the restart
     try (TieredStore store = open(64 * 1024)) {
@@ -88,7 +97,7 @@ class TieredStoreTest {
       for (int i = 0; i < 1000; i++) {
         done(store.set(Key.of("k" + i), b("value-" + i), SetOptions.DEFAULT));
       }
-      assertTrue(store.demotions() > 0, "a 64 KiB memory tier demoted nothing");
+      awaitADemotion(store);
       // Only writes, each key once: every key handed to disk is a distinct report.
       assertTrue(reported.size() >= store.demotions(),
           reported.size() + " reported, " + store.demotions() + " demoted");
