@@ -127,6 +127,16 @@ class NotifyingStoreTest {
     assertEquals(List.of(), reports(memory::cleanUp));
   }
 
+  /** As Redis 7 expireIfNeeded: a lookup that finds the key expired deletes it and signals it. */
+  @Test
+  void aReadThatFindsAnExpiredKeyReclaimsAndReportsIt() {
+    join(store.set(k, b("v"), SetOptions.builder().expiresAt(now.get() + 1000).build()));
+    now.addAndGet(2000);
+    assertEquals(List.of("k@0"), reports(() -> assertEquals(null, join(store.get(k)))));
+    assertEquals(0, memory.stats().keys());
+    assertEquals(1, memory.stats().expirations());
+  }
+
   /** As Redis 7 expireIfNeeded: the expiry is signalled for every client, then the write. */
   @Test
   void aWriteOverAnExpiredKeyReportsItsExpiryAndTheWrite() {

@@ -10,8 +10,10 @@ import java.util.function.BiFunction;
  * The memory tier's active expiry: the keys whose entry carries an expiry time, and the sweep that
  * reclaims the ones that expired without being read or written again (Redis's active expiry
  * cycle, {@code activeExpireCycle} in expire.c; memcached's LRU crawler does the same job).
- * Reads and writes never serve an expired entry on their own ({@link Entry#isExpiredAt}); the
- * sweep only gives the memory back, and with it the expiry's count and notifications.
+ * Reads and writes never serve an expired entry on their own ({@link Entry#isExpiredAt}), and
+ * remove one they come across (a lookup, as Redis's {@code expireIfNeeded}; a write, by replacing
+ * it); the sweep gives back the memory of those nobody touches, and with it the expiry's count and
+ * notifications.
  *
  * <p>A write that installs an entry with an expiry time {@link #added adds} its key, after the
  * write. Keys leave the set only here: when the sweep finds their key absent, without an expiry
@@ -74,9 +76,13 @@ final class ActiveExpiry {
     this.tier = tier;
   }
 
-  /** A write installed an entry with an expiry time under {@code key}; call after the write. */
+  /**
+   * A write installed an entry with an expiry time under {@code key}; call after the write. A
+   * {@code put}, not {@code putIfAbsent}: that one may answer from the bin without its lock, and
+   * so see the key still present while the sweep's step is dropping it.
+   */
   void added(Key key) {
-    keys.putIfAbsent(key, Boolean.TRUE);
+    keys.put(key, Boolean.TRUE);
   }
 
   /** The tier evicted {@code key}'s entry, which carried an expiry time; call inside eviction. */

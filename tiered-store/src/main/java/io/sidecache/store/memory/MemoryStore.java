@@ -56,11 +56,12 @@ import org.slf4j.LoggerFactory;
  * #ENTRY_OVERHEAD} bytes of bookkeeping, so the configured bound approximates heap held.
  *
  * <p>Expiry is the store's own, not Caffeine's: no operation serves or keeps using an entry past
- * its {@link Entry#expiresAt()}, and a write that replaces or removes an expired entry counts and
- * reports its expiry. When the builder was given an {@link Builder#activeExpiry scheduler},
- * {@link ActiveExpiry}'s sweep also reclaims entries that expire without being touched again, as
- * Redis's active expiry cycle does, so they do not hold memory for long; without one they are
- * reclaimed when written, evicted by size, or by {@link #cleanUp()}.
+ * its {@link Entry#expiresAt()}; a lookup that finds one removes it, and a write that replaces or
+ * removes one counts and reports its expiry. When the builder was given an {@link
+ * Builder#activeExpiry scheduler}, {@link ActiveExpiry}'s sweep also reclaims entries that expire
+ * without being touched again, as Redis's active expiry cycle does, so they do not hold memory for
+ * long; without one they are reclaimed when read, written, evicted by size, or by {@link
+ * #cleanUp()}. An entry with an expiry time weighs {@link #EXPIRY_OVERHEAD} more.
  */
 public final class MemoryStore implements CacheStore {
   /**
@@ -68,6 +69,12 @@ public final class MemoryStore implements CacheStore {
    * {@link Key} and {@link Entry} objects and two array headers (measured ~140 B, DESIGN.md).
    */
   public static final int ENTRY_OVERHEAD = 144;
+
+  /**
+   * Estimated heap bytes an entry with an expiry time holds beyond {@link #ENTRY_OVERHEAD}: its
+   * key's node and slot in {@link ActiveExpiry}'s set.
+   */
+  public static final int EXPIRY_OVERHEAD = 40;
 
   private static final Logger log = LoggerFactory.getLogger(MemoryStore.class);
   private static final CompletableFuture<Boolean> TRUE = CompletableFuture.completedFuture(true);
@@ -117,11 +124,7 @@ public final class MemoryStore implements CacheStore {
 
       @Override
       public boolean reclaim(Key key, Entry expired) {
-        boolean removed = tallied.remove(key, expired); // counted and reported by tallied()
-        if (removed && expired.isChunked()) {
-          release.released(expired, null);
-        }
-        return removed;
+        return MemoryStore.this.reclaim(key, expired);
       }
     });
     // No Caffeine expiry (no Expiry, no ticker, no timer wheel): ActiveExpiry's sweep reclaims
@@ -162,6 +165,20 @@ public final class MemoryStore implements CacheStore {
       b.expiryScheduler.scheduleWithFixedDelay(this::sweep, ActiveExpiry.PERIOD_MILLIS,
           ActiveExpiry.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * Removes {@code key}'s entry if it is still {@code expired}, which {@link #tallied} counts and
+   * reports; a chunked one's chunks are released.
+   *
+   * @return whether it was removed
+   */
+  private boolean reclaim(Key key, Entry expired) {
+    boolean removed = tallied.remove(key, expired);
+    if (removed && expired.isChunked()) {
+      releaser.released(expired, null);
+    }
+    return removed;
   }
 
   /** One run of the active expiry sweep, on the scheduler's thread. */
@@ -209,7 +226,8 @@ public final class MemoryStore implements CacheStore {
   }
 
   private static int weigh(Key key, Entry entry) {
-    long w = (long) key.length() + entry.heldBytes() + ENTRY_OVERHEAD;
+    long w = (long) key.length() + entry.heldBytes() + ENTRY_OVERHEAD
+        + (entry.hasExpiry() ? EXPIRY_OVERHEAD : 0);
     return (int) Math.min(Integer.MAX_VALUE, w);
   }
 
@@ -287,7 +305,12 @@ public final class MemoryStore implements CacheStore {
     if (e == null) {
       e = map.get(key);
     }
-    return e == null || e.isExpiredAt(now) ? null : e;
+    if (e != null && e.isExpiredAt(now)) {
+      // Reclaimed as the lookup finds it, as Redis's expireIfNeeded deletes a key on access.
+      reclaim(key, e);
+      return null;
+    }
+    return e;
   }
 
   /** {@link #live}, counted as a value read's hit or miss ({@link StoreStats#hits()}). */
@@ -930,7 +953,7 @@ public final class MemoryStore implements CacheStore {
   @Override
   public CompletionStage<Void> flush() {
     tallied.clear();
-    cache.cleanUp(); // the map's views skip expired entries: they leave now, as with invalidateAll
+    cache.cleanUp(); // Caffeine's pending maintenance, as invalidateAll runs it
     return CompletableFuture.completedFuture(null);
   }
 
