@@ -24,11 +24,12 @@ import java.util.function.BiFunction;
  * its write, so a key whose current entry carries an expiry time is always in the set.
  *
  * <p>Each {@link #sweep} visits keys in the set's order from where the last one stopped, at least
- * {@link #VISITS} of them (the whole set when it is smaller, once), then goes on in batches of
- * {@link #BATCH} while a tenth or more of a batch was expired or gone, for at most {@link
- * #BUDGET_NANOS}: Redis's cycle samples 20 keys per loop and repeats while more than 10 % of them
- * were expired, for at most 25 % of the 100 ms between cycles ({@code hz 10}). Redis samples at
- * random from its {@code expires} dictionary; a cursor visits every key once per pass instead.
+ * {@link #VISITS} of them (when the set is smaller, all of it, wrapping around at most once),
+ * then goes on in batches of {@link #BATCH} while a tenth or more of a batch was expired or gone,
+ * for at most {@link #BUDGET_NANOS}: Redis's cycle samples 20 keys per loop and repeats while more
+ * than 10 % of them were expired, for at most 25 % of the 100 ms between cycles ({@code hz 10}).
+ * Redis samples at random from its {@code expires} dictionary; a cursor visits every key once per
+ * pass instead.
  *
  * <p>Thread-safe: {@link #added} and {@link #evicted} from any thread, {@link #sweep} serialised
  * (the expiry thread, and {@link MemoryStore#cleanUp()}).
@@ -40,7 +41,9 @@ final class ActiveExpiry {
   /** Keys a sweep visits at least (fewer only when the set is smaller). */
   static final int VISITS = 1000;
 
-  /** Keys per batch once past {@link #VISITS} (Redis's {@code ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP}). */
+  /**
+   * Keys per batch once past {@link #VISITS} (Redis's {@code ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP}).
+   */
   static final int BATCH = 20;
 
   /** The longest a sweep goes on past {@link #VISITS}, in nanoseconds: 25 % of the period. */
@@ -90,7 +93,7 @@ final class ActiveExpiry {
     keys.remove(key);
   }
 
-  /** Returns the number of keys in the set, expired, deleted and persisted ones possibly included. */
+  /** Returns the number of keys in the set, expired, deleted and persisted ones included. */
   int size() {
     return keys.size();
   }
