@@ -62,8 +62,9 @@ machine_info
 echo "# tiered.sh: memcached -m $MEMORY_MB extstore 1G :$MC_PORT, Sidecache tiered :$T_MC" \
     "(memory ${MEMORY_MB}m, disk 1g), Sidecache memory-only :$M_MC (512m); keys=$KEYS value=$VALUE" \
     "conns=$CONNS secs=$SECS rounds=$ROUNDS"
-# memcached answers "SERVER_ERROR out of memory" while extstore's flusher is behind (a loaded
-# machine); a SET is idempotent, so the prefill is sent again, up to three times in all.
+# A prefill failed once in CI, on a loaded machine, with no output to tell why (memcached can
+# refuse stores while extstore's flusher is behind); a SET is idempotent, so the prefill is sent
+# again, up to three times in all, and each failure's output is logged.
 prefill() {
     local try out
     for try in 1 2 3; do
